@@ -1,0 +1,3 @@
+fn main() {
+    let answer: i32 = 42;
+}

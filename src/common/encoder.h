@@ -1,0 +1,34 @@
+/* The interface every format's encoder implements. An encoder turns events
+ * into bytes on an rt_output; it writes its format's header when created. */
+#ifndef RT_COMMON_ENCODER_H
+#define RT_COMMON_ENCODER_H
+
+#include "common/output.h"
+
+typedef struct rt_encoder rt_encoder;
+
+typedef struct rt_encoder_ops {
+    /* Encodes one event, already checked by rt_event_check. */
+    int (*write)(rt_encoder *enc, const rt_event *e);
+    /* Makes everything written so far readable in the file. */
+    int (*flush)(rt_encoder *enc);
+    /* Completes the file; no write after it. */
+    int (*finish)(rt_encoder *enc);
+    void (*destroy)(rt_encoder *enc);
+} rt_encoder_ops;
+
+struct rt_encoder {
+    const rt_encoder_ops *ops;
+};
+
+/* What an encoder is created with; all pointers outlive the encoder. */
+typedef struct rt_encoder_env {
+    rt_output *out;
+    rt_err *err;
+    const rt_allocator *alloc;
+    const rt_writer_options *opts;
+} rt_encoder_env;
+
+typedef int (*rt_encoder_new_fn)(const rt_encoder_env *env, rt_encoder **out);
+
+#endif

@@ -1,0 +1,30 @@
+/* Internal helpers on the event model: checking and deep copies. */
+#ifndef RT_MODEL_MODEL_H
+#define RT_MODEL_MODEL_H
+
+#include "common/arena.h"
+#include "common/error.h"
+
+/* Deepest value nesting accepted anywhere (writers and readers). */
+#define RT_MAX_DEPTH 200
+
+/* Checks that an event coming from a caller can be written by every format:
+ * enums in range, strings valid UTF-8, no NULL array with a length, nesting
+ * at most RT_MAX_DEPTH. Returns RT_OK or RT_EINVAL/RT_EUTF8/RT_ELIMIT with a
+ * message in err. */
+int rt_event_check(const rt_event *e, rt_err *err);
+int rt_value_check(const rt_value *v, rt_err *err);
+
+/* Deep-copies src into dst, every array and string into arena. On
+ * RT_ENOMEM the arena is rolled back to where it was. */
+int rt_event_copy(rt_arena *arena, const rt_event *src, rt_event *dst);
+/* Deep-copies a value tree (the root struct is *dst, children in arena). */
+int rt_value_copy(rt_arena *arena, const rt_value *src, rt_value *dst);
+/* Copies a string into arena (NUL-terminated); *dst points at the copy. */
+int rt_str_copy(rt_arena *arena, rt_str src, rt_str *dst);
+
+/* Structural equality of two events (used by tests and tools). */
+bool rt_event_equal(const rt_event *a, const rt_event *b);
+bool rt_value_equal(const rt_value *a, const rt_value *b);
+
+#endif

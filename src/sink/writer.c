@@ -1,0 +1,227 @@
+/* rt_writer: an events file in one format. Picks the format's encoder and
+ * owns the output; the formats never see each other. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/encoder.h"
+#include "model/model.h"
+#include "sink/writer_internal.h"
+
+int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out);
+int rt_v0_encoder_new(const rt_encoder_env *env, rt_encoder **out);
+int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out);
+
+struct rt_writer {
+    rt_writer_options opts;
+    const rt_allocator *alloc;
+    rt_output out;
+    rt_err err;
+    rt_encoder *enc;
+    uint64_t events;
+    bool finished;
+    int finish_status;
+};
+
+const char *rt_format_name(rt_format format)
+{
+    switch (format) {
+    case RT_FORMAT_JSON:
+        return "json";
+    case RT_FORMAT_V0:
+        return "v0";
+    case RT_FORMAT_V1:
+        return "v1";
+    default:
+        return "default";
+    }
+}
+
+int rt_format_parse(const char *name, rt_format *out)
+{
+    if (!name || !out)
+        return RT_EINVAL;
+    if (!strcmp(name, "json"))
+        *out = RT_FORMAT_JSON;
+    else if (!strcmp(name, "v0") || !strcmp(name, "capnp"))
+        *out = RT_FORMAT_V0;
+    else if (!strcmp(name, "v1") || !strcmp(name, "binary") || !strcmp(name, "cbor"))
+        *out = RT_FORMAT_V1;
+    else
+        return RT_EINVAL;
+    return RT_OK;
+}
+
+const char *rt_format_events_file(rt_format format)
+{
+    return format == RT_FORMAT_JSON ? "trace.json" : "trace.bin";
+}
+
+void rt_writer_options_init(rt_writer_options *opts, rt_format format)
+{
+    memset(opts, 0, sizeof *opts);
+    opts->format = format;
+    opts->zstd_level = 3;
+    opts->frame_size = 2u << 20;
+}
+
+static rt_encoder_new_fn encoder_for(rt_format format)
+{
+    switch (format) {
+    case RT_FORMAT_JSON:
+        return rt_json_encoder_new;
+    case RT_FORMAT_V0:
+        return rt_v0_encoder_new;
+    case RT_FORMAT_V1:
+        return rt_v1_encoder_new;
+    default:
+        return NULL;
+    }
+}
+
+static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
+                      const rt_writer_options *opts, rt_err *err_out)
+{
+    rt_writer_options o;
+    if (opts)
+        o = *opts;
+    else
+        rt_writer_options_init(&o, RT_FORMAT_JSON);
+    if (o.zstd_level == 0)
+        o.zstd_level = 3;
+    if (o.frame_size == 0)
+        o.frame_size = 2u << 20;
+    rt_encoder_new_fn make = encoder_for(o.format);
+    if (!make) {
+        if (own_fd)
+            close(fd);
+        return rt_err_set(err_out, RT_EINVAL, "unknown format %d", (int)o.format);
+    }
+    const rt_allocator *alloc = rt_alloc_or_default(o.allocator);
+    rt_writer *w = rt_malloc(alloc, sizeof *w);
+    if (!w) {
+        if (own_fd)
+            close(fd);
+        return rt_err_set(err_out, RT_ENOMEM, "out of memory");
+    }
+    memset(w, 0, sizeof *w);
+    w->opts = o;
+    w->alloc = alloc;
+    rt_err_clear(&w->err);
+    rt_output_init(&w->out, fd, own_fd, o.write_fn, o.write_ctx, &w->err, alloc);
+    w->out.name = name;
+    rt_encoder_env env = {&w->out, &w->err, alloc, &w->opts};
+    int rc = make(&env, &w->enc);
+    if (rc) {
+        if (err_out) {
+            err_out->code = rc;
+            memcpy(err_out->msg, w->err.msg, sizeof err_out->msg);
+        }
+        rt_output_close(&w->out);
+        rt_free(alloc, w, sizeof *w);
+        return rc;
+    }
+    *out = w;
+    return RT_OK;
+}
+
+int rt_writer_open_internal(rt_writer **out, const char *path, const rt_writer_options *opts,
+                            rt_err *err)
+{
+    if (!out || !path)
+        return rt_err_set(err, RT_EINVAL, "rt_writer_open: NULL argument");
+    *out = NULL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        return rt_err_set(err, e == ENOENT ? RT_ENOENT : e == ENOSPC ? RT_ENOSPC : RT_EIO,
+                          "cannot create %s: %s", path, strerror(e));
+    }
+    return writer_new(out, fd, true, path, opts, err);
+}
+
+int rt_writer_open(rt_writer **out, const char *path, const rt_writer_options *opts)
+{
+    return rt_writer_open_internal(out, path, opts, NULL);
+}
+
+int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *opts)
+{
+    if (!out || fd < 0)
+        return RT_EINVAL;
+    *out = NULL;
+    return writer_new(out, fd, false, "output", opts, NULL);
+}
+
+int rt_writer_write_checked(rt_writer *w, const rt_event *event)
+{
+    if (w->finished)
+        return rt_err_set(&w->err, RT_ESTATE, "write after finish");
+    int rc = w->enc->ops->write(w->enc, event);
+    if (rc)
+        return rc;
+    w->events++;
+    return RT_OK;
+}
+
+int rt_writer_write(rt_writer *w, const rt_event *event)
+{
+    if (!w)
+        return RT_EINVAL;
+    int rc = rt_event_check(event, &w->err);
+    if (rc)
+        return rt_err_prefix(&w->err, "event %llu", (unsigned long long)w->events);
+    return rt_writer_write_checked(w, event);
+}
+
+int rt_writer_flush(rt_writer *w)
+{
+    if (!w)
+        return RT_EINVAL;
+    if (w->finished)
+        return w->finish_status;
+    return w->enc->ops->flush(w->enc);
+}
+
+int rt_writer_finish(rt_writer *w)
+{
+    if (!w)
+        return RT_EINVAL;
+    if (w->finished)
+        return w->finish_status;
+    w->finished = true;
+    int rc = w->enc->ops->finish(w->enc);
+    int rc2 = rt_output_close(&w->out);
+    w->finish_status = rc ? rc : rc2;
+    return w->finish_status;
+}
+
+uint64_t rt_writer_event_count(const rt_writer *w)
+{
+    return w ? w->events : 0;
+}
+
+uint64_t rt_writer_bytes_written(const rt_writer *w)
+{
+    return w ? w->out.bytes : 0;
+}
+
+const char *rt_writer_errmsg(const rt_writer *w)
+{
+    return w ? w->err.msg : "";
+}
+
+const rt_err *rt_writer_err(const rt_writer *w)
+{
+    return &w->err;
+}
+
+void rt_writer_free(rt_writer *w)
+{
+    if (!w)
+        return;
+    rt_writer_finish(w);
+    w->enc->ops->destroy(w->enc);
+    rt_free(w->alloc, w, sizeof *w);
+}

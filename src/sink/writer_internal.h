@@ -1,0 +1,14 @@
+/* What the tracer needs of rt_writer beyond the public API. */
+#ifndef RT_SINK_WRITER_INTERNAL_H
+#define RT_SINK_WRITER_INTERNAL_H
+
+#include "common/error.h"
+
+/* rt_writer_open with the failure message copied into err. */
+int rt_writer_open_internal(rt_writer **out, const char *path, const rt_writer_options *opts,
+                            rt_err *err);
+/* rt_writer_write for events the tracer has already checked. */
+int rt_writer_write_checked(rt_writer *w, const rt_event *event);
+const rt_err *rt_writer_err(const rt_writer *w);
+
+#endif

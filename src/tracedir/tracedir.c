@@ -1,0 +1,229 @@
+/* The parts of a trace directory besides the events file:
+ * trace_metadata.json, trace_paths.json and files/. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json/json_writer.h"
+#include "tracer/tracer_internal.h"
+
+static int io_code(int e)
+{
+    return e == ENOENT ? RT_ENOENT : e == ENOSPC ? RT_ENOSPC : RT_EIO;
+}
+
+/* Writes a whole small file at once. */
+static int write_file(const char *path, const void *data, size_t len, rt_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return rt_err_set(err, io_code(errno), "cannot create %s: %s", path, strerror(errno));
+    const char *p = data;
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            return rt_err_set(err, io_code(e), "cannot write %s: %s", path, strerror(e));
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    if (close(fd) != 0)
+        return rt_err_set(err, io_code(errno), "cannot write %s: %s", path, strerror(errno));
+    return RT_OK;
+}
+
+static int put_json_str(rt_buf *b, const char *s, size_t n)
+{
+    if (rt_buf_reserve(b, RT_JSON_STR_BOUND(n)))
+        return RT_ENOMEM;
+    char *p = rt_json_put_str((char *)b->data + b->len, s, n);
+    b->len = (size_t)(p - (char *)b->data);
+    return RT_OK;
+}
+
+int rt_tracedir_write_metadata(const char *path, const char *workdir, const char *program,
+                               char *const *args, size_t nargs, const rt_allocator *alloc,
+                               rt_err *err)
+{
+    rt_buf b;
+    rt_buf_init(&b, alloc);
+    int rc = rt_buf_append(&b, "{\"workdir\":", 11);
+    rc = rc ? rc : put_json_str(&b, workdir, strlen(workdir));
+    rc = rc ? rc : rt_buf_append(&b, ",\"program\":", 11);
+    rc = rc ? rc : put_json_str(&b, program, strlen(program));
+    rc = rc ? rc : rt_buf_append(&b, ",\"args\":[", 9);
+    for (size_t i = 0; i < nargs && !rc; i++) {
+        if (i)
+            rc = rt_buf_putc(&b, ',');
+        rc = rc ? rc : put_json_str(&b, args[i], strlen(args[i]));
+    }
+    rc = rc ? rc : rt_buf_append(&b, "]}", 2);
+    if (rc)
+        rc = rt_err_set(err, RT_ENOMEM, "out of memory writing %s", path);
+    else
+        rc = write_file(path, b.data, b.len, err);
+    rt_buf_free(&b);
+    return rc;
+}
+
+int rt_tracedir_write_paths(const char *path, const rt_str *paths, size_t n,
+                            const rt_allocator *alloc, rt_err *err)
+{
+    rt_buf b;
+    rt_buf_init(&b, alloc);
+    int rc = rt_buf_putc(&b, '[');
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = rt_buf_putc(&b, ',');
+        rc = rc ? rc : put_json_str(&b, paths[i].ptr, paths[i].len);
+    }
+    rc = rc ? rc : rt_buf_putc(&b, ']');
+    if (rc)
+        rc = rt_err_set(err, RT_ENOMEM, "out of memory writing %s", path);
+    else
+        rc = write_file(path, b.data, b.len, err);
+    rt_buf_free(&b);
+    return rc;
+}
+
+/* Opens (creating) directory name under dirfd without following links. */
+static int open_subdir(int dirfd, const char *name)
+{
+    if (mkdirat(dirfd, name, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static void warn(void (*fn)(void *, const char *), void *ctx, size_t *skipped, const char *fmt,
+                 const char *a, const char *b)
+{
+    char msg[PATH_MAX + 256];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    (*skipped)++;
+    if (fn)
+        fn(ctx, msg);
+}
+
+/* Copies src to rel (relative, checked) under files_fd. */
+static int copy_one(int files_fd, const char *src, const char *rel, char *errbuf, size_t errlen)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        snprintf(errbuf, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(errbuf, errlen, "not a regular file");
+        close(in);
+        return -1;
+    }
+    /* Walk the directories of rel one by one, never through a link. */
+    char part[PATH_MAX];
+    int dirfd = dup(files_fd);
+    const char *p = rel;
+    int out = -1;
+    while (dirfd >= 0) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        memcpy(part, p, n);
+        part[n] = '\0';
+        if (!slash) {
+            out = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+            break;
+        }
+        p = slash + 1;
+        if (n == 0 || (n == 1 && part[0] == '.'))
+            continue;
+        int next = open_subdir(dirfd, part);
+        close(dirfd);
+        dirfd = next;
+    }
+    int result = -1;
+    if (out >= 0) {
+        char buf[65536];
+        ssize_t r;
+        result = 0;
+        while ((r = read(in, buf, sizeof buf)) != 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 || write(out, buf, (size_t)r) != r) {
+                result = -1;
+                break;
+            }
+        }
+        if (close(out) != 0)
+            result = -1;
+    }
+    if (result != 0)
+        snprintf(errbuf, errlen, "%s", strerror(errno ? errno : EIO));
+    if (dirfd >= 0)
+        close(dirfd);
+    close(in);
+    return result;
+}
+
+static bool has_dotdot(const char *p)
+{
+    for (const char *s = p; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.')
+            return true;
+        if (!e)
+            break;
+        s = e + 1;
+    }
+    return false;
+}
+
+int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str *paths, size_t n,
+                             void (*warn_fn)(void *ctx, const char *msg), void *warn_ctx,
+                             size_t *skipped, const rt_allocator *alloc, rt_err *err)
+{
+    (void)alloc;
+    *skipped = 0;
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return rt_err_set(err, io_code(errno), "cannot open %s: %s", dir, strerror(errno));
+    int files_fd = open_subdir(dirfd, "files");
+    close(dirfd);
+    if (files_fd < 0)
+        return rt_err_set(err, io_code(errno), "cannot create %s/files: %s", dir, strerror(errno));
+    for (size_t i = 0; i < n; i++) {
+        const char *p = paths[i].ptr;
+        if (paths[i].len == 0 || strlen(p) != paths[i].len) {
+            warn(warn_fn, warn_ctx, skipped, "source %s%s skipped: empty or holds a NUL byte", p, "");
+            continue;
+        }
+        const char *rel = p;
+        while (*rel == '/')
+            rel++;
+        if (!*rel || has_dotdot(rel) || rel[strlen(rel) - 1] == '/') {
+            warn(warn_fn, warn_ctx, skipped, "source %s%s skipped: not a file path inside files/", p,
+                 "");
+            continue;
+        }
+        char src[PATH_MAX];
+        int len = p[0] == '/' ? snprintf(src, sizeof src, "%s", p)
+                              : snprintf(src, sizeof src, "%s/%s", workdir, p);
+        if (len < 0 || (size_t)len >= sizeof src) {
+            warn(warn_fn, warn_ctx, skipped, "source %s%s skipped: path too long", p, "");
+            continue;
+        }
+        char why[256];
+        errno = 0;
+        if (copy_one(files_fd, src, rel, why, sizeof why) != 0)
+            warn(warn_fn, warn_ctx, skipped, "source %s skipped: %s", p, why);
+    }
+    close(files_fd);
+    return RT_OK;
+}

@@ -1,0 +1,468 @@
+/* The tracer's life cycle, event storage and events file. The recording
+ * helpers themselves are in record.c. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/utf8.h"
+#include "model/model.h"
+#include "sink/writer_internal.h"
+#include "tracer/tracer_internal.h"
+
+void rt_tracer_options_init(rt_tracer_options *opts)
+{
+    if (!opts)
+        return;
+    memset(opts, 0, sizeof *opts);
+    opts->format = RT_FORMAT_JSON;
+    opts->mode = RT_MODE_BUFFERED;
+    opts->zstd_level = 3;
+    opts->frame_size = 2u << 20;
+    opts->flush_every_events = 65536;
+    opts->flush_every_ms = 1000;
+}
+
+static char *dup_checked(rt_tracer *t, const char *s, const char *what, int *rc)
+{
+    size_t n = strlen(s);
+    if (!rt_utf8_valid(s, n)) {
+        *rc = rt_err_set(&t->err, RT_EUTF8, "%s: invalid UTF-8", what);
+        return NULL;
+    }
+    char *p = rt_strndup(t->alloc, s, n);
+    if (!p)
+        *rc = rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    return p;
+}
+
+static char *current_dir(const rt_allocator *a)
+{
+    char buf[PATH_MAX];
+    if (!getcwd(buf, sizeof buf))
+        return rt_strndup(a, "", 0);
+    return rt_strndup(a, buf, strlen(buf));
+}
+
+int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args, size_t nargs,
+                  const rt_tracer_options *opts)
+{
+    if (!out)
+        return RT_EINVAL;
+    *out = NULL;
+    if (!program || (nargs && !args))
+        return RT_EINVAL;
+    for (size_t i = 0; i < nargs; i++)
+        if (!args[i])
+            return RT_EINVAL;
+    rt_tracer_options o;
+    if (opts)
+        o = *opts;
+    else
+        rt_tracer_options_init(&o);
+    if ((unsigned)o.format > RT_FORMAT_V1 || (unsigned)o.mode > RT_MODE_STREAMING)
+        return RT_EINVAL;
+    const rt_allocator *a = rt_alloc_or_default(o.allocator);
+    rt_tracer *t = rt_malloc(a, sizeof *t);
+    if (!t)
+        return RT_ENOMEM;
+    memset(t, 0, sizeof *t);
+    t->opts = o;
+    t->alloc_copy = *a;
+    t->alloc = &t->alloc_copy;
+    t->opts.allocator = t->alloc;
+    rt_err_clear(&t->err);
+    rt_intern_init(&t->path_spellings, t->alloc);
+    rt_intern_init(&t->path_components, t->alloc);
+    rt_intern_init(&t->functions, t->alloc);
+    rt_intern_init(&t->types, t->alloc);
+    rt_intern_init(&t->variables, t->alloc);
+    rt_buf_init(&t->path_list, t->alloc);
+    rt_buf_init(&t->function_info, t->alloc);
+    rt_buf_init(&t->scratch, t->alloc);
+    rt_arena_init(&t->data, t->alloc, 64 * 1024);
+    t->events_format = o.format;
+
+    int rc = RT_OK;
+    t->program = dup_checked(t, program, "program name", &rc);
+    if (!rc && nargs) {
+        t->args = rt_malloc(t->alloc, nargs * sizeof *t->args);
+        if (!t->args)
+            rc = RT_ENOMEM;
+        else
+            memset(t->args, 0, nargs * sizeof *t->args);
+    }
+    for (size_t i = 0; !rc && i < nargs; i++) {
+        t->args[i] = dup_checked(t, args[i], "program argument", &rc);
+        t->nargs = i + 1;
+    }
+    if (!rc && !(t->workdir = current_dir(t->alloc)))
+        rc = RT_ENOMEM;
+    if (rc) {
+        rt_tracer_free(t);
+        return rc;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t->last_flush);
+    *out = t;
+    return RT_OK;
+}
+
+static void free_str(rt_tracer *t, char **s)
+{
+    if (*s)
+        rt_free(t->alloc, *s, strlen(*s) + 1);
+    *s = NULL;
+}
+
+static void drop_stored_events(rt_tracer *t)
+{
+    for (size_t i = 0; i < t->nchunks; i++)
+        rt_free(t->alloc, t->chunks[i], RT_EVENT_CHUNK * sizeof(rt_event));
+    rt_free(t->alloc, t->chunks, t->chunks_cap * sizeof *t->chunks);
+    t->chunks = NULL;
+    t->nchunks = t->chunks_cap = 0;
+    t->stored = 0;
+    rt_arena_free(&t->data);
+}
+
+void rt_tracer_free(rt_tracer *t)
+{
+    if (!t)
+        return;
+    if (t->writer)
+        rt_finish_writing_trace_events(t);
+    drop_stored_events(t);
+    rt_intern_free(&t->path_spellings);
+    rt_intern_free(&t->path_components);
+    rt_intern_free(&t->functions);
+    rt_intern_free(&t->types);
+    rt_intern_free(&t->variables);
+    rt_buf_free(&t->path_list);
+    rt_buf_free(&t->function_info);
+    rt_buf_free(&t->scratch);
+    free_str(t, &t->program);
+    for (size_t i = 0; i < t->nargs; i++)
+        free_str(t, &t->args[i]);
+    if (t->args)
+        rt_free(t->alloc, t->args, t->nargs * sizeof *t->args);
+    free_str(t, &t->workdir);
+    free_str(t, &t->events_path);
+    free_str(t, &t->metadata_path);
+    free_str(t, &t->paths_path);
+    rt_allocator a = t->alloc_copy;
+    rt_free(&a, t, sizeof *t);
+}
+
+const char *rt_tracer_errmsg(const rt_tracer *t)
+{
+    return t ? t->err.msg : "NULL tracer";
+}
+
+int rt_tracer_errcode(const rt_tracer *t)
+{
+    return t ? t->err.code : RT_EINVAL;
+}
+
+int rt_tracer_set_workdir(rt_tracer *t, const char *workdir)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!workdir)
+        return rt_err_set(&t->err, RT_EINVAL, "set_workdir: NULL workdir");
+    int rc = RT_OK;
+    char *w = dup_checked(t, workdir, "workdir", &rc);
+    if (!w)
+        return rc;
+    free_str(t, &t->workdir);
+    t->workdir = w;
+    return RT_OK;
+}
+
+const char *rt_tracer_workdir(const rt_tracer *t)
+{
+    return t ? t->workdir : NULL;
+}
+
+rt_format rt_tracer_format(const rt_tracer *t)
+{
+    return t ? t->opts.format : RT_FORMAT_JSON;
+}
+
+uint64_t rt_tracer_event_count(const rt_tracer *t)
+{
+    return t ? t->recorded : 0;
+}
+
+const rt_event *rt_tracer_event_at(const rt_tracer *t, uint64_t i)
+{
+    if (!t || t->opts.mode != RT_MODE_BUFFERED || i >= t->stored)
+        return NULL;
+    return &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)];
+}
+
+size_t rt_tracer_skipped_sources(const rt_tracer *t)
+{
+    return t ? t->skipped_sources : 0;
+}
+
+/* ---- storing and writing events ---------------------------------------- */
+
+static rt_event *store_slot(rt_tracer *t)
+{
+    size_t chunk = (size_t)(t->stored >> RT_EVENT_CHUNK_BITS);
+    if (chunk == t->nchunks) {
+        if (t->nchunks == t->chunks_cap) {
+            size_t cap = t->chunks_cap ? t->chunks_cap * 2 : 16;
+            rt_event **c = rt_realloc(t->alloc, t->chunks, t->chunks_cap * sizeof *c, cap * sizeof *c);
+            if (!c)
+                return NULL;
+            t->chunks = c;
+            t->chunks_cap = cap;
+        }
+        rt_event *block = rt_malloc(t->alloc, RT_EVENT_CHUNK * sizeof *block);
+        if (!block)
+            return NULL;
+        t->chunks[t->nchunks++] = block;
+    }
+    return &t->chunks[chunk][t->stored & (RT_EVENT_CHUNK - 1)];
+}
+
+static int copy_writer_error(rt_tracer *t, int rc)
+{
+    const rt_err *we = rt_writer_err(t->writer);
+    t->err.code = rc;
+    memcpy(t->err.msg, we->msg, sizeof t->err.msg);
+    return rc;
+}
+
+static int maybe_autoflush(rt_tracer *t)
+{
+    t->since_flush++;
+    bool due = t->opts.flush_every_events && t->since_flush >= t->opts.flush_every_events;
+    if (!due && t->opts.flush_every_ms && (t->since_flush & 1023) == 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ms = (int64_t)(now.tv_sec - t->last_flush.tv_sec) * 1000 +
+                     (now.tv_nsec - t->last_flush.tv_nsec) / 1000000;
+        due = ms >= (int64_t)t->opts.flush_every_ms;
+    }
+    return due ? rt_tracer_flush(t) : RT_OK;
+}
+
+int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
+{
+    if (t->writer) {
+        int rc = rt_writer_write_checked(t->writer, e);
+        if (rc)
+            return copy_writer_error(t, rc);
+        t->recorded++;
+        return maybe_autoflush(t);
+    }
+    rt_event *slot = store_slot(t);
+    if (!slot)
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
+                          (unsigned long long)t->recorded);
+    if (shallow) {
+        *slot = *e;
+    } else if (rt_event_copy(&t->data, e, slot)) {
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
+                          (unsigned long long)t->recorded);
+    }
+    t->stored++;
+    t->recorded++;
+    return RT_OK;
+}
+
+static int set_path(rt_tracer *t, char **slot, const char *path)
+{
+    char *p = rt_strndup(t->alloc, path, strlen(path));
+    if (!p)
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    free_str(t, slot);
+    *slot = p;
+    return RT_OK;
+}
+
+static void writer_options(const rt_tracer *t, rt_format format, rt_writer_options *wo)
+{
+    rt_writer_options_init(wo, format);
+    wo->allocator = t->alloc;
+    wo->zstd_level = t->opts.zstd_level;
+    wo->frame_size = t->opts.frame_size;
+    wo->write_fn = t->opts.write_fn;
+    wo->write_ctx = t->opts.write_ctx;
+}
+
+/* Writes every stored event to a new file at path; stored events stay. */
+static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open)
+{
+    rt_writer_options wo;
+    writer_options(t, format, &wo);
+    rt_writer *w = NULL;
+    int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
+    if (rc)
+        return rc;
+    for (uint64_t i = 0; i < t->stored && !rc; i++)
+        rc = rt_writer_write_checked(w, &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)]);
+    if (!rc && keep_open) {
+        rc = rt_writer_flush(w);
+        if (!rc) {
+            *keep_open = w;
+            return RT_OK;
+        }
+    }
+    if (!rc)
+        rc = rt_writer_finish(w);
+    if (rc) {
+        t->err.code = rc;
+        memcpy(t->err.msg, rt_writer_err(w)->msg, sizeof t->err.msg);
+    }
+    rt_writer_free(w);
+    return rc;
+}
+
+int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format format)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!path)
+        return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_events: NULL path");
+    if (format == RT_FORMAT_DEFAULT)
+        format = t->opts.format;
+    if ((unsigned)format > RT_FORMAT_V1)
+        return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
+    if (t->writer)
+        return rt_err_set(&t->err, RT_ESTATE, "an events file is already being written");
+    int rc = set_path(t, &t->events_path, path);
+    if (rc)
+        return rc;
+    t->events_format = format;
+    if (t->opts.mode != RT_MODE_STREAMING)
+        return RT_OK;
+    /* Streaming: the events recorded so far go first, then memory is freed. */
+    rc = write_stored(t, path, format, &t->writer);
+    if (rc)
+        return rc;
+    drop_stored_events(t);
+    rt_arena_init(&t->data, t->alloc, 64 * 1024);
+    t->since_flush = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t->last_flush);
+    return RT_OK;
+}
+
+int rt_finish_writing_trace_events(rt_tracer *t)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (t->writer) {
+        int rc = rt_writer_finish(t->writer);
+        if (rc)
+            copy_writer_error(t, rc);
+        rt_writer_free(t->writer);
+        t->writer = NULL;
+        return rc;
+    }
+    if (!t->events_path)
+        return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_events: no events file begun");
+    return write_stored(t, t->events_path, t->events_format, NULL);
+}
+
+int rt_tracer_flush(rt_tracer *t)
+{
+    if (!t)
+        return RT_EINVAL;
+    t->since_flush = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t->last_flush);
+    if (!t->writer)
+        return RT_OK;
+    int rc = rt_writer_flush(t->writer);
+    return rc ? copy_writer_error(t, rc) : RT_OK;
+}
+
+int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!path)
+        return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_metadata: NULL path");
+    return set_path(t, &t->metadata_path, path);
+}
+
+int rt_finish_writing_trace_metadata(rt_tracer *t)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!t->metadata_path)
+        return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_metadata: not begun");
+    return rt_tracedir_write_metadata(t->metadata_path, t->workdir, t->program, t->args, t->nargs,
+                                      t->alloc, &t->err);
+}
+
+int rt_begin_writing_trace_paths(rt_tracer *t, const char *path)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!path)
+        return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_paths: NULL path");
+    return set_path(t, &t->paths_path, path);
+}
+
+int rt_finish_writing_trace_paths(rt_tracer *t)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!t->paths_path)
+        return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_paths: not begun");
+    return rt_tracedir_write_paths(t->paths_path, (const rt_str *)t->path_list.data,
+                                   t->path_list.len / sizeof(rt_str), t->alloc, &t->err);
+}
+
+static int join(rt_tracer *t, char *out, size_t cap, const char *dir, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= cap)
+        return rt_err_set(&t->err, RT_EINVAL, "path too long: %s/%s", dir, name);
+    return RT_OK;
+}
+
+int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!dir)
+        return rt_err_set(&t->err, RT_EINVAL, "write_trace_dir: NULL directory");
+    if (format == RT_FORMAT_DEFAULT)
+        format = t->opts.format;
+    if ((unsigned)format > RT_FORMAT_V1)
+        return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        int e = errno;
+        return rt_err_set(&t->err, e == ENOENT ? RT_ENOENT : RT_EIO, "cannot create directory %s: %s",
+                          dir, strerror(e));
+    }
+    char path[PATH_MAX];
+    int rc;
+    if (t->opts.mode == RT_MODE_STREAMING && (t->writer || t->events_path)) {
+        /* The events already went (or go) to the file begun earlier. */
+        if (t->writer && (rc = rt_finish_writing_trace_events(t)))
+            return rc;
+    } else {
+        if ((rc = join(t, path, sizeof path, dir, rt_format_events_file(format))))
+            return rc;
+        if ((rc = write_stored(t, path, format, NULL)))
+            return rc;
+    }
+    if ((rc = join(t, path, sizeof path, dir, "trace_metadata.json")) ||
+        (rc = rt_tracedir_write_metadata(path, t->workdir, t->program, t->args, t->nargs, t->alloc,
+                                         &t->err)))
+        return rc;
+    if ((rc = join(t, path, sizeof path, dir, "trace_paths.json")) ||
+        (rc = rt_tracedir_write_paths(path, (const rt_str *)t->path_list.data,
+                                      t->path_list.len / sizeof(rt_str), t->alloc, &t->err)))
+        return rc;
+    return rt_tracedir_copy_sources(dir, t->workdir, (const rt_str *)t->path_list.data,
+                                    t->path_list.len / sizeof(rt_str), t->opts.on_warning,
+                                    t->opts.warning_ctx, &t->skipped_sources, t->alloc, &t->err);
+}

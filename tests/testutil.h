@@ -1,0 +1,31 @@
+/* Helpers shared by the tests: files, temporary directories, comparisons. */
+#ifndef RT_TESTUTIL_H
+#define RT_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "runtime_tracing.h"
+
+/* Reads a whole file; NULL when it cannot. Free with free(). */
+char *tu_read_file(const char *path, size_t *len);
+/* fixtures path: tu_fixture("tutorial/trace.json") (static buffer, rotated). */
+const char *tu_fixture(const char *rel);
+/* A new empty temporary directory (static buffer, rotated). */
+const char *tu_tmpdir(void);
+/* dir/name in a rotating static buffer. */
+const char *tu_join(const char *dir, const char *name);
+/* Removes a directory tree. */
+void tu_rmtree(const char *path);
+/* Fails the test with the first differing offset unless the two files hold
+ * the same bytes. */
+void tu_assert_same_file(const char *actual, const char *expected);
+/* Same, against a buffer. */
+void tu_assert_file_equals(const char *actual, const void *expected, size_t len);
+/* Runs a shell command; returns its exit status (or -1). */
+int tu_run(const char *fmt, ...);
+
+#endif
