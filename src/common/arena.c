@@ -67,3 +67,20 @@ void rt_arena_rollback(rt_arena *a, rt_arena_mark m)
         a->ptr = a->end = NULL;
     }
 }
+
+void rt_arena_reset(rt_arena *a)
+{
+    if (!a->head)
+        return;
+    rt_arena_chunk *keep = a->head;
+    rt_arena_chunk *c = keep->next;
+    while (c) {
+        rt_arena_chunk *next = c->next;
+        a->total -= c->size;
+        rt_free(a->alloc, c, c->size);
+        c = next;
+    }
+    keep->next = NULL;
+    a->ptr = (unsigned char *)keep + CHUNK_HEADER;
+    a->end = (unsigned char *)keep + keep->size;
+}

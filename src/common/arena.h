@@ -47,5 +47,8 @@ static inline rt_arena_mark rt_arena_get_mark(const rt_arena *a)
 }
 /* Frees everything allocated after m. */
 void rt_arena_rollback(rt_arena *a, rt_arena_mark m);
+/* Frees every block but keeps the newest chunk for reuse (readers reset
+ * their arena before each event). */
+void rt_arena_reset(rt_arena *a);
 
 #endif

@@ -1,0 +1,297 @@
+/* rt_reader: detects the format from the content and hands out events one
+ * at a time. It never includes a writer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/decoder.h"
+#include "model/model.h"
+
+struct rt_reader {
+    const rt_allocator *alloc;
+    rt_allocator alloc_copy;
+    rt_err err;
+    rt_source src;
+    char *name;
+    int fd;
+    rt_decoder *dec;
+    rt_format format;
+    bool detected;
+    unsigned char peek[RT_BINARY_HEADER_LEN];
+    size_t peek_len;
+    bool follow;
+    int final_status; /* sticky end or error once reached */
+    bool done;
+    uint64_t index;
+    rt_arena arena;
+    rt_event event;
+};
+
+static int reader_new(rt_reader **out, const rt_reader_options *opts, const char *name, int fd)
+{
+    const rt_allocator *a = rt_alloc_or_default(opts ? opts->allocator : NULL);
+    rt_reader *r = rt_malloc(a, sizeof *r);
+    if (!r)
+        return RT_ENOMEM;
+    memset(r, 0, sizeof *r);
+    r->alloc_copy = *a;
+    r->alloc = &r->alloc_copy;
+    r->fd = fd;
+    r->follow = opts && opts->follow;
+    r->format = RT_FORMAT_JSON;
+    rt_err_clear(&r->err);
+    rt_arena_init(&r->arena, r->alloc, 16 * 1024);
+    r->name = rt_strndup(r->alloc, name, strlen(name));
+    if (!r->name) {
+        rt_free(r->alloc, r, sizeof *r);
+        return RT_ENOMEM;
+    }
+    *out = r;
+    return RT_OK;
+}
+
+/* Looks at the first bytes and creates the decoder. RT_READ_PENDING when
+ * follow mode has too few bytes to tell yet. */
+static int detect(rt_reader *r)
+{
+    unsigned char *p = r->peek;
+    size_t want = 1;
+    while (r->peek_len < want) {
+        long n = rt_source_read(&r->src, p + r->peek_len, want - r->peek_len, &r->err);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        r->peek_len += (size_t)n;
+        if (p[0] == 0xC0)
+            want = RT_BINARY_HEADER_LEN;
+    }
+    if (r->peek_len < want) {
+        if (r->follow)
+            return RT_READ_PENDING;
+        if (r->peek_len == 0)
+            return rt_err_set(&r->err, RT_ETRUNCATED, "%s: empty file, not a trace", r->name);
+        if (memcmp(p, RT_BINARY_MAGIC, r->peek_len < 5 ? r->peek_len : 5) == 0)
+            return rt_err_set(&r->err, RT_ETRUNCATED, "%s: truncated binary header (%zu bytes)",
+                              r->name, r->peek_len);
+        return rt_err_set(&r->err, RT_EFORMAT, "%s: not a trace", r->name);
+    }
+    rt_decoder_env env = {&r->src, &r->err, r->alloc, &r->arena, &r->index};
+    int rc;
+    if (p[0] == 0xC0) {
+        if (memcmp(p, RT_BINARY_MAGIC, RT_BINARY_MAGIC_LEN) != 0 || p[6] != 0 || p[7] != 0)
+            return rt_err_set(&r->err, RT_EFORMAT, "%s: bad binary header", r->name);
+        if (p[5] == RT_BINARY_VERSION_V0)
+            r->format = RT_FORMAT_V0;
+        else if (p[5] == RT_BINARY_VERSION_V1)
+            r->format = RT_FORMAT_V1;
+        else
+            return rt_err_set(&r->err, RT_EFORMAT, "%s: unknown binary trace version %u", r->name,
+                              p[5]);
+        /* The decoder starts right after the header. */
+        rc = r->format == RT_FORMAT_V0 ? rt_v0_decoder_new(&env, &r->dec)
+                                       : rt_v1_decoder_new(&env, &r->dec);
+    } else {
+        /* JSON: hand the peeked byte out again. */
+        memcpy(r->src.prefix, p, r->peek_len);
+        r->src.prefix_len = r->peek_len;
+        r->src.prefix_pos = 0;
+        r->src.offset -= r->peek_len;
+        r->format = RT_FORMAT_JSON;
+        rc = rt_json_decoder_new(&env, &r->dec);
+    }
+    if (rc)
+        return rc;
+    r->detected = true;
+    return RT_OK;
+}
+
+static int finish_open(rt_reader *r, rt_reader **out)
+{
+    int rc = detect(r);
+    if (rc < 0 || (rc == RT_READ_PENDING && !r->follow)) {
+        *out = NULL;
+        rt_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return RT_OK;
+}
+
+int rt_reader_open(rt_reader **out, const char *path, const rt_reader_options *opts)
+{
+    if (!out || !path)
+        return RT_EINVAL;
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? RT_ENOENT : RT_EIO;
+    rt_reader *r;
+    int rc = reader_new(&r, opts, path, fd);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    rt_source_init_fd(&r->src, fd, r->name, r->follow);
+    return finish_open(r, out);
+}
+
+int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
+                          const rt_reader_options *opts)
+{
+    if (!out || (!data && len))
+        return RT_EINVAL;
+    *out = NULL;
+    rt_reader *r;
+    int rc = reader_new(&r, opts, "<memory>", -1);
+    if (rc)
+        return rc;
+    r->follow = false;
+    rt_source_init_memory(&r->src, data, len);
+    return finish_open(r, out);
+}
+
+int rt_reader_next(rt_reader *r, const rt_event **event)
+{
+    if (!r || !event)
+        return RT_EINVAL;
+    *event = NULL;
+    if (r->done)
+        return r->final_status;
+    if (!r->detected) {
+        int rc = detect(r);
+        if (rc) {
+            if (rc < 0) {
+                r->done = true;
+                r->final_status = rc;
+            }
+            return rc;
+        }
+    }
+    rt_arena_reset(&r->arena);
+    int rc = r->dec->ops->next(r->dec, &r->event);
+    if (rc == RT_READ_EVENT) {
+        r->index++;
+        *event = &r->event;
+        return rc;
+    }
+    if (rc != RT_READ_PENDING) {
+        r->done = true;
+        r->final_status = rc;
+    }
+    return rc;
+}
+
+rt_format rt_reader_format(const rt_reader *r)
+{
+    return r ? r->format : RT_FORMAT_JSON;
+}
+
+uint64_t rt_reader_event_index(const rt_reader *r)
+{
+    return r ? r->index : 0;
+}
+
+const char *rt_reader_errmsg(const rt_reader *r)
+{
+    return r ? r->err.msg : "NULL reader";
+}
+
+void rt_reader_free(rt_reader *r)
+{
+    if (!r)
+        return;
+    if (r->dec)
+        r->dec->ops->destroy(r->dec);
+    if (r->fd >= 0)
+        close(r->fd);
+    rt_arena_free(&r->arena);
+    rt_free(r->alloc, r->name, strlen(r->name) + 1);
+    rt_allocator a = r->alloc_copy;
+    rt_free(&a, r, sizeof *r);
+}
+
+/* ---- all events in memory ---------------------------------------------- */
+
+struct rt_event_list {
+    rt_allocator alloc_copy;
+    rt_event *events;
+    size_t len, cap;
+    rt_arena arena;
+};
+
+int rt_event_list_load(rt_event_list **out, const char *path, const rt_reader_options *opts,
+                       char *errbuf, size_t errbuf_len)
+{
+    if (!out || !path)
+        return RT_EINVAL;
+    *out = NULL;
+    rt_reader *r;
+    int rc = rt_reader_open(&r, path, opts);
+    if (rc) {
+        if (errbuf && errbuf_len)
+            snprintf(errbuf, errbuf_len, "%s: %s", path, rt_strerror(rc));
+        return rc;
+    }
+    const rt_allocator *a = r->alloc;
+    rt_event_list *l = rt_malloc(a, sizeof *l);
+    if (!l) {
+        rt_reader_free(r);
+        return RT_ENOMEM;
+    }
+    memset(l, 0, sizeof *l);
+    l->alloc_copy = *a;
+    rt_arena_init(&l->arena, &l->alloc_copy, 64 * 1024);
+    const rt_event *e;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+        if (l->len == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 256;
+            rt_event *ev = rt_realloc(&l->alloc_copy, l->events, l->cap * sizeof *ev, cap * sizeof *ev);
+            if (!ev) {
+                rc = RT_ENOMEM;
+                break;
+            }
+            l->events = ev;
+            l->cap = cap;
+        }
+        if (rt_event_copy(&l->arena, e, &l->events[l->len])) {
+            rc = RT_ENOMEM;
+            break;
+        }
+        l->len++;
+    }
+    if (rc == RT_READ_PENDING)
+        rc = RT_OK;
+    if (rc != RT_READ_END && rc != RT_OK) {
+        if (errbuf && errbuf_len)
+            snprintf(errbuf, errbuf_len, "%s", rc == RT_ENOMEM ? "out of memory" : rt_reader_errmsg(r));
+        rt_reader_free(r);
+        rt_event_list_free(l);
+        return rc;
+    }
+    rt_reader_free(r);
+    *out = l;
+    return RT_OK;
+}
+
+size_t rt_event_list_len(const rt_event_list *l)
+{
+    return l ? l->len : 0;
+}
+
+const rt_event *rt_event_list_at(const rt_event_list *l, size_t i)
+{
+    return l && i < l->len ? &l->events[i] : NULL;
+}
+
+void rt_event_list_free(rt_event_list *l)
+{
+    if (!l)
+        return;
+    rt_allocator a = l->alloc_copy;
+    rt_arena_free(&l->arena);
+    rt_free(&a, l->events, l->cap * sizeof *l->events);
+    rt_free(&a, l, sizeof *l);
+}
