@@ -72,7 +72,7 @@ void tu_rmtree(const char *path)
 
 void tu_assert_file_equals(const char *actual, const void *expected, size_t len)
 {
-    size_t n;
+    size_t n = 0;
     char *a = tu_read_file(actual, &n);
     if (!a)
         fail_msg("cannot read %s", actual);
@@ -92,7 +92,7 @@ void tu_assert_file_equals(const char *actual, const void *expected, size_t len)
 
 void tu_assert_same_file(const char *actual, const char *expected)
 {
-    size_t len;
+    size_t len = 0;
     char *e = tu_read_file(expected, &len);
     if (!e)
         fail_msg("cannot read %s", expected);
