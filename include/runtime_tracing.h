@@ -551,6 +551,26 @@ typedef struct rt_path_list {
 RT_API int rt_paths_read(const char *path, rt_path_list *out, char *errbuf, size_t errbuf_len);
 RT_API void rt_path_list_clear(rt_path_list *p);
 
+/* Result of rt_trace_repair. */
+typedef struct rt_repair_result {
+    rt_format format;
+    uint64_t events;     /* events readable after the repair */
+    bool was_truncated;  /* false: the file was complete, nothing changed */
+    uint64_t old_size;   /* bytes before */
+    uint64_t new_size;   /* bytes after */
+} rt_repair_result;
+
+/*
+ * Makes a truncated events file (a recording killed before it finished)
+ * readable by any reader, the reference included: JSON is cut after the last
+ * complete event and its array closed; v1 is rewritten from its recoverable
+ * events with a valid seek table. A complete file is left untouched. v0
+ * cannot be repaired (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
+ * an error (RT_ENOENT, RT_EIO, RT_EFORMAT when the damage is not a
+ * truncation) with a message in errbuf when given.
+ */
+RT_API int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len);
+
 #ifdef __cplusplus
 }
 #endif

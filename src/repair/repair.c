@@ -1,0 +1,193 @@
+/* rt_trace_repair: makes a truncated events file readable again. Built on
+ * the public reader and writer only, so it sits above both. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime_tracing.h"
+
+static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a, const char *b)
+{
+    if (errbuf && len)
+        snprintf(errbuf, len, fmt, a, b);
+    return rc;
+}
+
+/* Reads events until the end or an error; *events counts them. With w, each
+ * event is also written there. Returns the reader's final status. */
+static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_format *format,
+                        char *msg, size_t msg_len)
+{
+    rt_reader *r;
+    int rc = rt_reader_open(&r, path, NULL);
+    if (rc) {
+        snprintf(msg, msg_len, "%s: %s", path, rt_strerror(rc));
+        return rc;
+    }
+    *format = rt_reader_format(r);
+    const rt_event *e;
+    *events = 0;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+        if (w && (rc = rt_writer_write(w, e)) != RT_OK) {
+            snprintf(msg, msg_len, "%s", rt_writer_errmsg(w));
+            break;
+        }
+        (*events)++;
+    }
+    if (rc < 0 && !msg[0])
+        snprintf(msg, msg_len, "%s", rt_reader_errmsg(r));
+    rt_reader_free(r);
+    return rc;
+}
+
+/* Offset just past the n-th top-level element of a JSON array, or -1. */
+static long long json_element_end(int fd, uint64_t n)
+{
+    char buf[65536];
+    long long off = 0;
+    int depth = 0;
+    bool in_string = false, escape = false, started = false;
+    uint64_t done = 0;
+    long long after_open = -1;
+    ssize_t r;
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        return -1;
+    while ((r = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < r; i++, off++) {
+            char c = buf[i];
+            if (in_string) {
+                if (escape)
+                    escape = false;
+                else if (c == '\\')
+                    escape = true;
+                else if (c == '"') {
+                    in_string = false;
+                    if (depth == 1 && ++done == n)
+                        return off + 1;
+                }
+                continue;
+            }
+            if (c == '"') {
+                in_string = true;
+            } else if (c == '[' || c == '{') {
+                depth++;
+                if (!started && depth == 1) {
+                    started = true;
+                    after_open = off + 1;
+                    if (n == 0)
+                        return after_open;
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+                if (depth == 1 && ++done == n)
+                    return off + 1;
+                if (depth <= 0)
+                    return -1;
+            }
+        }
+    }
+    return -1;
+}
+
+static int repair_json(const char *path, uint64_t events, rt_repair_result *out, char *errbuf,
+                       size_t len)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return fail(errbuf, len, RT_EIO, "%s: %s", path, strerror(errno));
+    long long end = json_element_end(fd, events);
+    int rc = RT_OK;
+    if (end < 0)
+        rc = fail(errbuf, len, RT_EFORMAT, "%s: %s", path, "cannot find the last complete event");
+    else if (ftruncate(fd, end) != 0 || pwrite(fd, "]", 1, end) != 1)
+        rc = fail(errbuf, len, RT_EIO, "%s: %s", path, strerror(errno));
+    else
+        out->new_size = (uint64_t)end + 1;
+    if (close(fd) != 0 && rc == RT_OK)
+        rc = fail(errbuf, len, RT_EIO, "%s: %s", path, strerror(errno));
+    return rc;
+}
+
+static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size_t len)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp)
+        return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, RT_FORMAT_V1);
+    rt_writer *w;
+    int rc = rt_writer_open(&w, tmp, &wo);
+    if (rc)
+        return fail(errbuf, len, rc, "%s: %s", tmp, rt_strerror(rc));
+    char msg[512] = "";
+    uint64_t n;
+    rt_format f;
+    rc = count_events(path, w, &n, &f, msg, sizeof msg);
+    if (rc == RT_ETRUNCATED || rc == RT_READ_END)
+        rc = rt_writer_finish(w);
+    else if (rc >= 0)
+        rc = RT_EFORMAT;
+    if (rc) {
+        if (!msg[0])
+            snprintf(msg, sizeof msg, "%s", rt_writer_errmsg(w));
+        rt_writer_free(w);
+        unlink(tmp);
+        return fail(errbuf, len, rc < 0 ? rc : RT_EFORMAT, "%s%s", msg, "");
+    }
+    out->new_size = rt_writer_bytes_written(w);
+    rt_writer_free(w);
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return fail(errbuf, len, RT_EIO, "%s: %s", path, strerror(errno));
+    }
+    return RT_OK;
+}
+
+int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len)
+{
+    if (!path || !out)
+        return RT_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (errbuf && errbuf_len)
+        errbuf[0] = '\0';
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return fail(errbuf, errbuf_len, errno == ENOENT ? RT_ENOENT : RT_EIO, "%s: %s", path,
+                    strerror(errno));
+    out->old_size = out->new_size = (uint64_t)st.st_size;
+    char msg[512] = "";
+    uint64_t events;
+    int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg);
+    out->events = events;
+    if (rc == RT_READ_END)
+        return RT_OK;
+    if (rc != RT_ETRUNCATED)
+        return fail(errbuf, errbuf_len, rc < 0 ? rc : RT_EFORMAT, "%s%s", msg,
+                    rc == RT_EFORMAT ? " (not a truncation: not repaired)" : "");
+    out->was_truncated = true;
+    switch (out->format) {
+    case RT_FORMAT_JSON:
+        rc = repair_json(path, events, out, errbuf, errbuf_len);
+        break;
+    case RT_FORMAT_V1:
+        rc = repair_v1(path, out, errbuf, errbuf_len);
+        break;
+    default:
+        return fail(errbuf, errbuf_len, RT_EUNSUPPORTED, "%s: %s", path,
+                    "a truncated v0 file cannot be repaired");
+    }
+    if (rc)
+        return rc;
+    /* The repaired file must now read to its end. */
+    uint64_t again;
+    rt_format f;
+    rc = count_events(path, NULL, &again, &f, msg, sizeof msg);
+    if (rc != RT_READ_END || again != events)
+        return fail(errbuf, errbuf_len, RT_EFORMAT, "%s: repaired file does not read back: %s",
+                    path, msg);
+    return RT_OK;
+}

@@ -1,0 +1,365 @@
+/* Streaming recording: bounded memory, recovery after SIGKILL, a full disk,
+ * and reading while recording. Each format that supports it is covered. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/model.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+#ifndef UNDER_SANITIZER
+#define UNDER_SANITIZER 0
+#endif
+
+static const rt_format streaming_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V1};
+static const rt_format all_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V0, RT_FORMAT_V1};
+
+/* A deterministic workload of `calls` API calls (10 per iteration), close to
+ * BENCH.md, with a string value that varies. after_flush, when given, is
+ * called with the number of events recorded each time `flush_every`
+ * iterations have been flushed. */
+static void record_workload(rt_tracer *t, uint64_t calls, uint64_t flush_every,
+                            void (*after_flush)(uint64_t events))
+{
+    static const char *paths[] = {"/w/src/main.rs", "/w/src/lib.rs", "/w/src/util.rs"};
+    rt_type_id int_t, str_t;
+    assert_int_equal(rt_start(t, paths[0], 1), RT_OK);
+    assert_int_equal(rt_ensure_type_id(t, RT_TYPE_INT, "i64", &int_t), RT_OK);
+    assert_int_equal(rt_ensure_type_id(t, RT_TYPE_STRING, "String", &str_t), RT_OK);
+    char name[64], var_a[32], var_b[32], text[64];
+    for (uint64_t g = 0; 10 * g < calls; g++) {
+        const char *p = paths[g % 3];
+        int64_t line = (int64_t)((7 * g) % 400 + 1);
+        assert_int_equal(rt_register_step(t, p, line), RT_OK);
+        unsigned f = (unsigned)((13 * g) % 50);
+        snprintf(name, sizeof name, "module::function_%u", f);
+        rt_function_id fid;
+        assert_int_equal(rt_ensure_function_id(t, name, paths[f % 3], 10 * f + 1, &fid), RT_OK);
+        snprintf(var_a, sizeof var_a, "variable_%u", (unsigned)(g % 20));
+        snprintf(var_b, sizeof var_b, "variable_%u", (unsigned)((g + 1) % 20));
+        rt_full_value args[2];
+        assert_int_equal(rt_arg(t, var_a, rt_value_int((int64_t)g, int_t), &args[0]), RT_OK);
+        assert_int_equal(rt_arg(t, var_b, rt_value_int(-3 * (int64_t)g, int_t), &args[1]), RT_OK);
+        assert_int_equal(rt_register_call(t, fid, args, 2), RT_OK);
+        assert_int_equal(rt_register_step(t, paths[f % 3], line + 1), RT_OK);
+        snprintf(text, sizeof text, "string \"value\" #%llu\n", (unsigned long long)(g % 1000));
+        assert_int_equal(rt_register_variable_with_full_value(t, var_a, rt_value_string(text, str_t)), RT_OK);
+        assert_int_equal(rt_register_return(t, rt_value_int(2 * (int64_t)g, int_t)), RT_OK);
+        if (flush_every && (g + 1) % flush_every == 0) {
+            assert_int_equal(rt_tracer_flush(t), RT_OK);
+            if (after_flush)
+                after_flush(rt_tracer_event_count(t));
+        }
+    }
+}
+
+static rt_tracer *workload_tracer(rt_format format, rt_mode mode)
+{
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.format = format;
+    o.mode = mode;
+    o.flush_every_events = 0; /* the tests flush by hand */
+    o.flush_every_ms = 0;
+    rt_tracer *t;
+    assert_int_equal(rt_tracer_new(&t, "workload", NULL, 0, &o), RT_OK);
+    return t;
+}
+
+/* ---- bounded memory ----------------------------------------------------- */
+
+/* Records `calls` in a child process and returns its peak RSS in KiB. */
+static long child_peak_rss(rt_format format, rt_mode mode, uint64_t calls, const char *file)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        rt_tracer *t = workload_tracer(format, mode);
+        if (mode == RT_MODE_STREAMING && rt_begin_writing_trace_events(t, file, format) != RT_OK)
+            _exit(3);
+        record_workload(t, calls, 0, NULL);
+        if (mode == RT_MODE_BUFFERED && rt_begin_writing_trace_events(t, file, format) != RT_OK)
+            _exit(3);
+        if (rt_finish_writing_trace_events(t) != RT_OK)
+            _exit(4);
+        rt_tracer_free(t);
+        _exit(0);
+    }
+    int status;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    return ru.ru_maxrss;
+}
+
+static void test_bounded_memory(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (size_t i = 0; i < sizeof all_formats / sizeof *all_formats; i++) {
+        const char *file = tu_join(dir, "trace.out");
+        long streaming = child_peak_rss(all_formats[i], RT_MODE_STREAMING, 2000000, file);
+        long buffered = child_peak_rss(all_formats[i], RT_MODE_BUFFERED, 2000000, file);
+        fprintf(stderr, "%s: 2M API calls, peak RSS streaming %ld KiB, buffered %ld KiB\n",
+                rt_format_name(all_formats[i]), streaming, buffered);
+        if (!UNDER_SANITIZER)
+            assert_true(streaming < 32 * 1024);
+        assert_true(buffered > streaming);
+        unlink(file);
+    }
+    tu_rmtree(dir);
+}
+
+/* ---- SIGKILL at random moments ----------------------------------------- */
+
+static int progress_fd = -1;
+
+static void report_flush(uint64_t events)
+{
+    /* The parent reads the last complete 8-byte record. */
+    if (write(progress_fd, &events, sizeof events) != (ssize_t)sizeof events)
+        _exit(5);
+}
+
+static void test_sigkill_recovery(void **state)
+{
+    (void)state;
+    /* The expected events: the same workload, kept in memory. */
+    rt_tracer *ref = workload_tracer(RT_FORMAT_JSON, RT_MODE_BUFFERED);
+    record_workload(ref, 2000000, 0, NULL);
+    srand(12345);
+    const char *dir = tu_tmpdir();
+    for (size_t fi = 0; fi < sizeof streaming_formats / sizeof *streaming_formats; fi++) {
+        rt_format format = streaming_formats[fi];
+        for (int round = 0; round < 20; round++) {
+            const char *file = tu_join(dir, format == RT_FORMAT_JSON ? "trace.json" : "trace.bin");
+            int fds[2];
+            assert_int_equal(pipe(fds), 0);
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                close(fds[0]);
+                progress_fd = fds[1];
+                rt_tracer *t = workload_tracer(format, RT_MODE_STREAMING);
+                if (rt_begin_writing_trace_events(t, file, format) != RT_OK)
+                    _exit(3);
+                record_workload(t, 2000000, 100, report_flush);
+                rt_finish_writing_trace_events(t);
+                for (;;)
+                    pause(); /* wait for the kill */
+            }
+            close(fds[1]);
+            struct timespec ts = {0, (long)(1000000L * (2 + rand() % 60))};
+            nanosleep(&ts, NULL);
+            kill(pid, SIGKILL);
+            int status;
+            waitpid(pid, &status, 0);
+            uint64_t flushed = 0, v;
+            while (read(fds[0], &v, sizeof v) == (ssize_t)sizeof v)
+                flushed = v;
+            close(fds[0]);
+
+            /* Every event up to the last flush reads back, in order. */
+            rt_reader *r;
+            assert_int_equal(rt_reader_open(&r, file, NULL), RT_OK);
+            const rt_event *e;
+            uint64_t n = 0;
+            int rc;
+            while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+                const rt_event *want = rt_tracer_event_at(ref, n);
+                assert_non_null(want);
+                if (!rt_event_equal(e, want))
+                    fail_msg("%s round %d: event %llu differs", rt_format_name(format), round,
+                             (unsigned long long)n);
+                n++;
+            }
+            assert_true(rc == RT_ETRUNCATED || rc == RT_READ_END);
+            if (n < flushed)
+                fail_msg("%s round %d: %llu events read, %llu were flushed", rt_format_name(format),
+                         round, (unsigned long long)n, (unsigned long long)flushed);
+            rt_reader_free(r);
+
+            /* repair makes it a complete file with the same events. */
+            rt_repair_result res;
+            char err[512];
+            assert_int_equal(rt_trace_repair(file, &res, err, sizeof err), RT_OK);
+            assert_int_equal(res.events, n);
+            assert_int_equal(rt_reader_open(&r, file, NULL), RT_OK);
+            uint64_t m = 0;
+            while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
+                m++;
+            assert_int_equal(rc, RT_READ_END);
+            assert_int_equal(m, n);
+            rt_reader_free(r);
+            unlink(file);
+        }
+    }
+    rt_tracer_free(ref);
+    tu_rmtree(dir);
+}
+
+/* ---- a full disk --------------------------------------------------------- */
+
+typedef struct small_disk {
+    FILE *f;
+    size_t room;
+} small_disk;
+
+static long small_disk_write(void *ctx, const void *data, size_t len)
+{
+    small_disk *d = ctx;
+    if (d->room == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    size_t n = len < d->room ? len : d->room;
+    if (fwrite(data, 1, n, d->f) != n)
+        return -1;
+    fflush(d->f);
+    d->room -= n;
+    return (long)n;
+}
+
+static void test_disk_full(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (size_t fi = 0; fi < sizeof streaming_formats / sizeof *streaming_formats; fi++) {
+        rt_format format = streaming_formats[fi];
+        const char *file = tu_join(dir, "trace.out");
+        small_disk disk = {fopen(file, "wb"), 256 * 1024};
+        assert_non_null(disk.f);
+        rt_tracer_options o;
+        rt_tracer_options_init(&o);
+        o.format = format;
+        o.mode = RT_MODE_STREAMING;
+        o.flush_every_events = 1000;
+        o.flush_every_ms = 0;
+        o.write_fn = small_disk_write;
+        o.write_ctx = &disk;
+        rt_tracer *t;
+        assert_int_equal(rt_tracer_new(&t, "disk", NULL, 0, &o), RT_OK);
+        /* The path is not used: write_fn receives the bytes. */
+        assert_int_equal(rt_begin_writing_trace_events(t, tu_join(dir, "unused"), format), RT_OK);
+        int rc = RT_OK;
+        uint64_t i;
+        rt_path_id pid;
+        assert_int_equal(rt_ensure_path_id(t, "/disk/main.c", &pid), RT_OK);
+        for (i = 0; i < 10000000 && rc == RT_OK; i++) {
+            char text[64];
+            snprintf(text, sizeof text, "value %llu", (unsigned long long)(i * 2654435761u));
+            rc = rt_register_step_id(t, pid, (rt_line)i);
+            if (rc == RT_OK)
+                rc = rt_register_full_value(t, 0, rt_value_string(text, 0));
+        }
+        assert_int_equal(rc, RT_ENOSPC);
+        assert_non_null(strstr(rt_tracer_errmsg(t), "No space"));
+        /* The error is sticky, and finish reports it too. */
+        assert_int_equal(rt_register_step_id(t, pid, 1), RT_ENOSPC);
+        assert_int_equal(rt_finish_writing_trace_events(t), RT_ENOSPC);
+        rt_tracer_free(t);
+        fclose(disk.f);
+        /* What reached the disk reads back as a prefix of the events. */
+        rt_reader *r;
+        assert_int_equal(rt_reader_open(&r, file, NULL), RT_OK);
+        const rt_event *e;
+        uint64_t n = 0;
+        while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
+            n++;
+        assert_int_equal(rc, RT_ETRUNCATED);
+        assert_true(n > 1000);
+        rt_reader_free(r);
+        unlink(file);
+    }
+    tu_rmtree(dir);
+}
+
+/* ---- reading while recording ---------------------------------------------- */
+
+static void test_follow(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (size_t fi = 0; fi < sizeof streaming_formats / sizeof *streaming_formats; fi++) {
+        rt_format format = streaming_formats[fi];
+        const char *file = tu_join(dir, format == RT_FORMAT_JSON ? "f.json" : "f.bin");
+        unlink(file);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            rt_tracer *t = workload_tracer(format, RT_MODE_STREAMING);
+            if (rt_begin_writing_trace_events(t, file, format) != RT_OK)
+                _exit(3);
+            for (int k = 0; k < 20; k++) {
+                record_workload(t, 1000, 10, NULL);
+                struct timespec ts = {0, 5000000};
+                nanosleep(&ts, NULL);
+            }
+            _exit(rt_finish_writing_trace_events(t) == RT_OK ? 0 : 4);
+        }
+        /* Wait for the file to exist, then follow it. */
+        struct stat st;
+        for (int k = 0; k < 2000 && stat(file, &st) != 0; k++) {
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        rt_reader_options ro = {NULL, true};
+        rt_reader *r;
+        assert_int_equal(rt_reader_open(&r, file, &ro), RT_OK);
+        const rt_event *e;
+        uint64_t n = 0, pending = 0;
+        int rc;
+        for (;;) {
+            rc = rt_reader_next(r, &e);
+            if (rc == RT_READ_EVENT) {
+                n++;
+            } else if (rc == RT_READ_PENDING) {
+                pending++;
+                struct timespec ts = {0, 1000000};
+                nanosleep(&ts, NULL);
+                assert_true(pending < 100000);
+            } else {
+                break;
+            }
+        }
+        assert_int_equal(rc, RT_READ_END);
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        rt_reader_free(r);
+        /* The follower saw every event of the finished file. */
+        rt_event_list *all;
+        assert_int_equal(rt_event_list_load(&all, file, NULL, NULL, 0), RT_OK);
+        assert_int_equal(rt_event_list_len(all), n);
+        assert_true(pending > 0);
+        rt_event_list_free(all);
+    }
+    tu_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test(test_follow),
+        cmocka_unit_test(test_sigkill_recovery),
+        cmocka_unit_test(test_bounded_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
