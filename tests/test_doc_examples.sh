@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Compiles (and runs) the C examples in README.md and docs/*.md, so that they
+# cannot rot. A fenced ```c block is checked when it is a complete program
+# (it defines main) or when the last non-blank line before it is a marker:
+#
+#   <!-- compile -->               compile, link and run it
+#   <!-- compile args="A B" -->    the same, run with arguments A B
+#   <!-- compile-only -->          compile and link, do not run
+#   <!-- no-compile -->            not checked (a deliberately partial snippet)
+#
+# `same-as=PATH` in a compile marker also requires the block to equal the
+# file PATH (relative to the repository), e.g. the tutorial's program.
+# A block without main is a fragment: its #include lines stay at the top and
+# the rest becomes the body of main, after <stdio.h>, <stdlib.h>, <string.h>
+# and "runtime_tracing.h". Every program runs in a new empty directory and
+# must exit 0. Unmarked fragments are listed but not checked.
+#
+#   test_doc_examples.sh SOURCE_DIR CC "CFLAGS" "LIBS"
+set -euo pipefail
+if [ $# -ne 4 ]; then
+  echo "usage: $0 SOURCE_DIR CC CFLAGS LIBS" >&2
+  exit 2
+fi
+SRC=$1 CC=$2
+read -r -a CFLAGS <<<"$3"
+read -r -a LIBS <<<"$4"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rt-docex.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+docs=("$SRC/README.md")
+for f in "$SRC"/docs/*.md; do [ -e "$f" ] && docs+=("$f"); done
+
+# Splits every ```c block into $TMP/ex-N.c and writes one manifest line per
+# block: N, file:line, mode (run, compile-only, skip, fragment), args, same-as.
+for doc in "${docs[@]}"; do
+  awk -v out="$TMP" -v name="${doc#"$SRC"/}" '
+    function flush_block(   mode, args, same, m) {
+      n = ++nblocks; file = sprintf("%s/ex-%s-%d.c", out, id, n)
+      printf "%s", body > file; close(file)
+      m = marker; mode = ""; args = ""; same = ""
+      if (m ~ /^<!-- *no-compile *-->$/) mode = "skip"
+      else if (m ~ /^<!-- *compile-only[ >]/) mode = "compile-only"
+      else if (m ~ /^<!-- *compile[ >]/) mode = "run"
+      if (mode == "run" || mode == "compile-only") {
+        if (m ~ /args="[^"]*"/) { args = m; sub(/.*args="/, "", args); sub(/".*/, "", args) }
+        if (m ~ /same-as=[^ ]+/) { same = m; sub(/.*same-as=/, "", same); sub(/[ ].*/, "", same); sub(/-->$/, "", same) }
+      }
+      if (mode == "" && has_main) mode = "run"
+      if (mode == "") mode = "fragment"
+      printf "%s\t%s:%d\t%s\t%s\t%s\t%d\n", file, name, start, mode, args, same, has_main
+    }
+    BEGIN { id = name; gsub(/[^A-Za-z0-9]/, "_", id); in_block = 0; marker = "" }
+    in_block && /^```[ \t]*$/ { flush_block(); in_block = 0; marker = ""; next }
+    in_block { body = body $0 "\n"; if ($0 ~ /(^|[ \t])main[ \t]*\(/) has_main = 1; next }
+    /^```c[ \t]*$/ { in_block = 1; body = ""; has_main = 0; start = NR; next }
+    /^[ \t]*$/ { next }
+    { line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t]+$/, "", line); marker = line }
+  ' "$doc" >>"$TMP/manifest"
+done
+[ -s "$TMP/manifest" ] || { echo "FAIL: no C examples found in ${docs[*]}"; exit 1; }
+
+checked=0 failed=0 unchecked=0
+while IFS=$'\t' read -r file where mode args same has_main; do
+  case $mode in
+    skip) echo "skip:    $where (no-compile)"; continue ;;
+    fragment) echo "note:    $where is a fragment without a marker: not checked"; unchecked=$((unchecked + 1)); continue ;;
+  esac
+  checked=$((checked + 1))
+  if [ -n "$same" ] && ! cmp -s "$file" "$SRC/$same"; then
+    echo "FAIL:    $where differs from $same:"; diff "$SRC/$same" "$file" | head -20 || true
+    failed=$((failed + 1)); continue
+  fi
+  prog=$file
+  if [ "$has_main" = 0 ]; then
+    prog=${file%.c}-main.c
+    {
+      printf '#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include "runtime_tracing.h"\n'
+      grep '^#include' "$file" || true
+      printf 'int main(void)\n{\n'
+      grep -v '^#include' "$file" || true
+      printf 'return 0;\n}\n'
+    } >"$prog"
+  fi
+  exe=${file%.c}
+  if ! "$CC" -std=c11 -Wall -Wextra -Werror -pedantic "${CFLAGS[@]}" -o "$exe" "$prog" "${LIBS[@]}" >"$exe.log" 2>&1; then
+    echo "FAIL:    $where does not compile:"; sed 's/^/    /' "$exe.log"
+    failed=$((failed + 1)); continue
+  fi
+  if [ "$mode" = run ]; then
+    read -r -a argv <<<"$args"
+    mkdir "$exe.run"
+    rc=0
+    (cd "$exe.run" && "$exe" "${argv[@]}") >"$exe.out" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      echo "FAIL:    $where exited with $rc:"; sed 's/^/    /' "$exe.out" | head -40
+      failed=$((failed + 1)); continue
+    fi
+    echo "ok:      $where (compiled, ran)"
+  else
+    echo "ok:      $where (compiled)"
+  fi
+done <"$TMP/manifest"
+
+echo "$checked examples checked, $failed failed, $unchecked unmarked fragments not checked"
+[ "$failed" -eq 0 ] && [ "$checked" -gt 0 ]
