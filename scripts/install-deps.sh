@@ -8,6 +8,7 @@ PACKAGES=(
   capnproto zstd
   lua5.4 liblua5.4-dev
   valgrind
+  doxygen
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
