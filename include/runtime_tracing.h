@@ -1,5 +1,6 @@
-/*
- * runtime_tracing — record program executions as CodeTracer traces.
+/**
+ * @file runtime_tracing.h
+ * @brief runtime_tracing — record program executions as CodeTracer traces.
  *
  * This header is the whole public API and its contract. Conventions:
  *
@@ -31,6 +32,8 @@
 extern "C" {
 #endif
 
+/** Marks a public function: exported from the shared library, which hides
+ * everything else. Define RT_STATIC_DEFINE to drop the attribute. */
 #if defined(RT_STATIC_DEFINE) || !defined(__GNUC__)
 #define RT_API
 #else
@@ -41,7 +44,7 @@ extern "C" {
 /* Errors                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* X(name, code, message): the single list of error codes. */
+/** X(name, code, message): the single list of error codes. */
 #define RT_ERROR_MAP(X)                                                        \
     X(OK, 0, "success")                                                        \
     X(EINVAL, -1, "invalid argument")                                          \
@@ -57,56 +60,70 @@ extern "C" {
     X(ENOENT, -11, "no such file or directory")                                \
     X(ENOSPC, -12, "no space left on device")
 
+/**
+ * Status codes, generated from RT_ERROR_MAP: RT_OK (0) "success",
+ * RT_EINVAL (-1) "invalid argument", RT_ENOMEM (-2) "out of memory",
+ * RT_EUTF8 (-3) "invalid UTF-8", RT_EIO (-4) "input/output error",
+ * RT_EFORMAT (-5) "malformed trace data", RT_ETRUNCATED (-6) "truncated
+ * trace data", RT_EUNSUPPORTED (-7) "not supported", RT_ESTATE (-8) "call
+ * not valid in the current state", RT_ERANGE (-9) "value out of range",
+ * RT_ELIMIT (-10) "input exceeds a documented limit", RT_ENOENT (-11) "no
+ * such file or directory", RT_ENOSPC (-12) "no space left on device".
+ */
 typedef enum rt_status {
+/** Expands one RT_ERROR_MAP entry into an enumerator (undefined after use). */
 #define RT_X_ENUM(name, code, msg) RT_##name = (code),
     RT_ERROR_MAP(RT_X_ENUM)
 #undef RT_X_ENUM
     RT_ERROR_MIN = -12
 } rt_status;
 
-/* Returns a static description of an RT_* status code (never NULL). */
+/** Returns a static description of an RT_* status code (never NULL). */
 RT_API const char *rt_strerror(int status);
-/* Returns the symbolic name of a status code, e.g. "RT_EUTF8" (never NULL). */
+/** Returns the symbolic name of a status code, e.g. "RT_EUTF8" (never NULL). */
 RT_API const char *rt_status_name(int status);
-/* Returns true when status is an error (negative). */
+/** Returns true when status is an error (negative). */
 static inline bool rt_is_error(int status) { return status < 0; }
 
-/* Run-time version, e.g. "0.1.0"; compare with RT_VERSION_STRING. */
+/** Run-time version, e.g. "0.1.0"; compare with RT_VERSION_STRING. */
 RT_API const char *rt_version_string(void);
-/* Run-time version as MAJOR*10000 + MINOR*100 + PATCH. */
+/** Run-time version as MAJOR*10000 + MINOR*100 + PATCH. */
 RT_API unsigned rt_version_number(void);
 
 /* ------------------------------------------------------------------------ */
 /* Allocator hook (per handle, never global)                                */
 /* ------------------------------------------------------------------------ */
 
+/** Memory functions a handle uses for all its allocations (per handle,
+ * never global). All three get ctx as their first argument. */
 typedef struct rt_allocator {
-    /* Returns a block of size bytes, or NULL on failure. */
+    /** Returns a block of size bytes, or NULL on failure. */
     void *(*alloc)(void *ctx, size_t size);
-    /* Resizes a block (ptr may be NULL); NULL on failure, ptr left intact. */
+    /** Resizes a block (ptr may be NULL); NULL on failure, ptr left intact. */
     void *(*realloc)(void *ctx, void *ptr, size_t old_size, size_t new_size);
-    /* Frees a block (ptr may be NULL). */
+    /** Frees a block (ptr may be NULL). */
     void (*free)(void *ctx, void *ptr, size_t size);
-    void *ctx;
+    void *ctx; /**< Passed to the three functions. */
 } rt_allocator;
 
 /* ------------------------------------------------------------------------ */
 /* Event model (FORMAT.md section 2)                                        */
 /* ------------------------------------------------------------------------ */
 
-/* A UTF-8 string that need not be NUL-terminated and may hold NUL bytes. */
+/** A UTF-8 string that need not be NUL-terminated and may hold NUL bytes. */
 typedef struct rt_str {
-    const char *ptr;
-    size_t len;
+    const char *ptr; /**< The bytes (may be NULL when len is 0). */
+    size_t len;      /**< Length in bytes. */
 } rt_str;
 
-typedef uint64_t rt_path_id;
-typedef uint64_t rt_function_id;
-typedef uint64_t rt_type_id;
-typedef uint64_t rt_variable_id;
-typedef int64_t rt_line;
-typedef int64_t rt_place;
+typedef uint64_t rt_path_id;     /**< Index of a Path event (0, 1, ... in order). */
+typedef uint64_t rt_function_id; /**< Index of a Function event. */
+typedef uint64_t rt_type_id;     /**< Index of a Type event; 0 is None after rt_start. */
+typedef uint64_t rt_variable_id; /**< Index of a VariableName event. */
+typedef int64_t rt_line;         /**< A source line number. */
+typedef int64_t rt_place;        /**< A memory place (cells, compound values). */
 
+/** TypeKind, numbered as in every format. */
 typedef enum rt_type_kind {
     RT_TYPE_SEQ = 0, RT_TYPE_SET = 1, RT_TYPE_HASH_SET = 2,
     RT_TYPE_ORDERED_SET = 3, RT_TYPE_ARRAY = 4, RT_TYPE_VARARGS = 5,
@@ -121,9 +138,10 @@ typedef enum rt_type_kind {
     RT_TYPE_NONE = 30, RT_TYPE_NON_EXPANDED = 31, RT_TYPE_ANY = 32,
     RT_TYPE_SLICE = 33
 } rt_type_kind;
+/** Number of rt_type_kind values. */
 #define RT_TYPE_KIND_COUNT 34
 
-/* EventLogKind, numbered as in JSON and CBOR (v0 renumbers on the wire). */
+/** EventLogKind, numbered as in JSON and CBOR (v0 renumbers on the wire). */
 typedef enum rt_event_log_kind {
     RT_LOG_WRITE = 0, RT_LOG_WRITE_FILE = 1, RT_LOG_WRITE_OTHER = 2,
     RT_LOG_READ = 3, RT_LOG_READ_FILE = 4, RT_LOG_READ_OTHER = 5,
@@ -131,89 +149,106 @@ typedef enum rt_event_log_kind {
     RT_LOG_SOCKET = 9, RT_LOG_OPEN = 10, RT_LOG_ERROR = 11,
     RT_LOG_TRACE_LOG_EVENT = 12, RT_LOG_EVM_EVENT = 13
 } rt_event_log_kind;
+/** Number of rt_event_log_kind values. */
 #define RT_EVENT_LOG_KIND_COUNT 14
 
+/** PassBy of an Assignment. */
 typedef enum rt_pass_by { RT_PASS_BY_VALUE = 0, RT_PASS_BY_REFERENCE = 1 } rt_pass_by;
 
+/** The variant of a ValueRecord (rt_value.kind). */
 typedef enum rt_value_kind {
     RT_VALUE_INT, RT_VALUE_FLOAT, RT_VALUE_BOOL, RT_VALUE_STRING,
     RT_VALUE_SEQUENCE, RT_VALUE_TUPLE, RT_VALUE_STRUCT, RT_VALUE_VARIANT,
     RT_VALUE_REFERENCE, RT_VALUE_RAW, RT_VALUE_ERROR, RT_VALUE_NONE,
     RT_VALUE_CELL, RT_VALUE_BIGINT
 } rt_value_kind;
+/** Number of rt_value_kind values. */
 #define RT_VALUE_KIND_COUNT 14
 
-/*
+/**
  * A ValueRecord. Build it with the rt_value_* constructors below; they only
  * fill the struct and never allocate. Composite values point at arrays the
  * caller owns; the library copies the whole tree when it records it.
  */
 typedef struct rt_value {
-    rt_value_kind kind;
-    /* Bool: b. Sequence: is_slice. Reference: mutable. BigInt: negative. */
+    rt_value_kind kind; /**< Which member of u is used. */
+    /** Bool: b. Sequence: is_slice. Reference: mutable. BigInt: negative. */
     bool flag;
-    rt_type_id type_id; /* unused by Cell */
+    rt_type_id type_id; /**< unused by Cell */
+    /** The payload, by kind. */
     union {
-        int64_t i;     /* Int */
-        double f;      /* Float */
-        rt_str text;   /* String text, Raw r, Error msg */
+        int64_t i;     /**< Int */
+        double f;      /**< Float */
+        rt_str text;   /**< String text, Raw r, Error msg */
+        /** Sequence elements, Tuple elements, Struct field_values. */
         struct {
-            const struct rt_value *items; /* Sequence elements, Tuple elements, */
-            size_t len;                   /* Struct field_values */
+            const struct rt_value *items; /**< The elements or field values. */
+            size_t len;                   /**< How many. */
         } list;
+        /** Variant. */
         struct {
-            rt_str discriminator;
-            const struct rt_value *contents;
+            rt_str discriminator;            /**< The variant's name. */
+            const struct rt_value *contents; /**< Its one value. */
         } variant;
+        /** Reference. */
         struct {
-            const struct rt_value *dereferenced;
-            uint64_t address;
+            const struct rt_value *dereferenced; /**< The value referred to. */
+            uint64_t address;                    /**< Its address. */
         } reference;
-        rt_place place; /* Cell */
+        rt_place place; /**< Cell */
+        /** BigInt. */
         struct {
-            const uint8_t *bytes; /* big-endian magnitude */
-            size_t len;
+            const uint8_t *bytes; /**< big-endian magnitude */
+            size_t len;           /**< bytes in bytes */
         } bigint;
     } u;
 } rt_value;
 
-/* A value bound to a variable: Value events and Call arguments. */
+/** A value bound to a variable: Value events and Call arguments. */
 typedef struct rt_full_value {
-    rt_variable_id variable_id;
-    rt_value value;
+    rt_variable_id variable_id; /**< The variable (a VariableName id). */
+    rt_value value;             /**< Its value. */
 } rt_full_value;
 
+/** Which member of rt_type_record.info is used (SpecificInfo). */
 typedef enum rt_specific_info_kind {
     RT_INFO_NONE, RT_INFO_STRUCT, RT_INFO_POINTER
 } rt_specific_info_kind;
 
+/** A struct field of a Type: name and type. */
 typedef struct rt_field_type {
-    rt_str name;
-    rt_type_id type_id;
+    rt_str name;        /**< Field name. */
+    rt_type_id type_id; /**< Field type. */
 } rt_field_type;
 
+/** A TypeRecord: what a Type event defines. */
 typedef struct rt_type_record {
-    rt_type_kind kind;
-    rt_str lang_type;
-    rt_specific_info_kind info_kind;
+    rt_type_kind kind;               /**< TypeKind. */
+    rt_str lang_type;                /**< The language's name for the type (the interning key). */
+    rt_specific_info_kind info_kind; /**< Which member of info is used. */
+    /** SpecificInfo, by info_kind. */
     union {
+        /** Struct fields. */
         struct {
-            const rt_field_type *items;
-            size_t len;
-        } fields;                        /* RT_INFO_STRUCT */
-        rt_type_id dereference_type_id;  /* RT_INFO_POINTER */
+            const rt_field_type *items; /**< The fields, in order. */
+            size_t len;                 /**< How many. */
+        } fields;                        /**< RT_INFO_STRUCT */
+        rt_type_id dereference_type_id;  /**< RT_INFO_POINTER */
     } info;
 } rt_type_record;
 
+/** The form of an rt_rvalue (RValue). */
 typedef enum rt_rvalue_kind { RT_RVALUE_SIMPLE, RT_RVALUE_COMPOUND, RT_RVALUE_LITERAL } rt_rvalue_kind;
 
+/** The right-hand side of an Assignment. */
 typedef struct rt_rvalue {
-    rt_rvalue_kind kind;
-    rt_variable_id simple;      /* RT_RVALUE_SIMPLE */
-    const rt_variable_id *ids;  /* RT_RVALUE_COMPOUND */
-    size_t len;
+    rt_rvalue_kind kind;        /**< Which of the members below is used. */
+    rt_variable_id simple;      /**< RT_RVALUE_SIMPLE */
+    const rt_variable_id *ids;  /**< RT_RVALUE_COMPOUND */
+    size_t len;                 /**< Entries in ids. */
 } rt_rvalue;
 
+/** The variant of a trace event (rt_event.kind). */
 typedef enum rt_event_kind {
     RT_EVENT_STEP, RT_EVENT_PATH, RT_EVENT_VARIABLE_NAME, RT_EVENT_VARIABLE,
     RT_EVENT_TYPE, RT_EVENT_VALUE, RT_EVENT_FUNCTION, RT_EVENT_CALL,
@@ -222,149 +257,183 @@ typedef enum rt_event_kind {
     RT_EVENT_CELL_VALUE, RT_EVENT_ASSIGN_COMPOUND_ITEM, RT_EVENT_ASSIGN_CELL,
     RT_EVENT_VARIABLE_CELL, RT_EVENT_DROP_VARIABLE, RT_EVENT_DROP_LAST_STEP
 } rt_event_kind;
+/** Number of rt_event_kind values. */
 #define RT_EVENT_KIND_COUNT 21
 
-/* One trace event. Which member of u is used depends on kind. */
+/** One trace event. Which member of u is used depends on kind. */
 typedef struct rt_event {
-    rt_event_kind kind;
+    rt_event_kind kind; /**< Which member of u is used. */
+    /** The payload, by kind. */
     union {
+        /** Step. */
         struct { rt_path_id path_id; rt_line line; } step;
-        rt_str path;           /* Path */
-        rt_str name;           /* VariableName, Variable */
-        rt_type_record type;   /* Type */
-        rt_full_value value;   /* Value */
+        rt_str path;           /**< Path */
+        rt_str name;           /**< VariableName, Variable */
+        rt_type_record type;   /**< Type */
+        rt_full_value value;   /**< Value */
+        /** Function. */
         struct { rt_path_id path_id; rt_line line; rt_str name; } function;
+        /** Call: the function and its nargs arguments. */
         struct { rt_function_id function_id; const rt_full_value *args; size_t len; } call;
-        rt_value return_value; /* Return */
+        rt_value return_value; /**< Return */
+        /** Event: a special event (output, file access, error, ...). */
         struct { rt_event_log_kind kind; rt_str metadata; rt_str content; } event;
-        struct { const rt_str *items; size_t len; } asm_lines; /* Asm */
-        struct { rt_variable_id variable_id; rt_place place; } bind; /* BindVariable, VariableCell */
+        struct { const rt_str *items; size_t len; } asm_lines; /**< Asm */
+        struct { rt_variable_id variable_id; rt_place place; } bind; /**< BindVariable, VariableCell */
+        /** Assignment. */
         struct { rt_variable_id to; rt_pass_by pass_by; rt_rvalue from; } assignment;
+        /** DropVariables. */
         struct { const rt_variable_id *ids; size_t len; } drop_variables;
-        struct { rt_place place; rt_value value; } place_value; /* CompoundValue, CellValue, AssignCell */
+        struct { rt_place place; rt_value value; } place_value; /**< CompoundValue, CellValue, AssignCell */
+        /** AssignCompoundItem. */
         struct { rt_place place; uint64_t index; rt_place item_place; } assign_item;
-        rt_variable_id drop_variable;
+        rt_variable_id drop_variable; /**< DropVariable */
     } u;
 } rt_event;
 
-/* Names as in the formats: "Step", "Int", "Write", "Seq", ... (never NULL). */
+/** Name of an event kind as in the formats: "Step", "Path", ... (never NULL). */
 RT_API const char *rt_event_kind_name(rt_event_kind kind);
+/** Name of a value kind as in the formats: "Int", "Sequence", ... (never NULL). */
 RT_API const char *rt_value_kind_name(rt_value_kind kind);
+/** Name of a type kind as in the formats: "Seq", "Int", ... (never NULL). */
 RT_API const char *rt_type_kind_name(rt_type_kind kind);
+/** Name of an event log kind as in the formats: "Write", ... (never NULL). */
 RT_API const char *rt_event_log_kind_name(rt_event_log_kind kind);
 
 /* Value constructors: fill a struct, never allocate, never fail. */
-RT_API rt_str rt_str_c(const char *s); /* NULL gives an empty string */
+/** An rt_str over a NUL-terminated string; NULL gives an empty string. */
+RT_API rt_str rt_str_c(const char *s);
+/** Int value. */
 RT_API rt_value rt_value_int(int64_t i, rt_type_id type_id);
+/** Float value. */
 RT_API rt_value rt_value_float(double f, rt_type_id type_id);
+/** Bool value. */
 RT_API rt_value rt_value_bool(bool b, rt_type_id type_id);
+/** String value of a NUL-terminated text (not copied until recorded). */
 RT_API rt_value rt_value_string(const char *text, rt_type_id type_id);
+/** String value of len bytes, which may hold NUL. */
 RT_API rt_value rt_value_string_n(const char *text, size_t len, rt_type_id type_id);
+/** Sequence of len items (caller-owned array); is_slice as in the formats. */
 RT_API rt_value rt_value_sequence(const rt_value *items, size_t len, bool is_slice, rt_type_id type_id);
+/** Tuple of len items. */
 RT_API rt_value rt_value_tuple(const rt_value *items, size_t len, rt_type_id type_id);
+/** Struct with len field values, in the order of the type's fields. */
 RT_API rt_value rt_value_struct(const rt_value *fields, size_t len, rt_type_id type_id);
+/** Variant named discriminator holding one value, contents. */
 RT_API rt_value rt_value_variant(const char *discriminator, const rt_value *contents, rt_type_id type_id);
+/** Reference to dereferenced at address; mutable_ for a mutable reference. */
 RT_API rt_value rt_value_reference(const rt_value *dereferenced, uint64_t address, bool mutable_, rt_type_id type_id);
+/** Raw value: a textual representation. */
 RT_API rt_value rt_value_raw(const char *r, rt_type_id type_id);
+/** Error value with a message. */
 RT_API rt_value rt_value_error(const char *msg, rt_type_id type_id);
+/** None value (type 0 is None after rt_start). */
 RT_API rt_value rt_value_none(rt_type_id type_id);
+/** Cell value: the value at place. */
 RT_API rt_value rt_value_cell(rt_place place);
+/** BigInt from a big-endian magnitude of len bytes and a sign. */
 RT_API rt_value rt_value_bigint(const uint8_t *be_magnitude, size_t len, bool negative, rt_type_id type_id);
 
 /* ------------------------------------------------------------------------ */
 /* Formats and writers                                                      */
 /* ------------------------------------------------------------------------ */
 
+/** An events-file format. */
 typedef enum rt_format {
-    RT_FORMAT_DEFAULT = -1, /* where a function takes a format: the handle's own */
-    RT_FORMAT_JSON = 0,     /* trace.json */
-    RT_FORMAT_V0 = 1,       /* trace.bin, packed Cap'n Proto */
-    RT_FORMAT_V1 = 2        /* trace.bin, CBOR in seekable zstd */
+    RT_FORMAT_DEFAULT = -1, /**< where a function takes a format: the handle's own */
+    RT_FORMAT_JSON = 0,     /**< trace.json */
+    RT_FORMAT_V0 = 1,       /**< trace.bin, packed Cap'n Proto */
+    RT_FORMAT_V1 = 2        /**< trace.bin, CBOR in seekable zstd */
 } rt_format;
 
-/* "json", "v0", "v1" (never NULL). */
+/** "json", "v0", "v1" (never NULL). */
 RT_API const char *rt_format_name(rt_format format);
-/* Parses "json", "v0", "v1" (also "binary" = v1); RT_EINVAL when unknown. */
+/** Parses "json", "v0", "v1" (also "binary" = v1); RT_EINVAL when unknown. */
 RT_API int rt_format_parse(const char *name, rt_format *out);
-/* "trace.json" for JSON, "trace.bin" for v0 and v1. */
+/** "trace.json" for JSON, "trace.bin" for v0 and v1. */
 RT_API const char *rt_format_events_file(rt_format format);
 
-/* Low-level write function, for callers that want to intercept output
+/** Low-level write function, for callers that want to intercept output
  * (tests inject a full disk with it). Returns bytes written or -1 with errno. */
 typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 
+/** Options of rt_writer_open(); fill with rt_writer_options_init(). */
 typedef struct rt_writer_options {
-    rt_format format;
-    const rt_allocator *allocator; /* NULL: malloc */
-    int zstd_level;                /* v1; 0: 3 */
-    size_t frame_size;             /* v1 uncompressed bytes per zstd frame; 0: 2 MiB */
-    rt_write_fn write_fn;          /* NULL: write(2) on the file */
-    void *write_ctx;
+    rt_format format;              /**< The format to write. */
+    const rt_allocator *allocator; /**< NULL: malloc */
+    int zstd_level;                /**< v1; 0: 3 */
+    size_t frame_size;             /**< v1 uncompressed bytes per zstd frame; 0: 2 MiB */
+    rt_write_fn write_fn;          /**< NULL: write(2) on the file */
+    void *write_ctx;               /**< Passed to write_fn. */
 } rt_writer_options;
 
-/* Fills opts with the defaults for format. */
+/** Fills opts with the defaults for format. */
 RT_API void rt_writer_options_init(rt_writer_options *opts, rt_format format);
 
-/* An events-file writer: turns events into one format, streaming. */
+/** An events-file writer: turns events into one format, streaming. */
 typedef struct rt_writer rt_writer;
 
-/*
+/**
  * Opens path for writing (created or truncated) and writes the format's
  * header. On success *out is a new writer; on failure *out is NULL and the
  * return value says why (RT_EINVAL, RT_EIO, RT_ENOENT, RT_ENOMEM).
  */
 RT_API int rt_writer_open(rt_writer **out, const char *path, const rt_writer_options *opts);
-/* The same on an open file descriptor, which the writer does not close. */
+/** The same on an open file descriptor, which the writer does not close. */
 RT_API int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *opts);
-/* Encodes one event. RT_EINVAL/RT_EUTF8/RT_ERANGE for an event the format
+/** Encodes one event. RT_EINVAL/RT_EUTF8/RT_ERANGE for an event the format
  * cannot hold; RT_EIO/RT_ENOSPC when output fails (sticky). */
 RT_API int rt_writer_write(rt_writer *w, const rt_event *event);
-/* Pushes everything written so far to the file in a readable state. */
+/** Pushes everything written so far to the file in a readable state. */
 RT_API int rt_writer_flush(rt_writer *w);
-/* Completes the file (JSON "]", v1 seek table, v0 message). The writer stays
+/** Completes the file (JSON "]", v1 seek table, v0 message). The writer stays
  * valid for rt_writer_errmsg() until rt_writer_free(). */
 RT_API int rt_writer_finish(rt_writer *w);
-/* Events written so far. */
+/** Events written so far. */
 RT_API uint64_t rt_writer_event_count(const rt_writer *w);
-/* Bytes handed to the file so far (compressed size for v1). */
+/** Bytes handed to the file so far (compressed size for v1). */
 RT_API uint64_t rt_writer_bytes_written(const rt_writer *w);
-/* Message of the last error (empty when none); owned by w. */
+/** Message of the last error (empty when none); owned by w. */
 RT_API const char *rt_writer_errmsg(const rt_writer *w);
-/* Frees w; a writer not finished is finished first, errors ignored. */
+/** Frees w; a writer not finished is finished first, errors ignored. */
 RT_API void rt_writer_free(rt_writer *w);
 
 /* ------------------------------------------------------------------------ */
 /* Tracer: the recording API (FORMAT.md section 3)                          */
 /* ------------------------------------------------------------------------ */
 
+/** When a tracer writes its events. */
 typedef enum rt_mode {
-    RT_MODE_BUFFERED = 0, /* events kept in memory until written */
-    RT_MODE_STREAMING = 1 /* events go to the events file as recorded */
+    RT_MODE_BUFFERED = 0, /**< events kept in memory until written */
+    RT_MODE_STREAMING = 1 /**< events go to the events file as recorded */
 } rt_mode;
 
+/** Options of rt_tracer_new(); fill with rt_tracer_options_init(). */
 typedef struct rt_tracer_options {
-    rt_format format;              /* default RT_FORMAT_JSON */
-    rt_mode mode;                  /* default RT_MODE_BUFFERED */
-    const rt_allocator *allocator; /* NULL: malloc; copied */
-    int zstd_level;                /* v1; 0: 3 */
-    size_t frame_size;             /* v1; 0: 2 MiB */
-    uint64_t flush_every_events;   /* streaming auto-flush; 0: never by count */
-    uint32_t flush_every_ms;       /* streaming auto-flush; 0: never by time */
-    rt_write_fn write_fn;          /* NULL: write(2) */
-    void *write_ctx;
-    /* Called with a message for each non-fatal problem (a source file that
+    rt_format format;              /**< default RT_FORMAT_JSON */
+    rt_mode mode;                  /**< default RT_MODE_BUFFERED */
+    const rt_allocator *allocator; /**< NULL: malloc; copied */
+    int zstd_level;                /**< v1; 0: 3 */
+    size_t frame_size;             /**< v1; 0: 2 MiB */
+    uint64_t flush_every_events;   /**< streaming auto-flush; 0: never by count */
+    uint32_t flush_every_ms;       /**< streaming auto-flush; 0: never by time */
+    rt_write_fn write_fn;          /**< NULL: write(2) */
+    void *write_ctx;               /**< Passed to write_fn. */
+    /** Called with a message for each non-fatal problem (a source file that
      * could not be copied, ...). May be NULL. */
     void (*on_warning)(void *ctx, const char *message);
-    void *warning_ctx;
+    void *warning_ctx;             /**< Passed to on_warning. */
 } rt_tracer_options;
 
-/* Fills opts with the defaults: JSON, buffered, auto-flush every 65536
+/** Fills opts with the defaults: JSON, buffered, auto-flush every 65536
  * events or 1000 ms in streaming mode. */
 RT_API void rt_tracer_options_init(rt_tracer_options *opts);
 
+/** A recording: ids, interning, the events (buffered) or the events file
+ * (streaming). Not thread-safe: use one tracer from one thread at a time. */
 typedef struct rt_tracer rt_tracer;
 
-/*
+/**
  * Creates a tracer for program with args (nargs strings; args may be NULL
  * when nargs is 0). workdir is the current directory at this call.
  * opts may be NULL for the defaults. Returns RT_OK and *out, or an error
@@ -372,106 +441,137 @@ typedef struct rt_tracer rt_tracer;
  */
 RT_API int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
                          size_t nargs, const rt_tracer_options *opts);
-/* Finishes an events file still open (errors ignored: the file is left
+/** Finishes an events file still open (errors ignored: the file is left
  * readable), then frees the tracer. NULL is fine. */
 RT_API void rt_tracer_free(rt_tracer *t);
-/* Message of the last error on t (empty when none); owned by t, valid until
+/** Message of the last error on t (empty when none); owned by t, valid until
  * the next call on t. */
 RT_API const char *rt_tracer_errmsg(const rt_tracer *t);
-/* Status of the last failed call on t, RT_OK when none failed. */
+/** Status of the last failed call on t, RT_OK when none failed. */
 RT_API int rt_tracer_errcode(const rt_tracer *t);
-/* Overrides the recorded working directory (copied). */
+/** Overrides the recorded working directory (copied). */
 RT_API int rt_tracer_set_workdir(rt_tracer *t, const char *workdir);
+/** The working directory written to trace_metadata.json; owned by t. */
 RT_API const char *rt_tracer_workdir(const rt_tracer *t);
+/** The tracer's format (rt_tracer_options.format). */
 RT_API rt_format rt_tracer_format(const rt_tracer *t);
 
-/* start(path, line): <toplevel> function, Call to it, type 0 = None. */
+/** start(path, line): `<toplevel>` function, Call to it, type 0 = None. */
 RT_API int rt_start(rt_tracer *t, const char *path, rt_line line);
 
-/* Interning: return the existing id, or emit the defining event and return
- * the new id. Paths compare by components (/a//b/./c/ is /a/b/c), functions
- * by name, types by lang_type, variables by name. RT_EINVAL for NULL,
- * RT_EUTF8 for invalid UTF-8. */
+/** Interning: returns the existing id of path, or emits a Path event and
+ * returns the new id. Paths compare by components (/a//b/./c/ is /a/b/c).
+ * RT_EINVAL for NULL, RT_EUTF8 for invalid UTF-8 (as all ensure_* forms). */
 RT_API int rt_ensure_path_id(rt_tracer *t, const char *path, rt_path_id *out);
+/** Interning by name: the existing id, or a new Function event (defined at
+ * path:line) and its id. */
 RT_API int rt_ensure_function_id(rt_tracer *t, const char *name, const char *path,
                                  rt_line line, rt_function_id *out);
+/** Interning by lang_type: the existing id, or a new Type event and its id. */
 RT_API int rt_ensure_type_id(rt_tracer *t, rt_type_kind kind, const char *lang_type, rt_type_id *out);
-/* Like rt_ensure_type_id with a full record (struct fields, pointer). */
+/** Like rt_ensure_type_id with a full record (struct fields, pointer). */
 RT_API int rt_ensure_raw_type_id(rt_tracer *t, const rt_type_record *type, rt_type_id *out);
+/** Interning by name: the existing id, or a new VariableName event and its id. */
 RT_API int rt_ensure_variable_id(rt_tracer *t, const char *name, rt_variable_id *out);
 
-/* Step at path (interned) / at an already known path id. */
+/** Step at path (interned) and line. */
 RT_API int rt_register_step(rt_tracer *t, const char *path, rt_line line);
+/** Step at an already known path id and line. */
 RT_API int rt_register_step_id(rt_tracer *t, rt_path_id path_id, rt_line line);
 
-/* Builds a Call argument: interns name (may emit VariableName). The value is
+/** Builds a Call argument: interns name (may emit VariableName). The value is
  * not copied here: *out points at it until rt_register_call. */
 RT_API int rt_arg(rt_tracer *t, const char *name, rt_value value, rt_full_value *out);
-/* Emits one Value per argument, a Step at the function's definition and the
+/** Emits one Value per argument, a Step at the function's definition and the
  * Call; for function 0 only the Call. RT_ERANGE for an unknown function id. */
 RT_API int rt_register_call(rt_tracer *t, rt_function_id function_id,
                             const rt_full_value *args, size_t nargs);
+/** Return with the returned value. */
 RT_API int rt_register_return(rt_tracer *t, rt_value value);
-/* Event{kind, metadata "", content}. */
+/** Event{kind, metadata "", content}. */
 RT_API int rt_register_special_event(rt_tracer *t, rt_event_log_kind kind, const char *content);
-/* Event with metadata and content of any bytes. */
+/** Event with metadata and content of any bytes. */
 RT_API int rt_register_special_event_n(rt_tracer *t, rt_event_log_kind kind, rt_str metadata, rt_str content);
+/** Asm event with len lines of disassembly. */
 RT_API int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len);
 
+/** Value of the variable name (interned, may emit VariableName). */
 RT_API int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_value value);
+/** Value of an already known variable id. */
 RT_API int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value);
+/** VariableName and VariableCell: name lives at place. */
 RT_API int rt_register_variable(rt_tracer *t, const char *name, rt_place place);
+/** DropVariable of name. */
 RT_API int rt_drop_variable(rt_tracer *t, const char *name);
+/** BindVariable: name is bound to place. */
 RT_API int rt_bind_variable(rt_tracer *t, const char *name, rt_place place);
+/** DropVariables of len names. */
 RT_API int rt_drop_variables(rt_tracer *t, const char *const *names, size_t len);
+/** CompoundValue: the value at place. */
 RT_API int rt_register_compound_value(rt_tracer *t, rt_place place, rt_value value);
+/** CellValue: the value at place. */
 RT_API int rt_register_cell_value(rt_tracer *t, rt_place place, rt_value value);
+/** AssignCompoundItem: item index of the compound at place is item_place. */
 RT_API int rt_assign_compound_item(rt_tracer *t, rt_place place, uint64_t index, rt_place item_place);
+/** AssignCell: the cell at place now holds new_value. */
 RT_API int rt_assign_cell(rt_tracer *t, rt_place place, rt_value new_value);
-/* Assignment to name from an rvalue built by rt_simple_rvalue /
+/** Assignment to name from an rvalue built by rt_simple_rvalue /
  * rt_compound_rvalue. */
 RT_API int rt_assign(rt_tracer *t, const char *name, rt_rvalue from, rt_pass_by pass_by);
+/** A simple rvalue: the variable name (interned). */
 RT_API int rt_simple_rvalue(rt_tracer *t, const char *name, rt_rvalue *out);
-/* ids must hold len entries; *out points at ids (caller-owned). */
+/** A compound rvalue of len variables (interned). ids must hold len
+ * entries; *out points at ids (caller-owned). */
 RT_API int rt_compound_rvalue(rt_tracer *t, const char *const *names, size_t len,
                               rt_variable_id *ids, rt_rvalue *out);
+/** DropLastStep. */
 RT_API int rt_drop_last_step(rt_tracer *t);
 
-/* Non-interning forms: always emit the defining event and return the new id
- * (ids stay consistent with the ensure_* forms: the next ensure of the same
- * key returns the first id registered for it). out may be NULL. */
+/** Non-interning: always emits a Path event and returns its id (the next
+ * rt_ensure_path_id of the same path returns the first id registered for
+ * it; the same holds for the other register_* forms). out may be NULL. */
 RT_API int rt_register_path(rt_tracer *t, const char *path, rt_path_id *out);
+/** Non-interning: always emits a Function event. out may be NULL. */
 RT_API int rt_register_function(rt_tracer *t, const char *name, const char *path,
                                 rt_line line, rt_function_id *out);
+/** Non-interning: always emits a Type event. out may be NULL. */
 RT_API int rt_register_type(rt_tracer *t, rt_type_kind kind, const char *lang_type, rt_type_id *out);
+/** Non-interning: always emits a Type event with a full record. out may be NULL. */
 RT_API int rt_register_raw_type(rt_tracer *t, const rt_type_record *type, rt_type_id *out);
+/** Non-interning: always emits a VariableName event. out may be NULL. */
 RT_API int rt_register_variable_name(rt_tracer *t, const char *name, rt_variable_id *out);
 
-/* Records raw events unchanged (copied). Defining events (Path, Function,
+/** Records a raw event unchanged (copied). Defining events (Path, Function,
  * Type, VariableName, Variable) advance the id counters. */
 RT_API int rt_add_event(rt_tracer *t, const rt_event *event);
+/** Records len raw events, as rt_add_event. */
 RT_API int rt_append_events(rt_tracer *t, const rt_event *events, size_t len);
 
-/* Events recorded so far (written or not). */
+/** Events recorded so far (written or not). */
 RT_API uint64_t rt_tracer_event_count(const rt_tracer *t);
-/* Buffered mode: the i-th event kept in memory (owned by t, valid until t is
+/** Buffered mode: the i-th event kept in memory (owned by t, valid until t is
  * freed), or NULL when out of range or in streaming mode. */
 RT_API const rt_event *rt_tracer_event_at(const rt_tracer *t, uint64_t i);
 
-/* Events file. Buffered mode: begin remembers the path, finish writes every
+/** Events file. Buffered mode: begin remembers the path, finish writes every
  * recorded event. Streaming mode: begin opens the file and writes the events
  * recorded so far, later events are written as they come, finish completes
  * the file. format RT_FORMAT_DEFAULT uses the tracer's. */
 RT_API int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format format);
+/** Completes the events file begun by rt_begin_writing_trace_events. */
 RT_API int rt_finish_writing_trace_events(rt_tracer *t);
-/* Streaming mode: pushes what was recorded to the file, readable. */
+/** Streaming mode: pushes what was recorded to the file, readable. */
 RT_API int rt_tracer_flush(rt_tracer *t);
+/** Remembers where trace_metadata.json goes. */
 RT_API int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path);
+/** Writes trace_metadata.json (workdir, program, args). */
 RT_API int rt_finish_writing_trace_metadata(rt_tracer *t);
+/** Remembers where trace_paths.json goes. */
 RT_API int rt_begin_writing_trace_paths(rt_tracer *t, const char *path);
+/** Writes trace_paths.json (every registered path, in id order). */
 RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
 
-/*
+/**
  * Writes a whole trace directory: DIR/trace.json or DIR/trace.bin (format;
  * RT_FORMAT_DEFAULT for the tracer's), DIR/trace_metadata.json,
  * DIR/trace_paths.json and DIR/files/ with a copy of each registered source
@@ -482,7 +582,7 @@ RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
  * (RT_EIO, RT_ENOENT, ...); recorded events are kept either way.
  */
 RT_API int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format);
-/* Source files skipped by the last rt_tracer_write_trace_dir. */
+/** Source files skipped by the last rt_tracer_write_trace_dir. */
 RT_API size_t rt_tracer_skipped_sources(const rt_tracer *t);
 
 /* ------------------------------------------------------------------------ */
@@ -490,77 +590,90 @@ RT_API size_t rt_tracer_skipped_sources(const rt_tracer *t);
 /* ------------------------------------------------------------------------ */
 
 /* Return values of rt_reader_next besides errors. */
-#define RT_READ_END 0     /* no more events */
-#define RT_READ_EVENT 1   /* *event is set */
-#define RT_READ_PENDING 2 /* follow mode: no complete event yet, try later */
+#define RT_READ_END 0     /**< rt_reader_next: no more events */
+#define RT_READ_EVENT 1   /**< rt_reader_next: *event is set */
+#define RT_READ_PENDING 2 /**< rt_reader_next, follow mode: no complete event yet, try later */
 
+/** Options of rt_reader_open(); zero-initialise, or pass NULL. */
 typedef struct rt_reader_options {
-    const rt_allocator *allocator; /* NULL: malloc */
-    /* Follow mode: at the end of the data, return RT_READ_PENDING until the
+    const rt_allocator *allocator; /**< NULL: malloc */
+    /** Follow mode: at the end of the data, return RT_READ_PENDING until the
      * writer has finished the file (JSON "]", v1 seek table). */
     bool follow;
 } rt_reader_options;
 
+/** A streaming reader of one events file, any format. */
 typedef struct rt_reader rt_reader;
 
-/* Opens an events file; the format is detected from its content.
+/** Opens an events file; the format is detected from its content.
  * RT_ENOENT/RT_EIO when it cannot be opened, RT_EFORMAT when it is not a
  * trace. opts may be NULL. */
 RT_API int rt_reader_open(rt_reader **out, const char *path, const rt_reader_options *opts);
-/* The same over a caller-owned buffer that must outlive the reader. */
+/** The same over a caller-owned buffer that must outlive the reader. */
 RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
                                  const rt_reader_options *opts);
-/* Reads the next event: RT_READ_EVENT with *event valid until the next call
+/** Reads the next event: RT_READ_EVENT with *event valid until the next call
  * on r, RT_READ_END, RT_READ_PENDING (follow mode), or an error whose
  * message names the file, the event index and the byte offset. Events
  * before a truncation are returned first; then RT_ETRUNCATED. */
 RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
+/** The detected format. */
 RT_API rt_format rt_reader_format(const rt_reader *r);
-/* Index of the next event to be returned (= events returned so far). */
+/** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
+/** Message of the last error on r (empty when none); owned by r. */
 RT_API const char *rt_reader_errmsg(const rt_reader *r);
+/** Frees r (NULL is fine). */
 RT_API void rt_reader_free(rt_reader *r);
 
-/* All events of a file in memory. */
+/** All events of a file in memory. */
 typedef struct rt_event_list rt_event_list;
-/* Loads every event of path. On error *out is NULL. */
+/** Loads every event of path. On error *out is NULL and the message goes to
+ * errbuf when given. */
 RT_API int rt_event_list_load(rt_event_list **out, const char *path, const rt_reader_options *opts,
                               char *errbuf, size_t errbuf_len);
+/** Number of events in list. */
 RT_API size_t rt_event_list_len(const rt_event_list *list);
+/** The i-th event (owned by list), or NULL when out of range. */
 RT_API const rt_event *rt_event_list_at(const rt_event_list *list, size_t i);
+/** Frees list (NULL is fine). */
 RT_API void rt_event_list_free(rt_event_list *list);
 
-/* trace_metadata.json */
+/** trace_metadata.json */
 typedef struct rt_metadata {
-    char *workdir;
-    char *program;
-    char **args;
-    size_t nargs;
+    char *workdir;  /**< "workdir" */
+    char *program;  /**< "program" */
+    char **args;    /**< "args", nargs strings */
+    size_t nargs;   /**< Entries in args. */
 } rt_metadata;
 
-/* Reads a metadata file into *out (free with rt_metadata_clear). On error the
+/** Reads a metadata file into *out (free with rt_metadata_clear). On error the
  * message goes to errbuf when given. */
 RT_API int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t errbuf_len);
+/** Frees what rt_metadata_read put into m and zeroes it. */
 RT_API void rt_metadata_clear(rt_metadata *m);
 
-/* trace_paths.json */
+/** trace_paths.json */
 typedef struct rt_path_list {
-    char **paths;
-    size_t len;
+    char **paths; /**< The paths, in id order. */
+    size_t len;   /**< Entries in paths. */
 } rt_path_list;
+/** Reads a paths file into *out (free with rt_path_list_clear). On error the
+ * message goes to errbuf when given. */
 RT_API int rt_paths_read(const char *path, rt_path_list *out, char *errbuf, size_t errbuf_len);
+/** Frees what rt_paths_read put into p and zeroes it. */
 RT_API void rt_path_list_clear(rt_path_list *p);
 
-/* Result of rt_trace_repair. */
+/** Result of rt_trace_repair. */
 typedef struct rt_repair_result {
-    rt_format format;
-    uint64_t events;     /* events readable after the repair */
-    bool was_truncated;  /* false: the file was complete, nothing changed */
-    uint64_t old_size;   /* bytes before */
-    uint64_t new_size;   /* bytes after */
+    rt_format format;    /**< The file's format. */
+    uint64_t events;     /**< events readable after the repair */
+    bool was_truncated;  /**< false: the file was complete, nothing changed */
+    uint64_t old_size;   /**< bytes before */
+    uint64_t new_size;   /**< bytes after */
 } rt_repair_result;
 
-/*
+/**
  * Makes a truncated events file (a recording killed before it finished)
  * readable by any reader, the reference included: JSON is cut after the last
  * complete event and its array closed; v1 is rewritten from its recoverable
