@@ -47,7 +47,7 @@ for doc in "${docs[@]}"; do
       }
       if (mode == "" && has_main) mode = "run"
       if (mode == "") mode = "fragment"
-      printf "%s\t%s:%d\t%s\t%s\t%s\t%d\n", file, name, start, mode, args, same, has_main
+      printf "%s\037%s:%d\037%s\037%s\037%s\037%d\n", file, name, start, mode, args, same, has_main
     }
     BEGIN { id = name; gsub(/[^A-Za-z0-9]/, "_", id); in_block = 0; marker = "" }
     in_block && /^```[ \t]*$/ { flush_block(); in_block = 0; marker = ""; next }
@@ -60,7 +60,7 @@ done
 [ -s "$TMP/manifest" ] || { echo "FAIL: no C examples found in ${docs[*]}"; exit 1; }
 
 checked=0 failed=0 unchecked=0
-while IFS=$'\t' read -r file where mode args same has_main; do
+while IFS=$'\037' read -r file where mode args same has_main; do
   case $mode in
     skip) echo "skip:    $where (no-compile)"; continue ;;
     fragment) echo "note:    $where is a fragment without a marker: not checked"; unchecked=$((unchecked + 1)); continue ;;
