@@ -4,6 +4,7 @@
 #   package_symbols    the shared library exports exactly the RT_API functions
 #   docs_build         Doxygen builds the API reference without a warning
 #   doc_examples       the C examples in README.md and docs/*.md compile and run
+#   man_page           docs/runtime-tracing.1 lists the commands of --help
 # The C++ consumer needs a C++ compiler of the same family as the C one (a
 # sanitized library needs its own runtime): take clang++ next to clang,
 # g++ next to gcc, unless CMAKE_CXX_COMPILER was given.
@@ -51,3 +52,7 @@ string(JOIN " " _rt_doc_libs $<TARGET_FILE:runtime_tracing_static> ${ZSTD_LDFLAG
 add_test(NAME doc_examples
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_doc_examples.sh ${CMAKE_SOURCE_DIR}
           ${CMAKE_C_COMPILER} "${_rt_doc_cflags}" "${_rt_doc_libs}")
+
+add_test(NAME man_page
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_man_page.sh $<TARGET_FILE:runtime-tracing>
+          ${CMAKE_SOURCE_DIR}/docs/runtime-tracing.1 ${PROJECT_VERSION})
