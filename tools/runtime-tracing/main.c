@@ -1,10 +1,67 @@
-/* runtime-tracing: placeholder until the CLI lands. */
+/* runtime-tracing: convert, print, check and describe CodeTracer traces.
+ * Exit status: 0 success, 1 invalid input or a failed check, 2 usage. */
 #include <stdio.h>
+#include <string.h>
 
-#include "runtime_tracing.h"
+#include "cli.h"
 
-int main(void)
+static const char usage_text[] =
+    "Usage:\n"
+    "  " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
+    "  " CLI_NAME " cat IN\n"
+    "  " CLI_NAME " format-trace IN OUT\n"
+    "  " CLI_NAME " validate PATH\n"
+    "  " CLI_NAME " info PATH\n"
+    "\n"
+    "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
+    "its header) and trace directories. Every command reads any format.\n"
+    "\n"
+    "Commands:\n"
+    "  convert       convert an events file to json, v0 or v1\n"
+    "  cat           print the events as compact JSON (the text of trace.json)\n"
+    "  format-trace  write the events as JSON, one event per line\n"
+    "  validate      check a trace directory or an events file\n"
+    "  info          describe a trace directory or an events file\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     this help; " CLI_NAME " COMMAND --help for a command's\n"
+    "  --version      the version of the tool and of the library\n"
+    "\n"
+    "Exit status: 0 on success, 1 on invalid input or a failed check, 2 on a usage error.\n";
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"convert", cmd_convert},   {"cat", cmd_cat},   {"format-trace", cmd_format_trace},
+    {"validate", cmd_validate}, {"info", cmd_info},
+};
+
+int main(int argc, char **argv)
 {
-    printf("runtime-tracing %s\n", rt_version_string());
-    return 0;
+    if (argc < 2)
+        return cli_usage(NULL, "missing command");
+    const char *cmd = argv[1];
+    if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
+        if (strcmp(cmd, "help") == 0 && argc > 2) {
+            char help[] = "--help";
+            char *sub[] = {argv[2], help, NULL};
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+                if (strcmp(argv[2], commands[i].name) == 0)
+                    return commands[i].run(2, sub);
+            return cli_usage(NULL, "unknown command '%s'", argv[2]);
+        }
+        fputs(usage_text, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf(CLI_NAME " %s (library %s)\n", RT_VERSION_STRING, rt_version_string());
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        return cli_usage(NULL, "unknown option '%s'", cmd);
+    return cli_usage(NULL, "unknown command '%s'", cmd);
 }

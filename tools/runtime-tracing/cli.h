@@ -1,0 +1,60 @@
+/* runtime-tracing: what the command files share. The tool uses only the
+ * public header. */
+#ifndef RT_CLI_H
+#define RT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime_tracing.h"
+
+/* Exit statuses. */
+#define CLI_OK 0
+#define CLI_INVALID 1 /* invalid input, a failed check, an I/O error */
+#define CLI_USAGE 2   /* bad command line */
+
+#define CLI_NAME "runtime-tracing"
+
+/* Each command: argv[0] is the command name. Returns an exit status. */
+int cmd_convert(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_format_trace(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* "runtime-tracing: message" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A usage error for cmd: the message and a hint; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool cli_is_help(const char *arg);
+
+/* Splits argv[1..] into positional arguments (pos, at most max) and
+ * returns CLI_OK, CLI_USAGE (after a message) or -1 when --help was asked.
+ * Options named in opts ("--to") take a value, as "--to X" or "--to=X";
+ * their values go to vals in the same order (NULL when absent). */
+int cli_parse(int argc, char **argv, const char *const *opts, const char **vals, size_t nopts,
+              const char **pos, size_t max, size_t *npos);
+
+/* Regular file, directory, or neither (errno set). */
+bool cli_is_dir(const char *path);
+bool cli_is_file(const char *path);
+/* File size, or -1. */
+int64_t cli_file_size(const char *path);
+/* A heap copy (never NULL: exits on OOM). */
+char *cli_strdup(const char *s);
+/* dir + "/" + name into a new heap string (never NULL: exits on OOM). */
+char *cli_join(const char *dir, const char *name);
+
+/* The events file of a trace directory: DIR/trace.json, else
+ * DIR/trace.bin; a file path is returned as is. NULL when a directory has
+ * neither (message printed). Free the result. */
+char *cli_events_path(const char *path);
+
+/* Opens an events file for reading; prints why not and returns NULL. */
+rt_reader *cli_open_reader(const char *path);
+
+/* Prints the reader's error for a failed rt_reader_next. */
+void cli_read_error(rt_reader *r, int rc);
+
+#endif

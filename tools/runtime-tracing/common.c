@@ -1,0 +1,172 @@
+#define _POSIX_C_SOURCE 200809L
+/* Helpers shared by the commands: messages, argument parsing, paths. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(CLI_NAME ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(CLI_NAME ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (cmd)
+        fprintf(stderr, "Try '" CLI_NAME " %s --help'.\n", cmd);
+    else
+        fprintf(stderr, "Try '" CLI_NAME " --help'.\n");
+    return CLI_USAGE;
+}
+
+bool cli_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int cli_parse(int argc, char **argv, const char *const *opts, const char **vals, size_t nopts,
+              const char **pos, size_t max, size_t *npos)
+{
+    const char *cmd = argv[0];
+    bool only_pos = false;
+    *npos = 0;
+    for (size_t i = 0; i < nopts; i++)
+        vals[i] = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_pos && cli_is_help(a))
+            return -1;
+        if (!only_pos && strcmp(a, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        if (!only_pos && a[0] == '-' && a[1] != '\0') {
+            size_t k;
+            const char *val = NULL;
+            for (k = 0; k < nopts; k++) {
+                size_t n = strlen(opts[k]);
+                if (strncmp(a, opts[k], n) == 0 && (a[n] == '\0' || a[n] == '=')) {
+                    val = a[n] == '=' ? a + n + 1 : NULL;
+                    break;
+                }
+            }
+            if (k == nopts)
+                return cli_usage(cmd, "unknown option '%s'", a);
+            if (!val) {
+                if (i + 1 >= argc)
+                    return cli_usage(cmd, "option '%s' needs a value", opts[k]);
+                val = argv[++i];
+            }
+            if (vals[k])
+                return cli_usage(cmd, "option '%s' given twice", opts[k]);
+            vals[k] = val;
+            continue;
+        }
+        if (*npos == max)
+            return cli_usage(cmd, "unexpected argument '%s'", a);
+        pos[(*npos)++] = a;
+    }
+    return CLI_OK;
+}
+
+bool cli_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool cli_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int64_t cli_file_size(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    return (int64_t)st.st_size;
+}
+
+char *cli_strdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
+    }
+    return d;
+}
+
+char *cli_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *s = malloc(a + b + 2);
+    if (!s) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
+    }
+    memcpy(s, dir, a);
+    size_t n = a;
+    if (n && s[n - 1] != '/')
+        s[n++] = '/';
+    memcpy(s + n, name, b + 1);
+    return s;
+}
+
+char *cli_events_path(const char *path)
+{
+    if (!cli_is_dir(path)) /* a file: the open reports it when missing */
+        return cli_strdup(path);
+    const char *names[] = {"trace.json", "trace.bin"};
+    for (size_t i = 0; i < 2; i++) {
+        char *p = cli_join(path, names[i]);
+        if (cli_is_file(p))
+            return p;
+        free(p);
+    }
+    cli_error("%s: no trace.json or trace.bin in this directory", path);
+    return NULL;
+}
+
+rt_reader *cli_open_reader(const char *path)
+{
+    rt_reader *r;
+    int rc = rt_reader_open(&r, path, NULL);
+    if (rc == RT_OK)
+        return r;
+    if (rc == RT_ENOENT)
+        cli_error("%s: no such file", path);
+    else if (rc == RT_EUNSUPPORTED)
+        cli_error("%s: this trace format cannot be read yet (%s)", path, rt_status_name(rc));
+    else if (rc == RT_EIO && cli_is_dir(path))
+        cli_error("%s: is a directory", path);
+    else
+        cli_error("%s: cannot read: %s (%s)", path, rt_strerror(rc), rt_status_name(rc));
+    return NULL;
+}
+
+void cli_read_error(rt_reader *r, int rc)
+{
+    const char *msg = rt_reader_errmsg(r);
+    if (msg && *msg)
+        cli_error("%s (%s)", msg, rt_status_name(rc));
+    else
+        cli_error("%s (%s)", rt_strerror(rc), rt_status_name(rc));
+}

@@ -1,0 +1,298 @@
+/* convert, cat and format-trace: events read with rt_reader, written with
+ * rt_writer. Nothing here depends on the input format. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char convert_help[] =
+    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
+    "\n"
+    "Reads the events file IN (any format: trace.json, or trace.bin v0 or v1; or a\n"
+    "trace directory, meaning its events file) and writes its events to OUT.\n"
+    "The output format is --to, else OUT's extension: .json is JSON, .bin is v1.\n"
+    "On failure OUT is removed.\n";
+
+static const char cat_help[] =
+    "Usage: " CLI_NAME " cat IN\n"
+    "\n"
+    "Prints the events of IN (an events file of any format, or a trace directory)\n"
+    "as compact JSON, exactly the text trace.json would hold, then a newline.\n";
+
+static const char format_help[] =
+    "Usage: " CLI_NAME " format-trace IN OUT\n"
+    "\n"
+    "Writes the events of IN as a JSON array with one compact event per line\n"
+    "(\"[\", then the events separated by \",\" and a newline, then \"]\").\n"
+    "OUT '-' is standard output.\n";
+
+/* Copies every event of r to w. Returns an exit status (messages printed). */
+static int copy_events(rt_reader *r, rt_writer *w, const char *out_name)
+{
+    const rt_event *e;
+    int rc;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+        int wrc = rt_writer_write(w, e);
+        if (wrc) {
+            cli_error("%s: event %llu cannot be written: %s (%s)", out_name,
+                      (unsigned long long)(rt_reader_event_index(r) - 1), rt_writer_errmsg(w),
+                      rt_status_name(wrc));
+            return CLI_INVALID;
+        }
+    }
+    if (rc != RT_READ_END) {
+        cli_read_error(r, rc);
+        return CLI_INVALID;
+    }
+    if ((rc = rt_writer_finish(w))) {
+        cli_error("%s: %s (%s)", out_name, rt_writer_errmsg(w), rt_status_name(rc));
+        return CLI_INVALID;
+    }
+    return CLI_OK;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    static const char *const opts[] = {"--to"};
+    const char *vals[1], *pos[2];
+    size_t npos;
+    int rc = cli_parse(argc, argv, opts, vals, 1, pos, 2, &npos);
+    if (rc < 0) {
+        fputs(convert_help, stdout);
+        return CLI_OK;
+    }
+    if (rc)
+        return rc;
+    if (npos < 2)
+        return cli_usage("convert", "expected IN and OUT");
+    rt_format fmt;
+    if (vals[0]) {
+        if (rt_format_parse(vals[0], &fmt) != RT_OK)
+            return cli_usage("convert", "unknown format '%s' (json, v0 or v1)", vals[0]);
+    } else if (ends_with(pos[1], ".json")) {
+        fmt = RT_FORMAT_JSON;
+    } else if (ends_with(pos[1], ".bin")) {
+        fmt = RT_FORMAT_V1;
+    } else {
+        return cli_usage("convert", "cannot tell the format from '%s': use --to json|v0|v1",
+                         pos[1]);
+    }
+    char *in = cli_events_path(pos[0]);
+    if (!in)
+        return CLI_INVALID;
+    if (same_file(in, pos[1])) {
+        free(in);
+        return cli_usage("convert", "IN and OUT are the same file");
+    }
+    rt_reader *r = cli_open_reader(in);
+    free(in);
+    if (!r)
+        return CLI_INVALID;
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, fmt);
+    rt_writer *w;
+    if ((rc = rt_writer_open(&w, pos[1], &wo))) {
+        cli_error("%s: cannot write: %s (%s)", pos[1], rt_strerror(rc), rt_status_name(rc));
+        rt_reader_free(r);
+        return CLI_INVALID;
+    }
+    int status = copy_events(r, w, pos[1]);
+    rt_writer_free(w);
+    rt_reader_free(r);
+    if (status != CLI_OK)
+        unlink(pos[1]);
+    return status;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int cmd_cat(int argc, char **argv)
+{
+    const char *pos[1];
+    size_t npos;
+    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
+    if (rc < 0) {
+        fputs(cat_help, stdout);
+        return CLI_OK;
+    }
+    if (rc)
+        return rc;
+    if (npos < 1)
+        return cli_usage("cat", "expected IN");
+    char *in = cli_events_path(pos[0]);
+    if (!in)
+        return CLI_INVALID;
+    rt_reader *r = cli_open_reader(in);
+    free(in);
+    if (!r)
+        return CLI_INVALID;
+    fflush(stdout);
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    rt_writer *w;
+    if ((rc = rt_writer_open_fd(&w, STDOUT_FILENO, &wo))) {
+        cli_error("standard output: %s (%s)", rt_strerror(rc), rt_status_name(rc));
+        rt_reader_free(r);
+        return CLI_INVALID;
+    }
+    int status = copy_events(r, w, "standard output");
+    rt_writer_free(w);
+    rt_reader_free(r);
+    if (status == CLI_OK && write_all(STDOUT_FILENO, "\n", 1) != 0) {
+        cli_error("standard output: %s", strerror(errno));
+        status = CLI_INVALID;
+    }
+    return status;
+}
+
+/* A write function that puts each top-level array element on its own
+ * line: it follows the compact JSON of the writer, strings included. */
+typedef struct line_filter {
+    int fd;
+    int depth;
+    bool in_str, esc, any;
+} line_filter;
+
+static long filter_write(void *ctx, const void *data, size_t len)
+{
+    line_filter *f = ctx;
+    const char *s = data;
+    char out[8192];
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (n + 3 > sizeof out) {
+            if (write_all(f->fd, out, n))
+                return -1;
+            n = 0;
+        }
+        if (f->in_str) {
+            if (f->esc)
+                f->esc = false;
+            else if (ch == '\\')
+                f->esc = true;
+            else if (ch == '"')
+                f->in_str = false;
+        } else if (ch == '"') {
+            f->in_str = true;
+        } else if (ch == '[' || ch == '{') {
+            if (f->depth++ == 0) {
+                out[n++] = ch;
+                out[n++] = '\n';
+                continue;
+            }
+        } else if (ch == ']' || ch == '}') {
+            if (--f->depth == 0 && f->any)
+                out[n++] = '\n';
+        } else if (ch == ',' && f->depth == 1) {
+            out[n++] = ',';
+            out[n++] = '\n';
+            continue;
+        }
+        if (f->depth >= 1)
+            f->any = true;
+        out[n++] = ch;
+    }
+    if (n && write_all(f->fd, out, n))
+        return -1;
+    return (long)len;
+}
+
+int cmd_format_trace(int argc, char **argv)
+{
+    const char *pos[2];
+    size_t npos;
+    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 2, &npos);
+    if (rc < 0) {
+        fputs(format_help, stdout);
+        return CLI_OK;
+    }
+    if (rc)
+        return rc;
+    if (npos < 2)
+        return cli_usage("format-trace", "expected IN and OUT");
+    bool to_stdout = strcmp(pos[1], "-") == 0;
+    char *in = cli_events_path(pos[0]);
+    if (!in)
+        return CLI_INVALID;
+    if (!to_stdout && same_file(in, pos[1])) {
+        free(in);
+        return cli_usage("format-trace", "IN and OUT are the same file");
+    }
+    rt_reader *r = cli_open_reader(in);
+    free(in);
+    if (!r)
+        return CLI_INVALID;
+    const char *out_name = to_stdout ? "standard output" : pos[1];
+    int fd = STDOUT_FILENO;
+    if (!to_stdout) {
+        fd = open(pos[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            cli_error("%s: cannot write: %s", pos[1], strerror(errno));
+            rt_reader_free(r);
+            return CLI_INVALID;
+        }
+    } else {
+        fflush(stdout);
+    }
+    line_filter f = {fd, 0, false, false, false};
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    wo.write_fn = filter_write;
+    wo.write_ctx = &f;
+    rt_writer *w;
+    int status;
+    if ((rc = rt_writer_open_fd(&w, fd, &wo))) {
+        cli_error("%s: %s (%s)", out_name, rt_strerror(rc), rt_status_name(rc));
+        status = CLI_INVALID;
+    } else {
+        status = copy_events(r, w, out_name);
+        rt_writer_free(w);
+        if (status == CLI_OK && write_all(fd, "\n", 1) != 0) {
+            cli_error("%s: %s", out_name, strerror(errno));
+            status = CLI_INVALID;
+        }
+    }
+    rt_reader_free(r);
+    if (!to_stdout) {
+        if (close(fd) != 0 && status == CLI_OK) {
+            cli_error("%s: %s", out_name, strerror(errno));
+            status = CLI_INVALID;
+        }
+        if (status != CLI_OK)
+            unlink(pos[1]);
+    }
+    return status;
+}

@@ -1,0 +1,402 @@
+/* validate: what a trace must satisfy for the consumer (FORMAT.md section
+ * 10). Errors make the trace invalid; warnings (events CodeTracer 25.x
+ * fails on) do not. Every finding names its event index. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char validate_help[] =
+    "Usage: " CLI_NAME " validate PATH\n"
+    "\n"
+    "Checks a trace directory (its trace.json, else its trace.bin, and the files\n"
+    "beside it) or a single events file of any format. Errors:\n"
+    "  - an id used before it is defined: path ids (Step, Function), function ids\n"
+    "    (Call), type ids (every value, struct field and pointer type), variable ids\n"
+    "    (Value, Call arguments, BindVariable, VariableCell, DropVariable(s),\n"
+    "    Assignment);\n"
+    "  - a Step before the first Call; more Returns than Calls; a DropLastStep\n"
+    "    without a Step to cancel;\n"
+    "  - data that cannot be read;\n"
+    "  - in a directory: trace_metadata.json missing or unreadable; trace_paths.json\n"
+    "    not equal to the Path events in order; a registered source that exists\n"
+    "    (absolute, or relative to the metadata workdir) but has no copy in files/.\n"
+    "Warnings (the trace stays valid): BindVariable, Assignment, DropVariables and\n"
+    "CompoundValue with a value that is not a Sequence, which CodeTracer 25.x does\n"
+    "not handle. The first " "50" " errors and warnings are printed with their event index.\n"
+    "\n"
+    "Exit status: 0 when valid (warnings allowed), 1 when not, 2 on a usage error.\n";
+
+#define MAX_SHOWN 50
+
+typedef struct checker {
+    const char *file;
+    uint64_t index; /* of the event being checked */
+    uint64_t npaths, nfuncs, ntypes, nvars;
+    uint64_t calls, returns, live_steps;
+    bool seen_call, early_step_reported;
+    uint64_t errors, warnings, shown_errors, shown_warnings;
+    char **paths; /* the Path events, in order */
+    size_t npaths_kept, paths_cap;
+} checker;
+
+static void vreport(checker *c, bool error, bool with_event, const char *fmt, va_list ap)
+{
+    uint64_t *shown = error ? &c->shown_errors : &c->shown_warnings;
+    if (error)
+        c->errors++;
+    else
+        c->warnings++;
+    if (*shown >= MAX_SHOWN)
+        return;
+    (*shown)++;
+    if (with_event)
+        printf("%s: event %llu: %s: ", c->file, (unsigned long long)c->index,
+               error ? "error" : "warning");
+    else
+        printf("%s: %s: ", c->file, error ? "error" : "warning");
+    vprintf(fmt, ap);
+    putchar('\n');
+}
+
+static void event_error(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void event_error(checker *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, true, true, fmt, ap);
+    va_end(ap);
+}
+
+static void event_warning(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void event_warning(checker *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, false, true, fmt, ap);
+    va_end(ap);
+}
+
+static void file_error(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_error(checker *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, true, false, fmt, ap);
+    va_end(ap);
+}
+
+static void keep_path(checker *c, rt_str p)
+{
+    if (c->npaths_kept == c->paths_cap) {
+        size_t cap = c->paths_cap ? c->paths_cap * 2 : 64;
+        char **v = realloc(c->paths, cap * sizeof *v);
+        if (!v) {
+            cli_error("out of memory");
+            exit(CLI_INVALID);
+        }
+        c->paths = v;
+        c->paths_cap = cap;
+    }
+    char *s = malloc(p.len + 1);
+    if (!s) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
+    }
+    memcpy(s, p.ptr, p.len);
+    s[p.len] = '\0';
+    c->paths[c->npaths_kept++] = s;
+}
+
+static void checker_free(checker *c)
+{
+    for (size_t i = 0; i < c->npaths_kept; i++)
+        free(c->paths[i]);
+    free(c->paths);
+}
+
+#define ULL(x) ((unsigned long long)(x))
+
+static void check_path_id(checker *c, const char *what, rt_path_id id)
+{
+    if (id >= c->npaths)
+        event_error(c, "%s uses path id %llu, but %llu paths are defined", what, ULL(id),
+                    ULL(c->npaths));
+}
+
+static void check_var_id(checker *c, const char *what, rt_variable_id id)
+{
+    if (id >= c->nvars)
+        event_error(c, "%s uses variable id %llu, but %llu variables are defined", what, ULL(id),
+                    ULL(c->nvars));
+}
+
+/* limit: the highest type id allowed (a type may name itself). */
+static void check_type_id(checker *c, const char *what, rt_type_id id, uint64_t limit)
+{
+    if (id >= limit)
+        event_error(c, "%s uses type id %llu, but %llu types are defined", what, ULL(id),
+                    ULL(c->ntypes));
+}
+
+static void check_value(checker *c, const char *what, const rt_value *v)
+{
+    if (v->kind != RT_VALUE_CELL) {
+        char w[96];
+        snprintf(w, sizeof w, "%s (%s value)", what, rt_value_kind_name(v->kind));
+        check_type_id(c, w, v->type_id, c->ntypes);
+    }
+    switch (v->kind) {
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT:
+        for (size_t i = 0; i < v->u.list.len; i++)
+            check_value(c, what, &v->u.list.items[i]);
+        break;
+    case RT_VALUE_VARIANT:
+        check_value(c, what, v->u.variant.contents);
+        break;
+    case RT_VALUE_REFERENCE:
+        check_value(c, what, v->u.reference.dereferenced);
+        break;
+    default:
+        break;
+    }
+}
+
+static void check_event(checker *c, const rt_event *e)
+{
+    const char *name = rt_event_kind_name(e->kind);
+    switch (e->kind) {
+    case RT_EVENT_STEP:
+        check_path_id(c, name, e->u.step.path_id);
+        if (!c->seen_call && !c->early_step_reported) {
+            event_error(c, "Step before the first Call");
+            c->early_step_reported = true;
+        }
+        c->live_steps++;
+        break;
+    case RT_EVENT_PATH:
+        keep_path(c, e->u.path);
+        c->npaths++;
+        break;
+    case RT_EVENT_VARIABLE_NAME:
+    case RT_EVENT_VARIABLE:
+        c->nvars++;
+        break;
+    case RT_EVENT_TYPE:
+        if (e->u.type.info_kind == RT_INFO_STRUCT)
+            for (size_t i = 0; i < e->u.type.info.fields.len; i++)
+                check_type_id(c, "Type field", e->u.type.info.fields.items[i].type_id,
+                              c->ntypes + 1);
+        else if (e->u.type.info_kind == RT_INFO_POINTER)
+            check_type_id(c, "Pointer type", e->u.type.info.dereference_type_id, c->ntypes + 1);
+        c->ntypes++;
+        break;
+    case RT_EVENT_VALUE:
+        check_var_id(c, name, e->u.value.variable_id);
+        check_value(c, name, &e->u.value.value);
+        break;
+    case RT_EVENT_FUNCTION:
+        check_path_id(c, name, e->u.function.path_id);
+        c->nfuncs++;
+        break;
+    case RT_EVENT_CALL:
+        if (e->u.call.function_id >= c->nfuncs)
+            event_error(c, "Call uses function id %llu, but %llu functions are defined",
+                        ULL(e->u.call.function_id), ULL(c->nfuncs));
+        for (size_t i = 0; i < e->u.call.len; i++) {
+            check_var_id(c, "Call argument", e->u.call.args[i].variable_id);
+            check_value(c, "Call argument", &e->u.call.args[i].value);
+        }
+        c->calls++;
+        c->seen_call = true;
+        break;
+    case RT_EVENT_RETURN:
+        check_value(c, name, &e->u.return_value);
+        if (++c->returns > c->calls)
+            event_error(c, "Return without a Call to return from (%llu Returns, %llu Calls)",
+                        ULL(c->returns), ULL(c->calls));
+        break;
+    case RT_EVENT_EVENT:
+    case RT_EVENT_ASM:
+    case RT_EVENT_ASSIGN_COMPOUND_ITEM:
+        break;
+    case RT_EVENT_BIND_VARIABLE:
+        check_var_id(c, name, e->u.bind.variable_id);
+        event_warning(c, "BindVariable: CodeTracer 25.x does not handle this event");
+        break;
+    case RT_EVENT_VARIABLE_CELL:
+        check_var_id(c, name, e->u.bind.variable_id);
+        break;
+    case RT_EVENT_ASSIGNMENT: {
+        const rt_rvalue *r = &e->u.assignment.from;
+        check_var_id(c, name, e->u.assignment.to);
+        if (r->kind == RT_RVALUE_SIMPLE)
+            check_var_id(c, "Assignment source", r->simple);
+        else if (r->kind == RT_RVALUE_COMPOUND)
+            for (size_t i = 0; i < r->len; i++)
+                check_var_id(c, "Assignment source", r->ids[i]);
+        event_warning(c, "Assignment: CodeTracer 25.x does not handle this event");
+        break;
+    }
+    case RT_EVENT_DROP_VARIABLES:
+        for (size_t i = 0; i < e->u.drop_variables.len; i++)
+            check_var_id(c, name, e->u.drop_variables.ids[i]);
+        event_warning(c, "DropVariables: CodeTracer 25.x does not handle this event");
+        break;
+    case RT_EVENT_COMPOUND_VALUE:
+        check_value(c, name, &e->u.place_value.value);
+        if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE)
+            event_warning(c, "CompoundValue with a %s value: CodeTracer 25.x handles only Sequence",
+                          rt_value_kind_name(e->u.place_value.value.kind));
+        break;
+    case RT_EVENT_CELL_VALUE:
+    case RT_EVENT_ASSIGN_CELL:
+        check_value(c, name, &e->u.place_value.value);
+        break;
+    case RT_EVENT_DROP_VARIABLE:
+        check_var_id(c, name, e->u.drop_variable);
+        break;
+    case RT_EVENT_DROP_LAST_STEP:
+        if (c->live_steps == 0)
+            event_error(c, "DropLastStep without a Step before it to cancel");
+        else
+            c->live_steps--;
+        break;
+    }
+}
+
+/* Reads and checks every event of file. Returns the event count. */
+static uint64_t check_events(checker *c, const char *file)
+{
+    rt_reader *r = cli_open_reader(file);
+    if (!r) {
+        c->errors++;
+        return 0;
+    }
+    const rt_event *e;
+    int rc;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+        c->index = rt_reader_event_index(r) - 1;
+        check_event(c, e);
+    }
+    uint64_t n = rt_reader_event_index(r);
+    if (rc != RT_READ_END) {
+        c->index = n;
+        file_error(c, "%s (%s)", rt_reader_errmsg(r), rt_status_name(rc));
+    }
+    rt_reader_free(r);
+    return n;
+}
+
+/* True when p has a ".." segment (never copied into files/). */
+static bool has_dotdot(const char *p)
+{
+    for (const char *s = p; (s = strstr(s, "..")); s += 2)
+        if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+            return true;
+    return false;
+}
+
+static void check_dir(checker *c, const char *dir)
+{
+    char *meta_path = cli_join(dir, "trace_metadata.json");
+    char *paths_path = cli_join(dir, "trace_paths.json");
+    char errbuf[512];
+    rt_metadata meta;
+    bool have_meta = false;
+    int rc = rt_metadata_read(meta_path, &meta, errbuf, sizeof errbuf);
+    if (rc == RT_ENOENT)
+        file_error(c, "trace_metadata.json is missing");
+    else if (rc)
+        file_error(c, "trace_metadata.json: %s", errbuf);
+    else
+        have_meta = true;
+
+    rt_path_list pl;
+    rc = rt_paths_read(paths_path, &pl, errbuf, sizeof errbuf);
+    if (rc == RT_ENOENT) {
+        file_error(c, "trace_paths.json is missing");
+    } else if (rc) {
+        file_error(c, "trace_paths.json: %s", errbuf);
+    } else {
+        size_t n = pl.len < c->npaths_kept ? pl.len : c->npaths_kept;
+        size_t i = 0;
+        while (i < n && strcmp(pl.paths[i], c->paths[i]) == 0)
+            i++;
+        if (i < n)
+            file_error(c, "trace_paths.json entry %zu is \"%s\", but Path %zu of the events is \"%s\"",
+                       i, pl.paths[i], i, c->paths[i]);
+        else if (pl.len != c->npaths_kept)
+            file_error(c, "trace_paths.json lists %zu paths, but the events define %zu", pl.len,
+                       c->npaths_kept);
+        rt_path_list_clear(&pl);
+    }
+
+    for (size_t i = 0; i < c->npaths_kept; i++) {
+        const char *p = c->paths[i];
+        if (!*p || has_dotdot(p) || (p[0] != '/' && !have_meta))
+            continue;
+        char *src = p[0] == '/' ? cli_strdup(p) : cli_join(meta.workdir, p);
+        if (cli_is_file(src)) {
+            char *files = cli_join(dir, "files");
+            char *copy = cli_join(files, p[0] == '/' ? p + 1 : p);
+            if (!cli_is_file(copy))
+                file_error(c, "files/%s is missing (the source %s exists)", p[0] == '/' ? p + 1 : p,
+                           src);
+            free(copy);
+            free(files);
+        }
+        free(src);
+    }
+    if (have_meta)
+        rt_metadata_clear(&meta);
+    free(meta_path);
+    free(paths_path);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    const char *pos[1];
+    size_t npos;
+    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
+    if (rc < 0) {
+        fputs(validate_help, stdout);
+        return CLI_OK;
+    }
+    if (rc)
+        return rc;
+    if (npos < 1)
+        return cli_usage("validate", "expected PATH");
+    const char *path = pos[0];
+    checker c;
+    memset(&c, 0, sizeof c);
+    uint64_t events = 0;
+    if (cli_is_dir(path)) {
+        char *events_path = cli_events_path(path);
+        if (!events_path)
+            return CLI_INVALID;
+        c.file = events_path;
+        events = check_events(&c, events_path);
+        c.file = path;
+        check_dir(&c, path);
+        free(events_path);
+    } else {
+        c.file = path;
+        events = check_events(&c, path);
+    }
+    if (c.shown_errors < c.errors || c.shown_warnings < c.warnings)
+        printf("%s: ... %llu more errors and %llu more warnings not shown\n", path,
+               ULL(c.errors - c.shown_errors), ULL(c.warnings - c.shown_warnings));
+    if (c.errors)
+        printf("%s: invalid (%llu errors, %llu warnings, %llu events)\n", path, ULL(c.errors),
+               ULL(c.warnings), ULL(events));
+    else
+        printf("%s: valid (%llu events, %llu warnings)\n", path, ULL(events), ULL(c.warnings));
+    checker_free(&c);
+    return c.errors ? CLI_INVALID : CLI_OK;
+}
