@@ -626,6 +626,27 @@ RT_API const char *rt_reader_errmsg(const rt_reader *r);
 /** Frees r (NULL is fine). */
 RT_API void rt_reader_free(rt_reader *r);
 
+/** What rt_v1_inspect() finds in a v1 events file. */
+typedef struct rt_v1_info {
+    uint64_t file_size;          /**< bytes in the file */
+    uint64_t frames;             /**< complete zstd data frames */
+    uint64_t compressed_bytes;   /**< their compressed size */
+    uint64_t decompressed_bytes; /**< their decompressed size (CBOR bytes) */
+    bool has_seek_table;         /**< the file ends with a valid seek table */
+    bool seek_table_consistent;  /**< ... whose entries match the frames */
+    uint64_t complete_end;       /**< file offset just past the last complete data frame */
+    bool truncated;              /**< the data ends before the seek table (or inside a frame) */
+} rt_v1_info;
+
+/** Walks the frames of the v1 events file at path (decompressing them, in
+ * bounded memory, without decoding events) and fills *out. Returns RT_OK
+ * when the file could be walked to its end, complete or truncated (a cut
+ * file is not an error here: see out->truncated and out->complete_end);
+ * RT_ENOENT/RT_EIO when it cannot be read; RT_EFORMAT when it is not v1,
+ * a frame is corrupt or data follows the seek table, with *out filled as
+ * far as the walk went. The message goes to errbuf when given. */
+RT_API int rt_v1_inspect(const char *path, rt_v1_info *out, char *errbuf, size_t errbuf_len);
+
 /** All events of a file in memory. */
 typedef struct rt_event_list rt_event_list;
 /** Loads every event of path. On error *out is NULL and the message goes to

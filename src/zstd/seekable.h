@@ -1,0 +1,105 @@
+/* Seekable zstd (FORMAT.md section 7): independent zstd frames, then one
+ * skippable frame holding the seek table. This is the container half of v1;
+ * the CBOR half lives in src/cbor, which includes this header (v1 = cbor +
+ * zstd, the one dependency between format folders). rt_v1_inspect and the
+ * repair tool use it as well. */
+#ifndef RT_ZSTD_SEEKABLE_H
+#define RT_ZSTD_SEEKABLE_H
+
+#include "common/output.h"
+#include "common/source.h"
+#include "zstd/zstd_mem.h"
+
+#define RT_ZSTD_FRAME_MAGIC 0xFD2FB528u
+#define RT_SKIPPABLE_MAGIC_MIN 0x184D2A50u
+#define RT_SKIPPABLE_MAGIC_MAX 0x184D2A5Fu
+#define RT_SEEK_TABLE_MAGIC 0x184D2A5Eu
+#define RT_SEEK_FOOTER_MAGIC 0x8F92EAB1u
+#define RT_SEEK_FOOTER_LEN 9 /* u32 frame count, descriptor byte, u32 magic */
+/* The frame count must keep the table's u32 size field (8n + 9) in range. */
+#define RT_SEEK_MAX_FRAMES ((0xFFFFFFFFu - RT_SEEK_FOOTER_LEN) / 8u)
+/* Largest uncompressed frame the writer makes: its compressed bound must
+ * fit the table's u32 entries. */
+#define RT_ZSTD_MAX_FRAME_SIZE ((size_t)1 << 30)
+/* Largest window the reader accepts (libzstd's own default limit): bounds
+ * the decompressor's memory whatever a frame header claims. */
+#define RT_ZSTD_MAX_WINDOW_LOG 27
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Compresses frames one at a time into an rt_output's buffer and remembers
+ * their sizes for the seek table. Every frame is independent (no checksum,
+ * no content size), so a file cut after any frame stays readable. */
+typedef struct rt_zwriter {
+    ZSTD_CCtx *cctx;
+    uint32_t *entries; /* (compressed, decompressed) size per frame */
+    size_t frames, cap;
+    uint64_t compressed, decompressed; /* totals so far */
+    const rt_allocator *alloc;
+    rt_err *err;
+} rt_zwriter;
+
+/* level: a zstd level (RT_EINVAL when out of libzstd's range). */
+int rt_zwriter_init(rt_zwriter *w, int level, const rt_allocator *alloc, rt_err *err);
+/* Appends src[0..n) to out's buffer as one zstd frame (n <=
+ * RT_ZSTD_MAX_FRAME_SIZE; n == 0 gives the empty frame the reference writes
+ * for an empty stream). Does not drain out. */
+int rt_zwriter_frame(rt_zwriter *w, rt_output *out, const void *src, size_t n);
+/* Appends the seek-table skippable frame for the frames written so far. */
+int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out);
+void rt_zwriter_free(rt_zwriter *w);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Return values of rt_zreader_read besides errors and RT_OK. */
+#define RT_ZREAD_END 1     /* the seek table and then the end of the data */
+#define RT_ZREAD_PENDING 2 /* follow mode: nothing more yet */
+
+/* Walks a seekable-zstd stream from an rt_source, in bounded memory: every
+ * zstd frame is decompressed as a stream, skippable frames are skipped, and
+ * the one holding a valid seek table (RT_SEEK_TABLE_MAGIC) must be the last
+ * thing in the file. The seek table is checked against the frames actually
+ * read (count, and a hash of every (compressed, decompressed) size pair), so
+ * no per-frame memory is kept. */
+typedef struct rt_zreader {
+    rt_source *src;
+    rt_err *err;
+    const rt_allocator *alloc;
+    ZSTD_DCtx *dctx;
+    unsigned char *in;
+    size_t in_cap, in_pos, in_len;
+    uint64_t in_off; /* file offset of in[0] */
+    int state;
+    int deferred; /* an error to report once the data before it is handed over */
+    /* the frame being read */
+    uint64_t frame_off, frame_c, frame_d;
+    /* a skippable frame being skipped */
+    uint32_t skip_magic, skip_size;
+    uint64_t skip_done;
+    unsigned char word[4];
+    size_t word_len;
+    uint64_t table_words;
+    uint64_t hash8, hash12; /* entry hashes for 8- and 12-byte entries */
+    unsigned char footer[RT_SEEK_FOOTER_LEN];
+    /* what has been seen */
+    uint64_t frames, compressed, decompressed;
+    uint64_t frames_hash;   /* hash of the (c, d) pairs of the frames read */
+    uint64_t complete_end;  /* file offset just past the last complete data frame */
+    bool has_seek_table;    /* a valid seek table was found */
+    bool table_consistent;  /* ... and it matches the frames */
+} rt_zreader;
+
+/* src is positioned where the first frame starts (after the v1 header). */
+int rt_zreader_init(rt_zreader *z, rt_source *src, const rt_allocator *alloc, rt_err *err);
+/* Decompresses up to cap bytes into out. Returns RT_OK with *produced > 0,
+ * RT_ZREAD_END, RT_ZREAD_PENDING (follow mode, before the seek table), or
+ * an error whose message gives the file offset (and not the source name):
+ * RT_ETRUNCATED when the data ends before the seek table, RT_EFORMAT for a
+ * corrupt frame, an unknown magic, an inconsistent seek table or bytes after
+ * it, RT_EIO, RT_ENOMEM. After an error, do not call again. */
+int rt_zreader_read(rt_zreader *z, unsigned char *out, size_t cap, size_t *produced);
+/* File offset of the next byte the reader will look at. */
+uint64_t rt_zreader_offset(const rt_zreader *z);
+void rt_zreader_free(rt_zreader *z);
+
+#endif
