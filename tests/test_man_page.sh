@@ -38,5 +38,10 @@ else
   echo "note: --help names none of the commands yet; only the man page's own checks ran"
 fi
 grep -q "^\.TH .*\"runtime_tracing $VERSION\"" "$MAN" || { echo "FAIL: $MAN .TH does not name version $VERSION"; status=1; }
+# The page renders without a warning (where groff is installed).
+if command -v groff >/dev/null; then
+  warnings=$(groff -man -ww -z "$MAN" 2>&1)
+  [ -z "$warnings" ] || { echo "FAIL: groff warns about $MAN:"; echo "$warnings"; status=1; }
+fi
 echo "man page commands: $(echo $man_cmds); --help commands: $(echo $help_cmds)"
 exit $status
