@@ -112,10 +112,11 @@ static int parse_strs(rt_jcur *c, const rt_str **items, size_t *len)
 
 static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int depth);
 
-/* Reads the members of an object into base by the table. mid: the object
- * is already open and one member read (the tag); else it starts here. */
+/* Reads the members of an object into base by the table. mid: the start
+ * of the object, already open with one member read (the tag); NULL: the
+ * object starts here. */
 static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int depth,
-                        const char *what, enum kind_policy kp, bool mid)
+                        const char *what, enum kind_policy kp, const char *mid)
 {
     unsigned seen = 0, required = 0;
     bool done = false, empty = false;
@@ -123,6 +124,8 @@ static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int
     for (size_t i = 0; i < nf; i++)
         if (!fs[i].optional)
             required |= 1u << fs[i].bit;
+    rt_jskip_ws(c);
+    const char *start = mid ? mid : c->p;
     if (mid)
         rc = rt_jobj_next(c, &done);
     else
@@ -160,15 +163,16 @@ static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int
     if ((seen & required) != required) {
         for (size_t i = 0; i < nf; i++)
             if (!fs[i].optional && !(seen & (1u << fs[i].bit)))
-                return rt_jerr(c, RT_EFORMAT, c->p, "%s: missing field `%s`", what, fs[i].name);
+                return rt_jerr(c, RT_EFORMAT, start, "%s: missing field `%s`", what, fs[i].name);
     }
     return RT_OK;
 }
 
 /* Reads the "kind" tag of the object at c->p. When it is the first member
- * the cursor stays after it (*mid); otherwise the whole object is scanned
- * for it and the cursor goes back to the object's start. */
-static int find_kind(rt_jcur *c, const char *what, rt_str *kind, bool *mid)
+ * the cursor stays after it and *mid is the object's start; otherwise the
+ * whole object is scanned for it, the cursor goes back to the object's
+ * start and *mid is NULL. */
+static int find_kind(rt_jcur *c, const char *what, rt_str *kind, const char **mid)
 {
     rt_jskip_ws(c);
     const char *start = c->p;
@@ -194,7 +198,7 @@ static int find_kind(rt_jcur *c, const char *what, rt_str *kind, bool *mid)
                 return rc;
             found = true;
             if (first) {
-                *mid = true;
+                *mid = start;
                 return RT_OK;
             }
         } else if ((rc = rt_jskip(c, RT_MAX_DEPTH))) {
@@ -207,7 +211,7 @@ static int find_kind(rt_jcur *c, const char *what, rt_str *kind, bool *mid)
     if (!found)
         return rt_jerr(c, RT_EFORMAT, start, "%s: missing field `kind`", what);
     c->p = start;
-    *mid = false;
+    *mid = NULL;
     return RT_OK;
 }
 
@@ -273,7 +277,7 @@ static int parse_value(rt_jcur *c, rt_value *v, int depth)
     if (depth > RT_MAX_DEPTH)
         return rt_jerr(c, RT_ELIMIT, at, "value nested deeper than %d", RT_MAX_DEPTH);
     rt_str kind;
-    bool mid;
+    const char *mid;
     int rc = find_kind(c, "value", &kind, &mid);
     if (rc)
         return rc;
@@ -304,7 +308,7 @@ static int parse_info(rt_jcur *c, rt_type_record *t)
     rt_jskip_ws(c);
     const char *at = c->p;
     rt_str kind;
-    bool mid;
+    const char *mid;
     int rc = find_kind(c, "specific_info", &kind, &mid);
     if (rc)
         return rc;
@@ -337,7 +341,7 @@ static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
     rt_jskip_ws(c);
     const char *at = c->p;
     rt_str kind;
-    bool mid;
+    const char *mid;
     int rc = find_kind(c, "rvalue", &kind, &mid);
     if (rc)
         return rc;
@@ -373,7 +377,7 @@ static int parse_args(rt_jcur *c, const rt_full_value **items, size_t *len)
         rt_full_value fv;
         memset(&fv, 0, sizeof fv);
         if ((rc = parse_fields(c, f_full_value, COUNT(f_full_value), &fv, 0, "argument",
-                               KIND_FIELD, false)) ||
+                               KIND_FIELD, NULL)) ||
             (rc = rt_jpush(c, &fv, sizeof fv)))
             break;
         rc = rt_jarr_next(c, &done);
@@ -394,7 +398,7 @@ static int parse_field_types(rt_jcur *c, const rt_field_type **items, size_t *le
         rt_field_type ft;
         memset(&ft, 0, sizeof ft);
         if ((rc = parse_fields(c, f_field_type, COUNT(f_field_type), &ft, 0, "struct field",
-                               KIND_FIELD, false)) ||
+                               KIND_FIELD, NULL)) ||
             (rc = rt_jpush(c, &ft, sizeof ft)))
             break;
         rc = rt_jarr_next(c, &done);
@@ -526,41 +530,41 @@ static int parse_payload(rt_jcur *c, rt_event *e)
     const char *what = rt_event_kind_name(e->kind);
     switch (e->kind) {
     case RT_EVENT_STEP:
-        return parse_fields(c, e_step, COUNT(e_step), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_step, COUNT(e_step), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_PATH:
         return rt_jstr(c, &e->u.path);
     case RT_EVENT_VARIABLE_NAME:
     case RT_EVENT_VARIABLE:
         return rt_jstr(c, &e->u.name);
     case RT_EVENT_TYPE:
-        return parse_fields(c, e_type, COUNT(e_type), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_type, COUNT(e_type), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_VALUE:
-        return parse_fields(c, e_value, COUNT(e_value), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_value, COUNT(e_value), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_FUNCTION:
-        return parse_fields(c, e_function, COUNT(e_function), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_function, COUNT(e_function), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_CALL:
-        return parse_fields(c, e_call, COUNT(e_call), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_call, COUNT(e_call), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_RETURN:
-        return parse_fields(c, e_return, COUNT(e_return), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_return, COUNT(e_return), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_EVENT:
         e->u.event.metadata.ptr = "";
-        return parse_fields(c, e_event, COUNT(e_event), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_event, COUNT(e_event), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_ASM:
         return parse_strs(c, &e->u.asm_lines.items, &e->u.asm_lines.len);
     case RT_EVENT_BIND_VARIABLE:
     case RT_EVENT_VARIABLE_CELL:
-        return parse_fields(c, e_bind, COUNT(e_bind), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_bind, COUNT(e_bind), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_ASSIGNMENT:
-        return parse_fields(c, e_assignment, COUNT(e_assignment), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_assignment, COUNT(e_assignment), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_DROP_VARIABLES:
         return parse_ids(c, &e->u.drop_variables.ids, &e->u.drop_variables.len);
     case RT_EVENT_COMPOUND_VALUE:
     case RT_EVENT_CELL_VALUE:
-        return parse_fields(c, e_place_value, COUNT(e_place_value), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_place_value, COUNT(e_place_value), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_ASSIGN_CELL:
-        return parse_fields(c, e_assign_cell, COUNT(e_assign_cell), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_assign_cell, COUNT(e_assign_cell), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
-        return parse_fields(c, e_assign_item, COUNT(e_assign_item), e, 0, what, KIND_FIELD, false);
+        return parse_fields(c, e_assign_item, COUNT(e_assign_item), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_DROP_VARIABLE:
         return rt_ju64(c, &e->u.drop_variable);
     case RT_EVENT_DROP_LAST_STEP:

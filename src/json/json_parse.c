@@ -57,6 +57,8 @@ int rt_jexpect(rt_jcur *c, char ch, const char *what)
         c->p++;
         return RT_OK;
     }
+    if (c->p >= c->end)
+        return at_end(c, "the data");
     char b[16];
     return rt_jerr(c, RT_EFORMAT, c->p, "expected '%c' %s, found %s", ch, what,
                    describe(c, c->p, b));
@@ -262,7 +264,9 @@ static int str_decode(rt_jcur *c, const char *s, const char *close, char *d, siz
 static int read_str(rt_jcur *c, rt_str *out, bool copy)
 {
     rt_jskip_ws(c);
-    if (c->p >= c->end || *c->p != '"') {
+    if (c->p >= c->end)
+        return at_end(c, "the data: expected a string");
+    if (*c->p != '"') {
         char b[16];
         return rt_jerr(c, RT_EFORMAT, c->p, "expected a string, found %s", describe(c, c->p, b));
     }
@@ -385,6 +389,8 @@ static bool token_ends(const char *q, const char *e)
 static int int_token(rt_jcur *c, const char *what, bool *neg, uint64_t *mag, bool *overflow)
 {
     rt_jskip_ws(c);
+    if (c->p >= c->end)
+        return at_end(c, "the data: expected a number");
     const char *stop;
     bool is_int;
     if (!num_token(c->p, c->end, &stop, &is_int) || !token_ends(stop, c->end)) {
@@ -629,7 +635,9 @@ bool rt_jnull(rt_jcur *c)
 static int begin(rt_jcur *c, char open, char close, const char *what, bool *empty)
 {
     rt_jskip_ws(c);
-    if (c->p >= c->end || *c->p != open) {
+    if (c->p >= c->end)
+        return at_end(c, "the data");
+    if (*c->p != open) {
         char b[16];
         return rt_jerr(c, RT_EFORMAT, c->p, "expected %s, found %s", what, describe(c, c->p, b));
     }

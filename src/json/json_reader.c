@@ -143,16 +143,14 @@ static int start_element(json_decoder *d, unsigned char ch)
 static int scan_element(json_decoder *d)
 {
     for (;;) {
-        if (d->scan - d->el_start > d->max_event)
-            return fail(d, RT_ELIMIT, d->el_start, "event larger than the reader's limit");
         const unsigned char *b = d->buf;
+        bool complete;
         size_t i = d->scan, n = d->len;
         if (d->scalar) {
             while (i < n && is_scalar_char(b[i]))
                 i++;
             d->scan = i;
-            if (i < n)
-                return d->scan - d->el_start > d->max_event ? 2 : 1;
+            complete = i < n;
         } else {
             bool in_str = d->in_str, esc = d->esc;
             size_t depth = d->depth;
@@ -195,9 +193,12 @@ static int scan_element(json_decoder *d)
             d->in_str = in_str;
             d->esc = esc;
             d->depth = depth;
-            if (depth == 0 && !in_str)
-                return d->scan - d->el_start > d->max_event ? 2 : 1;
+            complete = depth == 0 && !in_str;
         }
+        if (d->scan - d->el_start > d->max_event)
+            return fail(d, RT_ELIMIT, d->el_start, "event larger than the reader's limit");
+        if (complete)
+            return 1;
         long r = fill(d);
         if (r < 0)
             return (int)r;
@@ -238,8 +239,6 @@ static int json_next(rt_decoder *base, rt_event *out)
                 return rc;
             if (rc == 0)
                 return need_more(d, "inside an event");
-            if (rc == 2)
-                return fail(d, RT_ELIMIT, d->el_start, "event larger than the reader's limit");
             return parse_element(d, out);
         }
         unsigned char ch;

@@ -182,9 +182,11 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
             rc = rt_jerr(c, RT_ENOMEM, c->p, "out of memory");
     }
     if (rc) {
-        char **items = (char **)(void *)(c->stack->data + mark);
-        for (size_t i = 0; i < count; i++)
-            free_str(items[i]);
+        for (size_t i = 0; i < count; i++) {
+            char *item;
+            memcpy(&item, c->stack->data + mark + i * sizeof item, sizeof item);
+            free_str(item);
+        }
         c->stack->len = mark;
         return rc;
     }
@@ -216,8 +218,12 @@ int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t er
     rt_jcur *c = &doc.c;
     bool empty = true, done = false;
     bool have_args = false;
-    if (!rc)
+    const char *obj = NULL;
+    if (!rc) {
+        rt_jskip_ws(c);
+        obj = c->p;
         rc = rt_jobj_begin(c, "an object", &empty);
+    }
     while (!rc && !empty && !done) {
         rt_str key, s;
         rt_jskip_ws(c);
@@ -252,7 +258,7 @@ int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t er
         rc = rt_jobj_next(c, &done);
     }
     if (!rc && (!out->workdir || !out->program || !have_args))
-        rc = rt_jerr(c, RT_EFORMAT, c->p, "missing field `%s`",
+        rc = rt_jerr(c, RT_EFORMAT, obj, "missing field `%s`",
                      !out->workdir ? "workdir" : !out->program ? "program" : "args");
     if (!rc)
         rc = doc_end(&doc);
