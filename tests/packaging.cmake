@@ -51,7 +51,7 @@ string(JOIN " " _rt_doc_libs $<TARGET_FILE:runtime_tracing_static> ${ZSTD_LDFLAG
        ${CJSON_LDFLAGS} -lpthread -lm ${_rt_san_flags})
 add_test(NAME doc_examples
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_doc_examples.sh ${CMAKE_SOURCE_DIR}
-          ${CMAKE_C_COMPILER} "${_rt_doc_cflags}" "${_rt_doc_libs}")
+          ${CMAKE_C_COMPILER} "${_rt_doc_cflags}" "${_rt_doc_libs}" ${RT_FIXTURES_DIR})
 
 add_test(NAME man_page
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_man_page.sh $<TARGET_FILE:runtime-tracing>
