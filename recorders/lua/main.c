@@ -1,0 +1,257 @@
+/* ct-lua: records a Lua 5.4 script as a CodeTracer trace.
+ *
+ *   ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [-v] script.lua [args...]
+ *
+ * The script runs as under lua5.4 (same output, errors and exit status);
+ * the trace directory goes to DIR, by default ./ct-traces/<script name>/.
+ * ct-lua's own messages appear only with -v, on stderr, except for a
+ * failure to record, which is reported and ends with exit status 125. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "interp.h"
+#include "recorder.h"
+#include "runtime_tracing.h"
+
+#define EXIT_RECORDER 125 /* the recorder failed (as env(1) does) */
+#define EXIT_USAGE 2
+
+static struct {
+    const char *outdir;
+    rt_format format;
+    bool streaming;
+    bool verbose;
+    rt_tracer *t;
+    ctl_recorder *r;
+    lua_State *volatile L; /* the running state, kept reachable for exit handlers */
+    bool finalized;
+    int final_rc;
+} G;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [-v] script.lua [args...]\n"
+               "  -o DIR       trace directory (default: ct-traces/<script name>)\n"
+               "  -f FORMAT    events file format: json (default), v0 or v1\n"
+               "  --streaming  write events while the script runs (default: at the end)\n"
+               "  -v           report what the recorder does on stderr\n");
+}
+
+static void say(const char *fmt, const char *a, const char *b)
+{
+    if (!G.verbose)
+        return;
+    fprintf(stderr, "ct-lua: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+}
+
+static void on_warning(void *ctx, const char *message)
+{
+    (void)ctx;
+    say("warning: %s%s", message, "");
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ct-traces/<file name without .lua>. */
+static char *default_outdir(const char *script)
+{
+    const char *base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".lua") == 0)
+        n -= 4;
+    char *dir = malloc(n + 12);
+    if (dir)
+        snprintf(dir, n + 12, "ct-traces/%.*s", (int)n, base);
+    return dir;
+}
+
+/* Fails early, before the script runs, when the library cannot write the
+ * format (RT_EUNSUPPORTED while a format is not implemented). */
+static int probe_format(rt_format format)
+{
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.format = format;
+    o.mode = RT_MODE_STREAMING;
+    rt_tracer *t = NULL;
+    int rc = rt_tracer_new(&t, "probe", NULL, 0, &o);
+    if (!rc && (rc = rt_begin_writing_trace_events(t, "/dev/null", format)))
+        fprintf(stderr, "ct-lua: error: format %s: %s\n", rt_format_name(format),
+                rt_tracer_errmsg(t));
+    else if (rc)
+        fprintf(stderr, "ct-lua: error: %s\n", rt_strerror(rc));
+    rt_tracer_free(t);
+    return rc;
+}
+
+static int cb_start(void *ctx, lua_State *L, const char *script)
+{
+    (void)ctx;
+    int rc = ctl_recorder_start(G.r, L, script);
+    if (rc)
+        fprintf(stderr, "ct-lua: error: cannot start recording: %s\n", rt_tracer_errmsg(G.t));
+    return rc;
+}
+
+static void cb_error(void *ctx, const char *msg)
+{
+    (void)ctx;
+    ctl_recorder_error(G.r, msg);
+}
+
+static void cb_end(void *ctx, lua_State *L, const char *error)
+{
+    (void)ctx;
+    ctl_recorder_stop(G.r, L, error);
+}
+
+/* Writes the trace directory once; called at the end of main or, when the
+ * script calls os.exit, from the exit handler. */
+static int finalize(void)
+{
+    if (G.finalized)
+        return G.final_rc;
+    G.finalized = true;
+    ctl_recorder_stop(G.r, NULL, NULL);
+    const char *msg;
+    int rc = ctl_recorder_status(G.r, &msg);
+    if (rc)
+        fprintf(stderr, "ct-lua: error: recording failed: %s\n", msg);
+    int wrc = rt_tracer_write_trace_dir(G.t, G.outdir, G.format);
+    if (wrc)
+        fprintf(stderr, "ct-lua: error: cannot write the trace to %s: %s\n", G.outdir,
+                rt_tracer_errmsg(G.t));
+    else if (G.verbose)
+        fprintf(stderr, "ct-lua: wrote %llu events to %s (%s%s)\n",
+                (unsigned long long)rt_tracer_event_count(G.t), G.outdir, rt_format_name(G.format),
+                G.streaming ? ", streaming" : "");
+    ctl_recorder_free(G.r);
+    rt_tracer_free(G.t);
+    G.r = NULL;
+    G.t = NULL;
+    G.final_rc = rc ? rc : wrc;
+    return G.final_rc;
+}
+
+static void at_exit(void)
+{
+    if (G.finalized || !G.t)
+        return;
+    if (finalize() != RT_OK) {
+        fflush(NULL);
+        _exit(EXIT_RECORDER);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    G.format = RT_FORMAT_JSON;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+            G.outdir = argv[++i];
+        } else if (strcmp(a, "-f") == 0 && i + 1 < argc) {
+            if (rt_format_parse(argv[++i], &G.format) != RT_OK) {
+                fprintf(stderr, "ct-lua: unknown format '%s' (json, v0 or v1)\n", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--streaming") == 0) {
+            G.streaming = true;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            G.verbose = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("ct-lua (runtime_tracing %s, %s)\n", rt_version_string(), LUA_RELEASE);
+            return 0;
+        } else {
+            fprintf(stderr, "ct-lua: unknown option '%s'\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *script = argv[i];
+    char **args = argv + i + 1;
+    int nargs = argc - i - 1;
+
+    if (probe_format(G.format))
+        return EXIT_RECORDER;
+    char *outdir_buf = NULL;
+    if (!G.outdir && !(G.outdir = outdir_buf = default_outdir(script)))
+        return EXIT_RECORDER;
+    if (mkdirs(G.outdir) != 0) {
+        fprintf(stderr, "ct-lua: error: cannot create %s: %s\n", G.outdir, strerror(errno));
+        return EXIT_RECORDER;
+    }
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "ct-lua: error: cannot get the current directory: %s\n", strerror(errno));
+        return EXIT_RECORDER;
+    }
+
+    rt_tracer_options opts;
+    rt_tracer_options_init(&opts);
+    opts.format = G.format;
+    opts.mode = G.streaming ? RT_MODE_STREAMING : RT_MODE_BUFFERED;
+    opts.on_warning = on_warning;
+    int rc = rt_tracer_new(&G.t, script, (const char *const *)args, (size_t)nargs, &opts);
+    if (rc) {
+        fprintf(stderr, "ct-lua: error: %s\n", rt_strerror(rc));
+        return EXIT_RECORDER;
+    }
+    if (G.streaming) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", G.outdir, rt_format_events_file(G.format));
+        if ((rc = rt_begin_writing_trace_events(G.t, path, G.format))) {
+            fprintf(stderr, "ct-lua: error: %s\n", rt_tracer_errmsg(G.t));
+            rt_tracer_free(G.t);
+            return EXIT_RECORDER;
+        }
+    }
+    if (!(G.r = ctl_recorder_new(G.t, cwd))) {
+        fprintf(stderr, "ct-lua: error: out of memory\n");
+        rt_tracer_free(G.t);
+        return EXIT_RECORDER;
+    }
+    say("recording %s into %s", script, G.outdir);
+    atexit(at_exit);
+
+    ctl_interp_callbacks cb = {cb_start, cb_error, cb_end, NULL};
+    int status = ctl_interp_run("lua5.4", script, nargs, args, &cb, &G.L);
+    rc = finalize();
+    free(outdir_buf);
+    return rc ? EXIT_RECORDER : status;
+}

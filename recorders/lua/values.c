@@ -1,0 +1,407 @@
+#include "values.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ctl_types_register(rt_tracer *t, ctl_types *ty)
+{
+    int rc;
+    if ((rc = rt_ensure_type_id(t, RT_TYPE_NONE, "nil", &ty->nil)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_BOOL, "boolean", &ty->boolean)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_INT, "integer", &ty->integer)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_FLOAT, "float", &ty->number)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_STRING, "string", &ty->string)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_SEQ, "array", &ty->array)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_RAW, "table", &ty->table)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_RAW, "function", &ty->function)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_RAW, "userdata", &ty->userdata)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_RAW, "thread", &ty->thread)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_TUPLE, "tuple", &ty->tuple)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_VARARGS, "...", &ty->varargs)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_ANY, "any", &ty->any)))
+        return rc;
+    return RT_OK;
+}
+
+int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
+{
+    size_t n = strlen(text);
+    char *copy = ctl_scratch_alloc(e->scratch, n + 1);
+    if (!copy)
+        return RT_ENOMEM;
+    memcpy(copy, text, n + 1);
+    size_t len;
+    const char *clean = ctl_utf8_clean(e->scratch, copy, n, &len);
+    if (!clean)
+        return RT_ENOMEM;
+    *out = rt_value_raw(clean, type);
+    out->u.text.len = len;
+    return RT_OK;
+}
+
+static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *out)
+{
+    size_t clean_len;
+    const char *clean;
+    if (len > CTL_MAX_STRING) {
+        char *cut = ctl_scratch_alloc(e->scratch, CTL_MAX_STRING + 4);
+        if (!cut)
+            return RT_ENOMEM;
+        memcpy(cut, s, CTL_MAX_STRING);
+        /* A multi-byte character split by the cut becomes U+FFFD. */
+        clean = ctl_utf8_clean(e->scratch, cut, CTL_MAX_STRING, &clean_len);
+        if (!clean)
+            return RT_ENOMEM;
+        char *with_dots = ctl_scratch_alloc(e->scratch, clean_len + 4);
+        if (!with_dots)
+            return RT_ENOMEM;
+        memcpy(with_dots, clean, clean_len);
+        memcpy(with_dots + clean_len, "...", 4);
+        clean = with_dots;
+        clean_len += 3;
+    } else if (!(clean = ctl_utf8_clean(e->scratch, s, len, &clean_len))) {
+        return RT_ENOMEM;
+    }
+    *out = rt_value_string_n(clean, clean_len, e->types->string);
+    return RT_OK;
+}
+
+/* "kind: 0x..." as tostring() prints it without metamethods. */
+static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+{
+    int type = lua_type(L, idx);
+    const char *name = lua_typename(L, type);
+    rt_type_id tid = type == LUA_TFUNCTION ? e->types->function
+                     : type == LUA_TTHREAD ? e->types->thread
+                     : type == LUA_TTABLE  ? e->types->table
+                                           : e->types->userdata;
+    char buf[160];
+    if (type == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->name_key_ref);
+        if (lua_rawget(L, -2) == LUA_TSTRING) {
+            snprintf(buf, sizeof buf, "%.100s: %p", lua_tostring(L, -1), lua_topointer(L, idx));
+            lua_pop(L, 2);
+            return ctl_raw(e, buf, tid, out);
+        }
+        lua_pop(L, 2);
+    }
+    snprintf(buf, sizeof buf, "%s: %p", name, lua_topointer(L, idx));
+    return ctl_raw(e, buf, tid, out);
+}
+
+/* A table key seen while classifying a table. */
+typedef struct table_key {
+    int type;          /* LUA_T* */
+    int isint;
+    lua_Integer i;
+    lua_Number f;
+    const char *s;     /* string keys: the Lua string (reachable from the table) */
+    size_t len;
+    const void *p;     /* other keys */
+    size_t ordinal;    /* position in traversal order */
+} table_key;
+
+static int key_rank(const table_key *k)
+{
+    switch (k->type) {
+    case LUA_TNUMBER: return 0;
+    case LUA_TBOOLEAN: return 1;
+    case LUA_TSTRING: return 2;
+    default: return 3;
+    }
+}
+
+static int compare_keys(const void *pa, const void *pb)
+{
+    const table_key *a = pa, *b = pb;
+    int ra = key_rank(a), rb = key_rank(b);
+    if (ra != rb)
+        return ra - rb;
+    switch (a->type) {
+    case LUA_TNUMBER: {
+        lua_Number x = a->isint ? (lua_Number)a->i : a->f;
+        lua_Number y = b->isint ? (lua_Number)b->i : b->f;
+        if (a->isint && b->isint)
+            return a->i < b->i ? -1 : a->i > b->i;
+        return x < y ? -1 : x > y;
+    }
+    case LUA_TBOOLEAN:
+        return (int)a->i - (int)b->i;
+    case LUA_TSTRING: {
+        size_t n = a->len < b->len ? a->len : b->len;
+        int c = memcmp(a->s, b->s, n);
+        return c ? c : (a->len < b->len ? -1 : a->len > b->len);
+    }
+    default:
+        /* Not stable between runs, but keeps the order total. */
+        return a->ordinal < b->ordinal ? -1 : a->ordinal > b->ordinal;
+    }
+}
+
+/* The field name of a key, in the scratch arena. */
+static int key_name(ctl_encoder *e, lua_State *L, const table_key *k, rt_str *out)
+{
+    char buf[64];
+    switch (k->type) {
+    case LUA_TSTRING: {
+        size_t len;
+        const char *clean = ctl_utf8_clean(e->scratch, k->s, k->len, &len);
+        if (!clean)
+            return RT_ENOMEM;
+        out->ptr = clean;
+        out->len = len;
+        return RT_OK;
+    }
+    case LUA_TNUMBER:
+        if (k->isint)
+            snprintf(buf, sizeof buf, "[" LUA_INTEGER_FMT "]", (LUAI_UACINT)k->i);
+        else
+            snprintf(buf, sizeof buf, "[" LUA_NUMBER_FMT "]", (LUAI_UACNUMBER)k->f);
+        break;
+    case LUA_TBOOLEAN:
+        snprintf(buf, sizeof buf, "[%s]", k->i ? "true" : "false");
+        break;
+    default:
+        snprintf(buf, sizeof buf, "[%s]", lua_typename(L, k->type));
+        break;
+    }
+    size_t n = strlen(buf);
+    char *copy = ctl_scratch_alloc(e->scratch, n + 1);
+    if (!copy)
+        return RT_ENOMEM;
+    memcpy(copy, buf, n + 1);
+    out->ptr = copy;
+    out->len = n;
+    return RT_OK;
+}
+
+static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out);
+
+static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Unsigned n,
+                        rt_value *out)
+{
+    size_t shown = n > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : (size_t)n;
+    size_t len = shown + (n > shown);
+    rt_value *items = len ? ctl_scratch_alloc(e->scratch, len * sizeof *items) : NULL;
+    if (len && !items)
+        return RT_ENOMEM;
+    int rc = RT_OK;
+    for (size_t i = 0; i < shown && !rc; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        rc = encode_value(e, L, -1, depth + 1, &items[i]);
+        lua_pop(L, 1);
+    }
+    if (!rc && n > shown) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "... (%llu items)", (unsigned long long)n);
+        rc = ctl_raw(e, buf, e->types->table, &items[shown]);
+    }
+    if (!rc)
+        *out = rt_value_sequence(items, len, false, e->types->array);
+    return rc;
+}
+
+/* lang_type of a struct shape: "table{a,b,[1]}" or "Class{x,y}". */
+static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_field_type *fields,
+                      size_t n, rt_type_id *out)
+{
+    size_t cap = cls_len + 3;
+    for (size_t i = 0; i < n; i++)
+        cap += fields[i].name.len + 1;
+    char *lang = ctl_scratch_alloc(e->scratch, cap);
+    if (!lang)
+        return RT_ENOMEM;
+    size_t o = 0;
+    memcpy(lang, cls, cls_len);
+    o = cls_len;
+    lang[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lang[o++] = ',';
+        memcpy(lang + o, fields[i].name.ptr, fields[i].name.len);
+        o += fields[i].name.len;
+    }
+    lang[o++] = '}';
+    lang[o] = '\0';
+    rt_type_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = RT_TYPE_STRUCT;
+    rec.lang_type.ptr = lang;
+    rec.lang_type.len = o;
+    rec.info_kind = RT_INFO_STRUCT;
+    rec.info.fields.items = fields;
+    rec.info.fields.len = n;
+    return rt_ensure_raw_type_id(e->t, &rec, out);
+}
+
+static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table_key *keys,
+                         size_t count, bool more, const char *cls, size_t cls_len, rt_value *out)
+{
+    qsort(keys, count, sizeof *keys, compare_keys);
+    size_t shown = count > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : count;
+    bool truncated = more || count > shown;
+    size_t len = shown + truncated;
+    rt_value *values = len ? ctl_scratch_alloc(e->scratch, len * sizeof *values) : NULL;
+    rt_field_type *fields = len ? ctl_scratch_alloc(e->scratch, len * sizeof *fields) : NULL;
+    /* ordinal -> field index + 1 for the fields shown */
+    size_t *slot = count ? ctl_scratch_alloc(e->scratch, count * sizeof *slot) : NULL;
+    if (len && (!values || !fields || (count && !slot)))
+        return RT_ENOMEM;
+    if (count)
+        memset(slot, 0, count * sizeof *slot);
+    int rc = RT_OK;
+    for (size_t i = 0; i < shown && !rc; i++) {
+        slot[keys[i].ordinal] = i + 1;
+        fields[i].type_id = e->types->any;
+        rc = key_name(e, L, &keys[i], &fields[i].name);
+    }
+    /* A second traversal in the same order reaches each value without
+     * pushing its key (which could allocate). */
+    size_t ordinal = 0;
+    lua_pushnil(L);
+    while (!rc && ordinal < count && lua_next(L, idx)) {
+        size_t f = slot[ordinal++];
+        if (f)
+            rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
+        lua_pop(L, 1);
+    }
+    if (ordinal < count || rc)
+        lua_pop(L, 1); /* the key left by a loop that stopped early */
+    if (rc)
+        return rc;
+    if (truncated) {
+        char buf[64];
+        if (more)
+            snprintf(buf, sizeof buf, "more than %d entries", CTL_SCAN_LIMIT);
+        else
+            snprintf(buf, sizeof buf, "%zu entries", count);
+        fields[shown].name.ptr = "...";
+        fields[shown].name.len = 3;
+        fields[shown].type_id = e->types->any;
+        if ((rc = ctl_raw(e, buf, e->types->table, &values[shown])))
+            return rc;
+    }
+    rt_type_id tid;
+    if ((rc = shape_type(e, cls, cls_len, fields, len, &tid)))
+        return rc;
+    *out = rt_value_struct(values, len, tid);
+    return RT_OK;
+}
+
+static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+{
+    const void *self = lua_topointer(L, idx);
+    if (depth >= CTL_MAX_DEPTH || e->budget <= 0)
+        return encode_opaque(e, L, idx, out);
+    for (int i = 0; i < e->nvisiting; i++)
+        if (e->visiting[i] == self)
+            return ctl_raw(e, "<cycle>", e->types->table, out);
+    if (!lua_checkstack(L, 8))
+        return encode_opaque(e, L, idx, out);
+
+    /* The class name: the metatable's __name, as luaL_newmetatable sets. */
+    char cls_buf[64];
+    const char *cls = "table";
+    size_t cls_len = 5;
+    if (lua_getmetatable(L, idx)) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->name_key_ref);
+        if (lua_rawget(L, -2) == LUA_TSTRING) {
+            size_t n;
+            const char *s = lua_tolstring(L, -1, &n);
+            if (n < sizeof cls_buf && ctl_utf8_valid(s, n) && !memchr(s, '{', n)) {
+                memcpy(cls_buf, s, n);
+                cls_buf[n] = '\0';
+                cls = cls_buf;
+                cls_len = n;
+            }
+        }
+        lua_pop(L, 2);
+    }
+
+    lua_Unsigned n = lua_rawlen(L, idx);
+    table_key *keys = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *keys);
+    if (!keys)
+        return RT_ENOMEM;
+    size_t count = 0;
+    bool all_index = true, more = false;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (count == CTL_SCAN_LIMIT) {
+            more = true;
+            lua_pop(L, 1);
+            break;
+        }
+        table_key *k = &keys[count];
+        memset(k, 0, sizeof *k);
+        k->type = lua_type(L, -1);
+        k->ordinal = count++;
+        switch (k->type) {
+        case LUA_TNUMBER:
+            if ((k->isint = lua_isinteger(L, -1)))
+                k->i = lua_tointeger(L, -1);
+            else
+                k->f = lua_tonumber(L, -1);
+            if (!k->isint || k->i < 1 || (lua_Unsigned)k->i > n)
+                all_index = false;
+            break;
+        case LUA_TBOOLEAN:
+            k->i = lua_toboolean(L, -1);
+            all_index = false;
+            break;
+        case LUA_TSTRING:
+            k->s = lua_tolstring(L, -1, &k->len);
+            all_index = false;
+            break;
+        default:
+            k->p = lua_topointer(L, -1);
+            all_index = false;
+            break;
+        }
+    }
+    /* A proper array: keys exactly 1..n. Past the scan limit, trust the
+     * border when every key seen was an index. */
+    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT : count == n);
+    e->visiting[e->nvisiting++] = self;
+    int rc = array ? encode_array(e, L, idx, depth, n, out)
+                   : encode_struct(e, L, idx, depth, keys, count, more, cls, cls_len, out);
+    e->nvisiting--;
+    return rc;
+}
+
+static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+{
+    idx = lua_absindex(L, idx);
+    e->budget--;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        *out = rt_value_none(e->types->nil);
+        return RT_OK;
+    case LUA_TBOOLEAN:
+        *out = rt_value_bool(lua_toboolean(L, idx), e->types->boolean);
+        return RT_OK;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            *out = rt_value_int((int64_t)lua_tointeger(L, idx), e->types->integer);
+        else
+            *out = rt_value_float((double)lua_tonumber(L, idx), e->types->number);
+        return RT_OK;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        return encode_string(e, s, len, out);
+    }
+    case LUA_TTABLE:
+        return encode_table(e, L, idx, depth, out);
+    default:
+        return encode_opaque(e, L, idx, out);
+    }
+}
+
+int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+{
+    e->nvisiting = 0;
+    e->budget = CTL_MAX_NODES;
+    return encode_value(e, L, idx, 0, out);
+}

@@ -1,0 +1,54 @@
+/* Lua values as trace values: nil -> None, boolean -> Bool, integer -> Int,
+ * float -> Float, string -> String, a table that is a proper array ->
+ * Sequence, any other table -> Struct (a Type per key shape), functions,
+ * userdata and threads -> Raw with their type name. Bounded: tables nest at
+ * most CTL_MAX_DEPTH deep, show at most CTL_MAX_ITEMS entries each and
+ * CTL_MAX_NODES values in all; strings keep CTL_MAX_STRING bytes. The
+ * encoder never calls a metamethod and never allocates Lua objects. */
+#ifndef CTL_VALUES_H
+#define CTL_VALUES_H
+
+#include <lua.h>
+
+#include "runtime_tracing.h"
+#include "text.h"
+
+#define CTL_MAX_DEPTH 3
+#define CTL_MAX_ITEMS 32
+#define CTL_MAX_NODES 256
+#define CTL_MAX_STRING 1000
+#define CTL_SCAN_LIMIT 512 /* table entries looked at to classify a table */
+
+/* One TypeId per Lua type, registered once. */
+typedef struct ctl_types {
+    rt_type_id nil, boolean, integer, number, string, array, table, function, userdata, thread,
+        tuple, varargs, any;
+} ctl_types;
+
+/* Registers the types; RT_OK or the tracer's error. */
+int ctl_types_register(rt_tracer *t, ctl_types *out);
+
+typedef struct ctl_encoder {
+    rt_tracer *t;
+    const ctl_types *types;
+    ctl_scratch *scratch; /* the values live here until the scratch reset */
+    int name_key_ref;     /* registry ref of the string "__name" (pushing it
+                           * anew could run the GC mid-traversal) */
+    /* per value */
+    const void *visiting[CTL_MAX_DEPTH + 1];
+    int nvisiting;
+    int budget;
+} ctl_encoder;
+
+/*
+ * Encodes the Lua value at idx into *out (pointing into the scratch arena
+ * and into Lua strings reachable from idx: register it before popping).
+ * May register Struct types. Returns RT_OK, RT_ENOMEM, or the tracer's
+ * error from type registration.
+ */
+int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
+
+/* A Raw value "text" of the given type, copied into the scratch arena. */
+int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out);
+
+#endif
