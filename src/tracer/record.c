@@ -25,10 +25,25 @@ static int check_name(rt_tracer *t, const char *fn, const char *what, const char
     return RT_OK;
 }
 
-static int check_value(rt_tracer *t, const char *fn, const rt_value *v)
+static int check_value_slow(rt_tracer *t, const char *fn, const rt_value *v)
 {
     int rc = rt_value_check(v, &t->err);
     return rc ? rt_err_prefix(&t->err, "%s", fn) : RT_OK;
+}
+
+#define SCALAR_KINDS                                                                               \
+    (1u << RT_VALUE_INT | 1u << RT_VALUE_FLOAT | 1u << RT_VALUE_BOOL | 1u << RT_VALUE_NONE |       \
+     1u << RT_VALUE_CELL)
+
+/* rt_value_check, with the common cases inline: scalars need no check and
+ * strings only UTF-8; anything else (and every error) takes the full path. */
+static inline int check_value(rt_tracer *t, const char *fn, const rt_value *v)
+{
+    if ((unsigned)v->kind < RT_VALUE_KIND_COUNT && (SCALAR_KINDS >> v->kind & 1))
+        return RT_OK;
+    if (v->kind == RT_VALUE_STRING && v->u.text.ptr && rt_utf8_valid(v->u.text.ptr, v->u.text.len))
+        return RT_OK;
+    return check_value_slow(t, fn, v);
 }
 
 /* ---- paths -------------------------------------------------------------- */
@@ -79,12 +94,23 @@ static int new_path(rt_tracer *t, const char *path, size_t len, uint64_t hash, b
     return RT_OK;
 }
 
-static inline int ensure_path(rt_tracer *t, const char *path, size_t len, rt_path_id *out)
+/* ensure_path for a C string: the pointer hint first, the table after. */
+static inline int ensure_path_c(rt_tracer *t, const char *path, rt_path_id *out)
 {
-    uint64_t hash = rt_hash_bytes(path, len);
-    if (rt_intern_find(&t->path_spellings, path, len, hash, out))
+    if (rt_intern_hint_find(&t->path_hints, path, out))
         return RT_OK;
-    return new_path(t, path, len, hash, true, out);
+    size_t len = strlen(path);
+    uint64_t hash = rt_hash_bytes(path, len);
+    const rt_intern_slot *s = rt_intern_lookup(&t->path_spellings, path, len, hash);
+    if (s) {
+        *out = s->id;
+    } else {
+        int rc = new_path(t, path, len, hash, true, out);
+        if (rc || !(s = rt_intern_lookup(&t->path_spellings, path, len, hash)))
+            return rc;
+    }
+    rt_intern_hint_set(&t->path_hints, path, s->key, s->id);
+    return RT_OK;
 }
 
 int rt_ensure_path_id(rt_tracer *t, const char *path, rt_path_id *out)
@@ -92,7 +118,7 @@ int rt_ensure_path_id(rt_tracer *t, const char *path, rt_path_id *out)
     CHECK_T(t);
     if (!path || !out)
         return null_arg(t, "ensure_path_id", path ? "out" : "path");
-    return ensure_path(t, path, strlen(path), out);
+    return ensure_path_c(t, path, out);
 }
 
 int rt_register_path(rt_tracer *t, const char *path, rt_path_id *out)
@@ -143,15 +169,21 @@ static int function_common(rt_tracer *t, const char *fn, const char *name, const
 {
     if (!name || !path)
         return null_arg(t, fn, name ? "path" : "name");
+    if (intern && rt_intern_hint_find(&t->function_hints, name, out))
+        return RT_OK;
     size_t len = strlen(name);
     uint64_t hash = rt_hash_bytes(name, len);
-    if (intern && rt_intern_find(&t->functions, name, len, hash, out))
+    const rt_intern_slot *s;
+    if (intern && (s = rt_intern_lookup(&t->functions, name, len, hash))) {
+        *out = s->id;
+        rt_intern_hint_set(&t->function_hints, name, s->key, s->id);
         return RT_OK;
+    }
     int rc = check_name(t, fn, "function name", name, len);
     if (rc)
         return rc;
     rt_path_id pid;
-    if ((rc = ensure_path(t, path, strlen(path), &pid)))
+    if ((rc = ensure_path_c(t, path, &pid)))
         return rc;
     return new_function(t, name, len, hash, pid, line, out);
 }
@@ -292,11 +324,20 @@ static int new_variable(rt_tracer *t, rt_event_kind kind, const char *name, size
 
 static inline int ensure_variable(rt_tracer *t, const char *name, rt_variable_id *out)
 {
+    if (rt_intern_hint_find(&t->variable_hints, name, out))
+        return RT_OK;
     size_t len = strlen(name);
     uint64_t hash = rt_hash_bytes(name, len);
-    if (rt_intern_find(&t->variables, name, len, hash, out))
-        return RT_OK;
-    return new_variable(t, RT_EVENT_VARIABLE_NAME, name, len, hash, out);
+    const rt_intern_slot *s = rt_intern_lookup(&t->variables, name, len, hash);
+    if (s) {
+        *out = s->id;
+    } else {
+        int rc = new_variable(t, RT_EVENT_VARIABLE_NAME, name, len, hash, out);
+        if (rc || !(s = rt_intern_lookup(&t->variables, name, len, hash)))
+            return rc;
+    }
+    rt_intern_hint_set(&t->variable_hints, name, s->key, s->id);
+    return RT_OK;
 }
 
 int rt_ensure_variable_id(rt_tracer *t, const char *name, rt_variable_id *out)
@@ -340,14 +381,19 @@ int rt_start(rt_tracer *t, const char *path, rt_line line)
     return rt_ensure_type_id(t, RT_TYPE_NONE, "None", &none);
 }
 
-int rt_register_step_id(rt_tracer *t, rt_path_id path_id, rt_line line)
+static inline int emit_step(rt_tracer *t, rt_path_id path_id, rt_line line)
 {
-    CHECK_T(t);
     rt_event e;
     e.kind = RT_EVENT_STEP;
     e.u.step.path_id = path_id;
     e.u.step.line = line;
     return rt_tracer_emit(t, &e, true);
+}
+
+int rt_register_step_id(rt_tracer *t, rt_path_id path_id, rt_line line)
+{
+    CHECK_T(t);
+    return emit_step(t, path_id, line);
 }
 
 int rt_register_step(rt_tracer *t, const char *path, rt_line line)
@@ -356,10 +402,10 @@ int rt_register_step(rt_tracer *t, const char *path, rt_line line)
     if (!path)
         return null_arg(t, "register_step", "path");
     rt_path_id pid;
-    int rc = ensure_path(t, path, strlen(path), &pid);
+    int rc = ensure_path_c(t, path, &pid);
     if (rc)
         return rc;
-    return rt_register_step_id(t, pid, line);
+    return emit_step(t, pid, line);
 }
 
 int rt_arg(rt_tracer *t, const char *name, rt_value value, rt_full_value *out)
@@ -398,7 +444,7 @@ int rt_register_call(rt_tracer *t, rt_function_id function_id, const rt_full_val
                 return rc;
         }
         const rt_function_info *fi = (const rt_function_info *)t->function_info.data + function_id;
-        if ((rc = rt_register_step_id(t, fi->path_id, fi->line)))
+        if ((rc = emit_step(t, fi->path_id, fi->line)))
             return rc;
     }
     e.kind = RT_EVENT_CALL;

@@ -82,7 +82,10 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
     rt_buf_init(&t->path_list, t->alloc);
     rt_buf_init(&t->function_info, t->alloc);
     rt_buf_init(&t->scratch, t->alloc);
-    rt_arena_init(&t->data, t->alloc, 64 * 1024);
+    rt_pack_init(&t->stored, t->alloc);
+    rt_arena_init(&t->scratch_arrays, t->alloc, 4096);
+    rt_arena_init(&t->unpacked_arrays, t->alloc, 64 * 1024);
+    rt_pack_cursor_init(&t->unpack_at, &t->stored);
     t->events_format = o.format;
 
     int rc = RT_OK;
@@ -123,8 +126,11 @@ static void drop_stored_events(rt_tracer *t)
     rt_free(t->alloc, t->chunks, t->chunks_cap * sizeof *t->chunks);
     t->chunks = NULL;
     t->nchunks = t->chunks_cap = 0;
-    t->stored = 0;
-    rt_arena_free(&t->data);
+    t->unpacked = 0;
+    rt_arena_free(&t->unpacked_arrays);
+    rt_arena_free(&t->scratch_arrays);
+    rt_pack_free(&t->stored);
+    rt_pack_cursor_init(&t->unpack_at, &t->stored);
 }
 
 void rt_tracer_free(rt_tracer *t)
@@ -195,23 +201,10 @@ uint64_t rt_tracer_event_count(const rt_tracer *t)
     return t ? t->recorded : 0;
 }
 
-const rt_event *rt_tracer_event_at(const rt_tracer *t, uint64_t i)
+/* A slot for the next unpacked event. */
+static rt_event *unpack_slot(rt_tracer *t)
 {
-    if (!t || t->opts.mode != RT_MODE_BUFFERED || i >= t->stored)
-        return NULL;
-    return &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)];
-}
-
-size_t rt_tracer_skipped_sources(const rt_tracer *t)
-{
-    return t ? t->skipped_sources : 0;
-}
-
-/* ---- storing and writing events ---------------------------------------- */
-
-static rt_event *store_slot(rt_tracer *t)
-{
-    size_t chunk = (size_t)(t->stored >> RT_EVENT_CHUNK_BITS);
+    size_t chunk = (size_t)(t->unpacked >> RT_EVENT_CHUNK_BITS);
     if (chunk == t->nchunks) {
         if (t->nchunks == t->chunks_cap) {
             size_t cap = t->chunks_cap ? t->chunks_cap * 2 : 16;
@@ -226,8 +219,31 @@ static rt_event *store_slot(rt_tracer *t)
             return NULL;
         t->chunks[t->nchunks++] = block;
     }
-    return &t->chunks[chunk][t->stored & (RT_EVENT_CHUNK - 1)];
+    return &t->chunks[chunk][t->unpacked & (RT_EVENT_CHUNK - 1)];
 }
+
+const rt_event *rt_tracer_event_at(const rt_tracer *ct, uint64_t i)
+{
+    if (!ct || ct->opts.mode != RT_MODE_BUFFERED || i >= ct->stored.count)
+        return NULL;
+    /* Events are kept packed; unpacking them for this call (once each, in
+     * order) is invisible to the caller, hence the cast. */
+    rt_tracer *t = (rt_tracer *)ct;
+    while (t->unpacked <= i) {
+        rt_event *slot = unpack_slot(t);
+        if (!slot || rt_pack_next(&t->unpack_at, &t->unpacked_arrays, slot) != RT_READ_EVENT)
+            return NULL;
+        t->unpacked++;
+    }
+    return &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)];
+}
+
+size_t rt_tracer_skipped_sources(const rt_tracer *t)
+{
+    return t ? t->skipped_sources : 0;
+}
+
+/* ---- storing and writing events ---------------------------------------- */
 
 static int copy_writer_error(rt_tracer *t, int rc)
 {
@@ -253,6 +269,7 @@ static int maybe_autoflush(rt_tracer *t)
 
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
 {
+    (void)shallow; /* packing copies everything anyway */
     if (t->writer) {
         int rc = rt_writer_write_checked(t->writer, e);
         if (rc)
@@ -260,17 +277,9 @@ int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
         t->recorded++;
         return maybe_autoflush(t);
     }
-    rt_event *slot = store_slot(t);
-    if (!slot)
+    if (rt_pack_event(&t->stored, e))
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
                           (unsigned long long)t->recorded);
-    if (shallow) {
-        *slot = *e;
-    } else if (rt_event_copy(&t->data, e, slot)) {
-        return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
-                          (unsigned long long)t->recorded);
-    }
-    t->stored++;
     t->recorded++;
     return RT_OK;
 }
@@ -304,8 +313,19 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
     if (rc)
         return rc;
-    for (uint64_t i = 0; i < t->stored && !rc; i++)
-        rc = rt_writer_write_checked(w, &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)]);
+    rt_pack_cursor c;
+    rt_pack_cursor_init(&c, &t->stored);
+    rt_event e;
+    int got;
+    while ((got = (rt_arena_reset(&t->scratch_arrays),
+                   rt_pack_next(&c, &t->scratch_arrays, &e))) == RT_READ_EVENT)
+        if ((rc = rt_writer_write_checked(w, &e)))
+            break;
+    if (got < 0) {
+        rt_writer_free(w);
+        return rt_err_set(&t->err, got, "out of memory writing event %llu",
+                          (unsigned long long)c.index);
+    }
     if (!rc && keep_open) {
         rc = rt_writer_flush(w);
         if (!rc) {
@@ -342,11 +362,11 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
     if (t->opts.mode != RT_MODE_STREAMING)
         return RT_OK;
     /* Streaming: the events recorded so far go first, then memory is freed. */
-    rc = write_stored(t, path, format, &t->writer);
+    /* The owned copy: the writer keeps the name for its messages. */
+    rc = write_stored(t, t->events_path, format, &t->writer);
     if (rc)
         return rc;
     drop_stored_events(t);
-    rt_arena_init(&t->data, t->alloc, 64 * 1024);
     t->since_flush = 0;
     clock_gettime(CLOCK_MONOTONIC, &t->last_flush);
     return RT_OK;

@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/intern.h"
+#include "model/pack.h"
 
 #define RT_EVENT_CHUNK_BITS 10
 #define RT_EVENT_CHUNK (1u << RT_EVENT_CHUNK_BITS)
@@ -35,16 +36,24 @@ struct rt_tracer {
     rt_intern types;
     rt_intern variables;
     uint64_t n_paths, n_functions, n_types, n_variables;
+    /* Pointer hints for names given as C strings (see intern.h). */
+    rt_intern_hints path_hints, function_hints, variable_hints;
     rt_buf path_list;     /* rt_str per Path event, in order */
     rt_buf function_info; /* rt_function_info per function id */
     rt_buf scratch;       /* path normalisation */
 
-    /* Events kept in memory: fixed chunks of rt_event, payloads in data. */
+    /* Events kept in memory, packed (model/pack.h). */
+    rt_pack stored;
+    uint64_t recorded;   /* events recorded in all */
+    rt_arena scratch_arrays; /* unpacking for the writer, reset per event */
+
+    /* rt_tracer_event_at: the stored events unpacked on demand into fixed
+     * chunks of rt_event (pointers stay valid until the tracer is freed). */
     rt_event **chunks;
     size_t nchunks, chunks_cap;
-    uint64_t stored;     /* events held in chunks */
-    uint64_t recorded;   /* events recorded in all */
-    rt_arena data;
+    uint64_t unpacked;
+    rt_pack_cursor unpack_at;
+    rt_arena unpacked_arrays;
 
     /* The events file. */
     rt_writer *writer;   /* streaming: open between begin and finish */
