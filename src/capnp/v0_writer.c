@@ -112,6 +112,8 @@ static int spool_spill(v0_encoder *e, spool *s)
 /* Packs n words onto the spool. */
 static int spool_put(v0_encoder *e, spool *s, const uint64_t *w, size_t n)
 {
+    if (n == 0)
+        return RT_OK;
     if (rt_buf_reserve(&s->packed, RT_CAPNP_PACK_BOUND(n)))
         return rt_err_set(e->err, RT_ENOMEM, "v0 writer: out of memory");
     s->packed.len += rt_capnp_pack(w, n, s->packed.data + s->packed.len);
