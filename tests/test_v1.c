@@ -1051,6 +1051,109 @@ static void test_writer_options(void **state)
     tu_rmtree(dir);
 }
 
+/* ---- allocation failures ------------------------------------------------- */
+
+typedef struct counting_alloc {
+    long calls, fail_at, live, failures;
+} counting_alloc;
+
+static void *ca_alloc(void *ctx, size_t n)
+{
+    counting_alloc *c = ctx;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *p = malloc(n);
+    c->live += p != NULL;
+    return p;
+}
+
+static void *ca_realloc(void *ctx, void *p, size_t old_n, size_t n)
+{
+    counting_alloc *c = ctx;
+    (void)old_n;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *q = realloc(p, n);
+    c->live += q && !p;
+    return q;
+}
+
+static void ca_free(void *ctx, void *p, size_t n)
+{
+    counting_alloc *c = ctx;
+    (void)n;
+    c->live -= p != NULL;
+    free(p);
+}
+
+/* Fails the k-th allocation, for every k, of a v1 write (libzstd's included)
+ * and of a v1 read: an error every time, never a crash or a leak. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    events truth;
+    events_init(&truth);
+    read_file_events(tu_fixture("values/values.v1.bin"), &truth);
+    const char *dir = tu_tmpdir();
+    const char *path = tu_join(dir, "alloc.bin");
+    long runs = 0;
+    for (long k = 1;; k++, runs++) {
+        counting_alloc c = {0, k, 0, 0};
+        rt_allocator a = {ca_alloc, ca_realloc, ca_free, &c};
+        rt_writer_options o;
+        rt_writer_options_init(&o, RT_FORMAT_V1);
+        o.allocator = &a;
+        o.frame_size = 1000;
+        rt_writer *w = NULL;
+        int rc = rt_writer_open(&w, path, &o);
+        for (size_t i = 0; !rc && i < truth.len; i++)
+            rc = rt_writer_write(w, &truth.ev[i]);
+        if (!rc)
+            rc = rt_writer_finish(w);
+        rt_writer_free(w);
+        assert_int_equal(c.live, 0);
+        if (c.failures == 0) {
+            assert_int_equal(rc, RT_OK);
+            break;
+        }
+        assert_int_equal(rc, RT_ENOMEM);
+    }
+    assert_true(runs > 5);
+    print_message("v1 write: %ld allocation points\n", runs);
+    size_t len;
+    unsigned char *f = (unsigned char *)tu_read_file(path, &len);
+    for (long k = 1;; k++) {
+        counting_alloc c = {0, k, 0, 0};
+        rt_allocator a = {ca_alloc, ca_realloc, ca_free, &c};
+        rt_reader_options ro = {&a, false};
+        rt_reader *r = NULL;
+        int rc = rt_reader_open_memory(&r, f, len, &ro);
+        events got;
+        events_init(&got);
+        if (!rc)
+            rc = drain(r, &got, NULL, 0);
+        rt_reader_free(r);
+        assert_int_equal(c.live, 0);
+        if (c.failures == 0) {
+            assert_int_equal(rc, RT_READ_END);
+            assert_int_equal(got.len, truth.len);
+            events_free(&got);
+            break;
+        }
+        assert_int_equal(rc, RT_ENOMEM);
+        for (size_t i = 0; i < got.len; i++)
+            assert_true(rt_event_equal(&got.ev[i], &truth.ev[i]));
+        events_free(&got);
+    }
+    free(f);
+    events_free(&truth);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1071,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_container_errors),
         cmocka_unit_test(test_inspect_fixtures),
         cmocka_unit_test(test_writer_options),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

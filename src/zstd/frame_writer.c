@@ -1,5 +1,6 @@
-/* The writing half of seekable zstd: one independent frame per call, then
- * the seek table. */
+/* The writing half of seekable zstd: a zstd stream ended (ZSTD_e_end) every
+ * frame_size input bytes, each end making an independent frame, then the
+ * seek table. */
 #include "zstd/seekable.h"
 
 static void put_le32(unsigned char *p, uint32_t v)
@@ -16,14 +17,19 @@ static int zstd_fail(rt_err *err, size_t code, const char *what)
     return rt_err_set(err, rc, "v1 writer: zstd %s failed: %s", what, ZSTD_getErrorName(code));
 }
 
-int rt_zwriter_init(rt_zwriter *w, int level, const rt_allocator *alloc, rt_err *err)
+int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_allocator *alloc,
+                    rt_err *err)
 {
     memset(w, 0, sizeof *w);
     w->alloc = alloc;
     w->err = err;
+    w->frame_size = frame_size;
     if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
         return rt_err_set(err, RT_EINVAL, "v1 writer: zstd level %d out of range %d..%d", level,
                           ZSTD_minCLevel(), ZSTD_maxCLevel());
+    if (frame_size == 0 || frame_size > RT_ZSTD_MAX_FRAME_SIZE)
+        return rt_err_set(err, RT_EINVAL, "v1 writer: frame_size %zu out of range 1..%zu",
+                          frame_size, RT_ZSTD_MAX_FRAME_SIZE);
     w->cctx = ZSTD_createCCtx_advanced(rt_zstd_mem(alloc));
     if (!w->cctx)
         return rt_err_set(err, RT_ENOMEM, "v1 writer: out of memory (zstd context)");
@@ -38,12 +44,27 @@ int rt_zwriter_init(rt_zwriter *w, int level, const rt_allocator *alloc, rt_err 
     return RT_OK;
 }
 
-int rt_zwriter_frame(rt_zwriter *w, rt_output *out, const void *src, size_t n)
+/* Runs the compressor over in with op, output appended to out's buffer.
+ * For ZSTD_e_end, until the frame is complete. */
+static int run(rt_zwriter *w, rt_output *out, ZSTD_inBuffer *in, ZSTD_EndDirective op)
 {
-    if (out->status)
-        return out->status;
-    if (n > RT_ZSTD_MAX_FRAME_SIZE)
-        return rt_err_set(w->err, RT_EINVAL, "v1 writer: frame of %zu bytes is too large", n);
+    size_t room = ZSTD_CStreamOutSize();
+    for (;;) {
+        if (rt_buf_reserve(&out->buf, room))
+            return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (%zu bytes)", room);
+        ZSTD_outBuffer ob = {out->buf.data + out->buf.len, out->buf.cap - out->buf.len, 0};
+        size_t r = ZSTD_compressStream2(w->cctx, &ob, in, op);
+        if (ZSTD_isError(r))
+            return zstd_fail(w->err, r, "compression");
+        out->buf.len += ob.pos;
+        w->frame_out += ob.pos;
+        if (op == ZSTD_e_end ? r == 0 : in->pos == in->size)
+            return RT_OK;
+    }
+}
+
+static int close_frame(rt_zwriter *w, rt_output *out)
+{
     if (w->frames >= RT_SEEK_MAX_FRAMES)
         return rt_err_set(w->err, RT_ELIMIT, "v1 writer: more than %u frames", RT_SEEK_MAX_FRAMES);
     if (w->frames == w->cap) {
@@ -54,30 +75,60 @@ int rt_zwriter_frame(rt_zwriter *w, rt_output *out, const void *src, size_t n)
         w->entries = e;
         w->cap = cap;
     }
-    size_t bound = ZSTD_compressBound(n);
-    if (rt_buf_reserve(&out->buf, bound))
-        return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (%zu bytes)", bound);
-    /* The reference's empty frame carries a content size of 0; match it. */
-    if (n == 0)
-        ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
-    size_t c = ZSTD_compress2(w->cctx, out->buf.data + out->buf.len, bound, src, n);
-    if (n == 0)
-        ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0);
-    if (ZSTD_isError(c))
-        return zstd_fail(w->err, c, "compression");
-    out->buf.len += c;
-    w->entries[2 * w->frames] = (uint32_t)c;
-    w->entries[2 * w->frames + 1] = (uint32_t)n;
+    ZSTD_inBuffer none = {NULL, 0, 0};
+    int rc = run(w, out, &none, ZSTD_e_end);
+    if (rc)
+        return rc;
+    if (w->frame_out > 0xFFFFFFFFu)
+        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %llu bytes",
+                          (unsigned long long)w->frame_out);
+    w->entries[2 * w->frames] = (uint32_t)w->frame_out;
+    w->entries[2 * w->frames + 1] = (uint32_t)w->frame_in;
     w->frames++;
-    w->compressed += c;
-    w->decompressed += n;
+    w->compressed += w->frame_out;
+    w->decompressed += w->frame_in;
+    w->frame_in = 0;
+    w->frame_out = 0;
+    w->open = false;
     return RT_OK;
+}
+
+int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n)
+{
+    const unsigned char *p = src;
+    while (n) {
+        size_t take = w->frame_size - w->frame_in;
+        if (take > n)
+            take = n;
+        ZSTD_inBuffer in = {p, take, 0};
+        int rc = run(w, out, &in, ZSTD_e_continue);
+        if (rc)
+            return rc;
+        w->open = true;
+        w->frame_in += take;
+        p += take;
+        n -= take;
+        if (w->frame_in == w->frame_size && (rc = close_frame(w, out)))
+            return rc;
+    }
+    return RT_OK;
+}
+
+int rt_zwriter_end_frame(rt_zwriter *w, rt_output *out, bool force)
+{
+    if (w->open)
+        return close_frame(w, out);
+    if (!force)
+        return RT_OK;
+    /* The reference's empty frame carries a content size of 0; match it. */
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+    int rc = close_frame(w, out);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0);
+    return rc;
 }
 
 int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out)
 {
-    if (out->status)
-        return out->status;
     size_t size = 8 * w->frames + RT_SEEK_FOOTER_LEN;
     if (rt_buf_reserve(&out->buf, 8 + size))
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (seek table)");

@@ -27,25 +27,35 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Compresses frames one at a time into an rt_output's buffer and remembers
- * their sizes for the seek table. Every frame is independent (no checksum,
- * no content size), so a file cut after any frame stays readable. */
+/* Compresses a byte stream into independent zstd frames of frame_size
+ * uncompressed bytes each (cut anywhere, like the reference; no checksum, no
+ * content size), appended to an rt_output's buffer, and remembers their
+ * sizes for the seek table. Data is streamed in pieces, so a frame never has
+ * to be held whole. */
 typedef struct rt_zwriter {
     ZSTD_CCtx *cctx;
-    uint32_t *entries; /* (compressed, decompressed) size per frame */
+    size_t frame_size;
+    size_t frame_in;       /* uncompressed bytes in the open frame */
+    uint64_t frame_out;    /* compressed bytes of the open frame so far */
+    bool open;             /* a frame has been started */
+    uint32_t *entries;     /* (compressed, decompressed) size per frame */
     size_t frames, cap;
-    uint64_t compressed, decompressed; /* totals so far */
+    uint64_t compressed, decompressed; /* totals of the closed frames */
     const rt_allocator *alloc;
     rt_err *err;
 } rt_zwriter;
 
-/* level: a zstd level (RT_EINVAL when out of libzstd's range). */
-int rt_zwriter_init(rt_zwriter *w, int level, const rt_allocator *alloc, rt_err *err);
-/* Appends src[0..n) to out's buffer as one zstd frame (n <=
- * RT_ZSTD_MAX_FRAME_SIZE; n == 0 gives the empty frame the reference writes
- * for an empty stream). Does not drain out. */
-int rt_zwriter_frame(rt_zwriter *w, rt_output *out, const void *src, size_t n);
-/* Appends the seek-table skippable frame for the frames written so far. */
+/* level: a zstd level (RT_EINVAL when out of libzstd's range); frame_size:
+ * 1 .. RT_ZSTD_MAX_FRAME_SIZE. */
+int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_allocator *alloc,
+                    rt_err *err);
+/* Compresses src[0..n) into the open frame(s), closing each frame that
+ * reaches frame_size. Does not drain out. */
+int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n);
+/* Closes the open frame, if any; with force, writes an empty frame when none
+ * is open (the reference's empty stream is one empty frame). */
+int rt_zwriter_end_frame(rt_zwriter *w, rt_output *out, bool force);
+/* Appends the seek-table skippable frame for the frames closed so far. */
 int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out);
 void rt_zwriter_free(rt_zwriter *w);
 
