@@ -55,6 +55,29 @@ static void print_size(const char *label, const char *path)
         printf("%-20s %lld bytes\n", label, (long long)n);
 }
 
+/* The zstd frames and the seek table of a v1 file. */
+static void print_v1(const char *path)
+{
+    rt_v1_info vi;
+    char errbuf[512];
+    int rc = rt_v1_inspect(path, &vi, errbuf, sizeof errbuf);
+    if (rc != RT_OK && rc != RT_EFORMAT) {
+        printf("%-20s %s\n", "frames:", errbuf);
+        return;
+    }
+    printf("%-20s %llu (%llu bytes compressed, %llu bytes of CBOR)\n", "frames:", ULL(vi.frames),
+           ULL(vi.compressed_bytes), ULL(vi.decompressed_bytes));
+    printf("%-20s %s\n", "seek table:",
+           !vi.has_seek_table          ? "missing"
+           : vi.seek_table_consistent ? "present, consistent"
+                                      : "present, inconsistent with the frames");
+    if (vi.truncated)
+        printf("%-20s yes: complete frames end at byte %llu\n", "truncated:",
+               ULL(vi.complete_end));
+    if (rc == RT_EFORMAT)
+        printf("%-20s %s\n", "damaged:", errbuf);
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *pos[1];
@@ -87,8 +110,8 @@ int cmd_info(int argc, char **argv)
     printf("%-20s %s\n", "events file:", events_path);
     printf("%-20s %s\n", "format:", rt_format_name(rt_reader_format(r)));
     print_size("size:", events_path);
-    /* v1 frames and seek table: print them here once the public header has
-     * rt_v1_inspect (being added with the v1 reader). */
+    if (rt_reader_format(r) == RT_FORMAT_V1)
+        print_v1(events_path);
     printf("%-20s %llu%s\n", "events:", ULL(total), rc == RT_READ_END ? "" : " (read stopped)");
     for (int k = 0; k < RT_EVENT_KIND_COUNT; k++)
         if (per_kind[k]) {
