@@ -241,7 +241,7 @@ static int json_next(rt_decoder *base, rt_event *out)
                 return need_more(d, "inside an event");
             return parse_element(d, out);
         }
-        unsigned char ch;
+        unsigned char ch = 0;
         int r = next_byte(d, &ch);
         if (r < 0)
             return r;
