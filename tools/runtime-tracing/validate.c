@@ -286,8 +286,13 @@ static uint64_t check_events(checker *c, const char *file)
     }
     uint64_t n = rt_reader_event_index(r);
     if (rc != RT_READ_END) {
+        /* The reader's message starts with the file name: not twice. */
+        const char *msg = rt_reader_errmsg(r);
+        size_t k = strlen(file);
+        if (strncmp(msg, file, k) == 0 && msg[k] == ':' && msg[k + 1] == ' ')
+            msg += k + 2;
         c->index = n;
-        file_error(c, "%s (%s)", rt_reader_errmsg(r), rt_status_name(rc));
+        file_error(c, "%s (%s)", msg, rt_status_name(rc));
     }
     rt_reader_free(r);
     return n;
