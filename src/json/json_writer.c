@@ -34,7 +34,17 @@ static inline size_t str_bound(size_t n)
 
 /* ---- worst-case sizes --------------------------------------------------- */
 
-static size_t value_bound(const rt_value *v)
+static size_t value_bound_slow(const rt_value *v);
+
+/* Scalars (the common case) inline, composites and strings out of line. */
+static inline size_t value_bound(const rt_value *v)
+{
+    return v->kind <= RT_VALUE_BOOL || v->kind == RT_VALUE_NONE || v->kind == RT_VALUE_CELL
+               ? FIXED
+               : value_bound_slow(v);
+}
+
+static size_t value_bound_slow(const rt_value *v)
 {
     switch (v->kind) {
     case RT_VALUE_STRING:
@@ -114,7 +124,7 @@ static size_t event_bound(const rt_event *e)
 
 /* ---- writing (room already reserved) ------------------------------------ */
 
-static char *put_type_id_end(char *p, rt_type_id id)
+static inline char *put_type_id_end(char *p, rt_type_id id)
 {
     p = LIT(p, ",\"type_id\":");
     p = rt_json_put_u64(p, id);
@@ -122,7 +132,7 @@ static char *put_type_id_end(char *p, rt_type_id id)
     return p;
 }
 
-static char *put_bool(char *p, bool b)
+static inline char *put_bool(char *p, bool b)
 {
     return b ? LIT(p, "true") : LIT(p, "false");
 }
