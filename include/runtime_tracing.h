@@ -668,8 +668,13 @@ typedef struct rt_metadata {
     size_t nargs;   /**< Entries in args. */
 } rt_metadata;
 
-/** Reads a metadata file into *out (free with rt_metadata_clear). On error the
- * message goes to errbuf when given. */
+/** Reads a metadata file into *out (free with rt_metadata_clear; on error
+ * *out is left empty). Returns RT_OK; RT_ENOENT or RT_EIO when the file
+ * cannot be read; RT_EFORMAT when it is not an object with the strings
+ * "workdir" and "program" and the string array "args" (other keys are
+ * skipped; a string holding NUL is refused); RT_EUTF8; RT_ETRUNCATED when it
+ * ends early; RT_ELIMIT over 1 GiB; RT_ENOMEM. On error the message (the
+ * file and the byte offset) goes to errbuf when given. */
 RT_API int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t errbuf_len);
 /** Frees what rt_metadata_read put into m and zeroes it. */
 RT_API void rt_metadata_clear(rt_metadata *m);
@@ -679,8 +684,9 @@ typedef struct rt_path_list {
     char **paths; /**< The paths, in id order. */
     size_t len;   /**< Entries in paths. */
 } rt_path_list;
-/** Reads a paths file into *out (free with rt_path_list_clear). On error the
- * message goes to errbuf when given. */
+/** Reads a paths file, a JSON array of strings, into *out (free with
+ * rt_path_list_clear; on error *out is left empty). Returns RT_OK or an
+ * error as rt_metadata_read does, with the message in errbuf when given. */
 RT_API int rt_paths_read(const char *path, rt_path_list *out, char *errbuf, size_t errbuf_len);
 /** Frees what rt_paths_read put into p and zeroes it. */
 RT_API void rt_path_list_clear(rt_path_list *p);

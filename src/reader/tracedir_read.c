@@ -10,7 +10,7 @@
 
 #include "json/json_parse.h"
 
-#define RT_SMALL_FILE_MAX (64u * 1024u * 1024u)
+#define RT_SMALL_FILE_MAX (1024u * 1024u * 1024u)
 
 static const rt_allocator *heap(void)
 {
