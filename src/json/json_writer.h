@@ -53,6 +53,12 @@ static inline unsigned rt_json_u64_len(uint64_t v)
     return t + 1 - (v < pow10[t]);
 }
 
+/* gcc 12 at -O2 cannot follow the digit count through inlining and warns
+ * that the backward writes underflow the buffer; they cannot. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 static inline char *rt_json_put_u64(char *p, uint64_t v)
 {
     if (v < 10) {
@@ -72,12 +78,17 @@ static inline char *rt_json_put_u64(char *p, uint64_t v)
         s -= 2;
         memcpy(s, rt_json_digit_pairs + 2 * d, 2);
     }
-    if (v >= 10)
-        memcpy(s - 2, rt_json_digit_pairs + 2 * v, 2);
-    else
-        s[-1] = (char)('0' + v);
+    if (v >= 10) {
+        s -= 2;
+        memcpy(s, rt_json_digit_pairs + 2 * v, 2);
+    } else {
+        *--s = (char)('0' + v);
+    }
     return end;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 static inline char *rt_json_put_i64(char *p, int64_t v)
 {
