@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Produces the tables of docs/performance.md: every format x mode x N, the
+# median of R runs each (bench/median.sh), then the per-call-kind costs.
+#   bench/table.sh [-r R] [-d DIR] [-n "1000000 10000000"] [--null]
+# DIR is where the events files go (default /tmp); --null discards them.
+set -euo pipefail
+here=$(dirname "$0")
+runs=5 dir=/tmp sizes="1000000 10000000" sink=file
+while [ $# -gt 0 ]; do
+  case $1 in
+    -r) runs=$2; shift 2 ;;
+    -d) dir=$2; shift 2 ;;
+    -n) sizes=$2; shift 2 ;;
+    --null) sink=null; shift ;;
+    *) echo "usage: $0 [-r R] [-d DIR] [-n SIZES] [--null]" >&2; exit 2 ;;
+  esac
+done
+bin=${RT_BENCH:-$here/../build/bin/rt-bench}
+export RT_BENCH=$bin
+
+field() { # field NAME LINE
+  for kv in $2; do
+    if [ "${kv%%=*}" = "$1" ]; then echo "${kv#*=}"; fi
+  done
+}
+
+echo "| format | mode | API calls | calls/s | ns/call | bytes/event | output bytes | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+for n in $sizes; do
+  for fmt in json v0 v1; do
+    for mode in buffered streaming; do
+      flags=(--calls "$n" --format "$fmt")
+      [ "$mode" = streaming ] && flags+=(--streaming)
+      if [ "$sink" = null ]; then flags+=(--null); else flags+=(--out "$dir/rt-bench.$fmt"); fi
+      line=$("$here/median.sh" -r "$runs" "${flags[@]}")
+      cps=$(field calls_per_s "$line")
+      rss=$(field peak_rss_kib "$line")
+      awk -v f="$fmt" -v m="$mode" -v n="$n" -v cps="$cps" -v bpe="$(field bytes_per_event "$line")" \
+          -v bytes="$(field bytes "$line")" -v rss="$rss" 'BEGIN {
+        printf "| %s | %s | %g M | %.2f M | %.1f | %.2f | %.1f MB | %.1f MiB |\n",
+               f, m, n / 1e6, cps / 1e6, 1e9 / cps, bpe, bytes / 1e6, rss / 1024 }'
+      [ "$sink" = file ] && rm -f "$dir/rt-bench.$fmt"
+    done
+  done
+done
+
+echo
+echo "| format | mode | call | ns/call | events/call |"
+echo "|---|---|---|---|---|"
+for fmt in json v0 v1; do
+  for mode in buffered streaming; do
+    flags=(--calls 1000 --format "$fmt" --null --micro)
+    [ "$mode" = streaming ] && flags+=(--streaming)
+    "$bin" "${flags[@]}" | awk -v f="$fmt" -v m="$mode" '/^MICRO/ {
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "| %s | %s | %s | %s | %s |\n", f, m, v["kind"], v["ns_per_call"], v["events_per_call"] }'
+  done
+done
