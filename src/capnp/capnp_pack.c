@@ -2,52 +2,128 @@
 
 #include <string.h>
 
-/* Zero bytes in a word. */
-static inline unsigned zero_bytes(uint64_t w)
+#define LOW_BITS 0x0101010101010101ull
+#define HIGH_BITS 0x8080808080808080ull
+
+/* 1 in the low bit of each nonzero byte of w (a word in wire order). */
+static inline uint64_t nonzero_bytes(uint64_t w)
 {
-    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7Full;
-    uint64_t nonzero_hi = ((w & lo7) + lo7) | w; /* high bit set where the byte is nonzero */
-    return (unsigned)__builtin_popcountll(~nonzero_hi & ~lo7);
+    return ((((w & ~HIGH_BITS) + ~HIGH_BITS) | w) & HIGH_BITS) >> 7;
 }
 
-size_t rt_capnp_pack(const uint64_t *in, size_t n, unsigned char *out)
+/* Byte k of a word in wire order is bits 8k..8k+7 of its little-endian
+ * value; on a big-endian host the bytes are reversed first. */
+static inline uint64_t load_le(const uint64_t *p)
 {
-    unsigned char *o = out;
-    size_t i = 0;
-    while (i < n) {
-        uint64_t w = in[i];
-        if (w == 0) {
-            size_t j = i + 1, lim = n - i > 256 ? i + 256 : n;
-            while (j < lim && in[j] == 0)
-                j++;
-            *o++ = 0;
-            *o++ = (unsigned char)(j - i - 1);
-            i = j;
-            continue;
-        }
-        const unsigned char *b = (const unsigned char *)&in[i];
-        unsigned char *tagp = o++;
-        unsigned tag = 0;
-        for (unsigned k = 0; k < 8; k++) {
-            unsigned nz = b[k] != 0;
-            *o = b[k];
-            o += nz;
-            tag |= nz << k;
-        }
-        *tagp = (unsigned char)tag;
-        i++;
-        if (tag == 0xFF) {
-            /* Copy the following words that packing would not shrink. */
-            size_t j = i, lim = n - i > 255 ? i + 255 : n;
-            while (j < lim && zero_bytes(in[j]) < 2)
-                j++;
-            *o++ = (unsigned char)(j - i);
-            memcpy(o, &in[i], (j - i) * 8);
-            o += (j - i) * 8;
-            i = j;
-        }
-    }
-    return (size_t)(o - out);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(*p);
+#else
+    return *p;
+#endif
+}
+
+/* Each byte k of w moved down by the number of zero bytes before it:
+ * `before` holds in byte k the count of nonzero bytes before byte k. Zero
+ * bytes add nothing, so the nonzero ones end up side by side. */
+static inline uint64_t compact_portable(uint64_t w, uint64_t before)
+{
+#define MOVE(k) (((w >> (8 * (k))) & 0xFF) << (((before >> (8 * (k))) & 0xFF) * 8))
+    return (MOVE(0) | MOVE(1) | MOVE(2) | MOVE(3)) | (MOVE(4) | MOVE(5) | MOVE(6) | MOVE(7));
+#undef MOVE
+}
+
+/*
+ * The packing loop. Per word: the tag (a bit per nonzero byte) and the
+ * nonzero bytes, always stored as 8 bytes of which the first `count` stay;
+ * COMPACT(w, tag, before) gathers them. After a zero word, the count of
+ * zero words that follow; after a word without zero bytes, the count of
+ * following words that packing would not shrink (at most one zero byte),
+ * copied as they are. Branches are taken only at those two tags.
+ */
+#define PACK_LOOP(COMPACT)                                                                         \
+    unsigned char *o = out;                                                                        \
+    size_t i = 0;                                                                                  \
+    while (i < n) {                                                                                \
+        uint64_t w = load_le(&in[i]);                                                              \
+        uint64_t t = nonzero_bytes(w);                                                             \
+        uint64_t upto = t * LOW_BITS; /* byte k: nonzero bytes up to byte k */                   \
+        unsigned tag = (unsigned)((t * 0x0102040810204080ull) >> 56);                            \
+        uint64_t packed = COMPACT(w, tag, upto - t);                                               \
+        o[0] = (unsigned char)tag;                                                                 \
+        memcpy(o + 1, &packed, 8);                                                                 \
+        o += 1 + (upto >> 56);                                                                     \
+        i++;                                                                                       \
+        if ((unsigned char)(tag + 1) > 1)                                                          \
+            continue;                                                                              \
+        size_t j = i, lim = n - i > 255 ? i + 255 : n;                                             \
+        if (tag == 0) {                                                                            \
+            while (j < lim && in[j] == 0)                                                          \
+                j++;                                                                               \
+            *o++ = (unsigned char)(j - i);                                                         \
+        } else {                                                                                   \
+            while (j < lim) {                                                                      \
+                uint64_t z = nonzero_bytes(load_le(&in[j])) ^ LOW_BITS;                            \
+                if (z & (z - 1))                                                                   \
+                    break;                                                                         \
+                j++;                                                                               \
+            }                                                                                      \
+            *o++ = (unsigned char)(j - i);                                                         \
+            memcpy(o, &in[i], (j - i) * 8);                                                        \
+            o += (j - i) * 8;                                                                      \
+        }                                                                                          \
+        i = j;                                                                                     \
+    }                                                                                              \
+    return (size_t)(o - out)
+
+/* Packed bytes in wire order, whatever the host's byte order. */
+static inline uint64_t to_wire(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
+#define COMPACT_PORTABLE(w, tag, before) to_wire(compact_portable((w), (before)))
+
+size_t rt_capnp_pack_portable(const uint64_t *restrict in, size_t n, unsigned char *restrict out)
+{
+    PACK_LOOP(COMPACT_PORTABLE);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RT_PACK_SSSE3 1
+#include <tmmintrin.h>
+
+#include "capnp/capnp_pack_table.h"
+
+/* One pshufb gathers the nonzero bytes (the table row of the tag). */
+__attribute__((target("ssse3"))) static inline uint64_t compact_ssse3(uint64_t w, unsigned tag)
+{
+    uint64_t control;
+    memcpy(&control, rt_capnp_gather[tag], 8);
+    __m128i x = _mm_shuffle_epi8(_mm_cvtsi64_si128((long long)w),
+                                 _mm_cvtsi64_si128((long long)control));
+    return (uint64_t)_mm_cvtsi128_si64(x);
+}
+
+#define COMPACT_SSSE3(w, tag, before) compact_ssse3((w), (tag))
+
+__attribute__((target("ssse3"))) static size_t pack_ssse3(const uint64_t *restrict in, size_t n,
+                                                          unsigned char *restrict out)
+{
+    PACK_LOOP(COMPACT_SSSE3);
+}
+#endif
+
+size_t rt_capnp_pack(const uint64_t *restrict in, size_t n, unsigned char *restrict out)
+{
+#ifdef RT_PACK_SSSE3
+    if (__builtin_cpu_supports("ssse3"))
+        return pack_ssse3(in, n, out);
+#endif
+    return rt_capnp_pack_portable(in, n, out);
 }
 
 size_t rt_capnp_unpack(rt_capnp_unpacker *u, const unsigned char *in, size_t n, uint64_t *out,

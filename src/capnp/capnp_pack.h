@@ -15,6 +15,9 @@
  * RT_CAPNP_PACK_BOUND(n) bytes; returns the bytes written. Runs end at the
  * end of the input, so consecutive calls make one valid packed stream. */
 size_t rt_capnp_pack(const uint64_t *in, size_t n, unsigned char *out);
+/* The same without SIMD (what rt_capnp_pack uses where SSSE3 is missing);
+ * the bytes are identical. */
+size_t rt_capnp_pack_portable(const uint64_t *in, size_t n, unsigned char *out);
 
 /* Resumable unpacking state: start zeroed. */
 typedef struct rt_capnp_unpacker {

@@ -194,7 +194,7 @@ static inline void set_list(v0_encoder *e, size_t ptr_at, size_t target, unsigne
 }
 
 /* Allocates a struct of dw data words and pc pointers behind ptr_at. */
-static int put_struct(v0_encoder *e, size_t ptr_at, unsigned dw, unsigned pc, size_t *at)
+static inline int put_struct(v0_encoder *e, size_t ptr_at, unsigned dw, unsigned pc, size_t *at)
 {
     int rc = take(e, dw + pc, at);
     if (rc == RT_OK)
@@ -209,26 +209,31 @@ static int range_error(v0_encoder *e, const char *what, uint64_t v)
                       (unsigned long long)e->nevents, what, (unsigned long long)v);
 }
 
-/* An unsigned id or index as a one-word struct {Int64} behind ptr_at. */
-static int put_id(v0_encoder *e, size_t ptr_at, uint64_t id, const char *what)
+/* A one-word struct {Int64} behind ptr_at: an id, a line, a place. */
+static inline int put_word_struct(v0_encoder *e, size_t ptr_at, uint64_t v)
+{
+    if (e->ccap == e->clen) {
+        int rc = grow(e, 1);
+        if (rc)
+            return rc;
+    }
+    size_t at = e->clen++;
+    e->cw[at] = cp_le64(v);
+    set_struct(e, ptr_at, at, 1, 0);
+    return RT_OK;
+}
+
+/* An unsigned id or index (v0 stores it as Int64). */
+static inline int put_id(v0_encoder *e, size_t ptr_at, uint64_t id, const char *what)
 {
     if (id > ID_MAX)
         return range_error(e, what, id);
-    size_t at;
-    int rc = put_struct(e, ptr_at, 1, 0, &at);
-    if (rc == RT_OK)
-        e->cw[at] = cp_le64(id);
-    return rc;
+    return put_word_struct(e, ptr_at, id);
 }
 
-/* A line or place: a one-word struct {Int64} behind ptr_at. */
-static int put_i64(v0_encoder *e, size_t ptr_at, int64_t v)
+static inline int put_i64(v0_encoder *e, size_t ptr_at, int64_t v)
 {
-    size_t at;
-    int rc = put_struct(e, ptr_at, 1, 0, &at);
-    if (rc == RT_OK)
-        e->cw[at] = cp_le64((uint64_t)v);
-    return rc;
+    return put_word_struct(e, ptr_at, (uint64_t)v);
 }
 
 static int list_limit(v0_encoder *e, const char *what, size_t n)
@@ -298,7 +303,34 @@ static int put_value_at(v0_encoder *e, size_t at, const rt_value *v);
 static int put_value_ptr(v0_encoder *e, size_t ptr_at, const rt_value *v)
 {
     size_t at;
-    int rc = put_struct(e, ptr_at, CP_VALUE_DW, CP_VALUE_PC, &at);
+    int rc;
+    if (v->kind == RT_VALUE_INT || v->kind == RT_VALUE_FLOAT || v->kind == RT_VALUE_BOOL ||
+        v->kind == RT_VALUE_NONE) {
+        /* Scalars, the common case, in one go: ValueRecord, then TypeId. */
+        uint64_t d0 = 0;
+        if (v->type_id > ID_MAX)
+            return range_error(e, "type id", v->type_id);
+        if (e->ccap - e->clen < 7 && (rc = grow(e, 7)))
+            return rc;
+        if (v->kind == RT_VALUE_INT)
+            d0 = (uint64_t)v->u.i;
+        else if (v->kind == RT_VALUE_FLOAT)
+            memcpy(&d0, &v->u.f, 8);
+        else if (v->kind == RT_VALUE_BOOL)
+            d0 = v->flag ? 1 : 0;
+        at = e->clen;
+        uint64_t *w = &e->cw[at];
+        w[0] = cp_le64(d0);
+        w[1] = cp_le64((uint64_t)v->kind);
+        w[2] = 0;
+        w[3] = cp_le64(cp_struct_ptr(2, 1, 0));
+        w[4] = w[5] = 0;
+        w[6] = cp_le64(v->type_id);
+        e->clen += 7;
+        set_struct(e, ptr_at, at, CP_VALUE_DW, CP_VALUE_PC);
+        return RT_OK;
+    }
+    rc = put_struct(e, ptr_at, CP_VALUE_DW, CP_VALUE_PC, &at);
     return rc ? rc : put_value_at(e, at, v);
 }
 
