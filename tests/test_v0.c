@@ -867,6 +867,34 @@ static void test_corrupted(void **state)
 
 /* ---- a long stream: bounded memory both ways ------------------------------------ */
 
+static const char long_text[] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/* Words of the message in a v0 file, from its segment table. */
+static uint64_t message_words(const char *path)
+{
+    size_t n;
+    unsigned char *p = read_all(path, &n);
+    uint64_t w[8];
+    rt_capnp_unpacker u = {0, 0};
+    size_t produced;
+    rt_capnp_unpack(&u, p + 8, n - 8 < 64 ? n - 8 : 64, w, 4, &produced);
+    uint32_t nseg = (uint32_t)cp_load(w) + 1;
+    assert_true(nseg <= 7 && produced >= (nseg + 2) / 2);
+    uint64_t total = (nseg + 2) / 2;
+    const unsigned char *t = (const unsigned char *)w;
+    for (uint32_t i = 0; i < nseg; i++)
+        total += (uint64_t)t[4 + 4 * i] | (uint64_t)t[5 + 4 * i] << 8 | (uint64_t)t[6 + 4 * i] << 16 |
+                 (uint64_t)t[7 + 4 * i] << 24;
+    free(p);
+    return total;
+}
+
 static void synth_event(uint64_t i, rt_event *e, rt_full_value *arg)
 {
     memset(e, 0, sizeof *e);
@@ -885,7 +913,8 @@ static void synth_event(uint64_t i, rt_event *e, rt_full_value *arg)
         e->kind = RT_EVENT_CALL;
         e->u.call.function_id = i % 10;
         arg->variable_id = 1;
-        arg->value = rt_value_string("argument", 2);
+        /* 480 bytes: the message passes the 64 MiB the reference reads */
+        arg->value = rt_value_string_n(long_text, sizeof long_text - 1, 2);
         e->u.call.args = arg;
         e->u.call.len = 1;
         break;
@@ -921,8 +950,9 @@ static void test_long_stream(void **state)
     fprintf(stderr, "v0 write of %d events: peak heap %zu KiB\n", EVENTS, pa.peak / 1024);
     assert_true(pa.peak < (8u << 20));
     assert_int_equal(pa.live, 0);
+    assert_true(message_words(bin) * 8 > ((uint64_t)64 << 20));
 
-    /* Over 16 MiB unpacked: read through a mapped temporary file. */
+    /* Over 64 MiB unpacked: read through a mapped temporary file. */
     pa.peak = 0;
     rt_reader_options ro = {&alloc, false};
     rt_reader *r;
