@@ -698,6 +698,48 @@ static void test_cut_file(void **state)
     free(text);
 }
 
+static void expect_path_event(rt_reader *r, const char *path, size_t len);
+
+/* Long strings full of escapes, cut across read buffers, in a file. */
+static void test_escapes_across_buffers(void **state)
+{
+    (void)state;
+    char dir[64], path[1024];
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    snprintf(path, sizeof path, "%s", tu_join(dir, "esc.json"));
+    size_t n = 3 * RT_JSON_READ_CHUNK + 1001;
+    static const char *const pieces[] = {"\\\"", "\\\\", "a", "\\u00e9", "]}[{,", "\\n"};
+    static const char *const decoded[] = {"\"", "\\", "a", "\xc3\xa9", "]}[{,", "\n"};
+    char *json = malloc(n * 8 + 64), *want = malloc(n * 4);
+    assert_non_null(json);
+    assert_non_null(want);
+    char *p = json + sprintf(json, "[{\"Path\":\"x\"},{\"Path\":\"");
+    size_t wn = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (i * 7 + i / 5) % 6;
+        p = stpcpy(p, pieces[k]);
+        memcpy(want + wn, decoded[k], strlen(decoded[k]));
+        wn += strlen(decoded[k]);
+    }
+    p = stpcpy(p, "\"},\"DropLastStep\"]");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(json, 1, (size_t)(p - json), f);
+    fclose(f);
+    rt_reader *r;
+    assert_int_equal(rt_reader_open(&r, path, NULL), RT_OK);
+    expect_path_event(r, "x", 1);
+    expect_path_event(r, want, wn);
+    const rt_event *e;
+    assert_int_equal(rt_reader_next(r, &e), RT_READ_EVENT);
+    assert_int_equal(e->kind, RT_EVENT_DROP_LAST_STEP);
+    assert_int_equal(rt_reader_next(r, &e), RT_READ_END);
+    rt_reader_free(r);
+    free(json);
+    free(want);
+    tu_rmtree(dir);
+}
+
 /* ---- follow mode -------------------------------------------------------- */
 
 static void append(const char *path, const char *s, size_t n)
@@ -1125,6 +1167,7 @@ int main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_cut_at_every_byte),
         cmocka_unit_test(test_cut_file),
+        cmocka_unit_test(test_escapes_across_buffers),
         cmocka_unit_test(test_follow_growing_file),
         cmocka_unit_test(test_event_size_limit),
         cmocka_unit_test(test_float_round_trip),

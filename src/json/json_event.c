@@ -2,7 +2,6 @@
  * FORMAT.md section 4, with its tolerances (unknown keys, "kind" anywhere,
  * the older and the Ruby recorder's forms) and strict about the rest. */
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "json/json_reader.h"
@@ -25,16 +24,20 @@ enum ftype {
 
 typedef struct jfield {
     const char *name;
+    unsigned char len;      /* strlen(name) */
     unsigned char type;
     unsigned char bit;      /* fields sharing a bit are two spellings of one */
     bool optional;
     unsigned short off, off2;
 } jfield;
 
-#define F(name, type, bit, st, m) {name, type, bit, false, (unsigned short)offsetof(st, m), 0}
-#define FO(name, type, bit, st, m) {name, type, bit, true, (unsigned short)offsetof(st, m), 0}
+#define F(name, type, bit, st, m)                                                             \
+    {name, sizeof(name) - 1, type, bit, false, (unsigned short)offsetof(st, m), 0}
+#define FO(name, type, bit, st, m)                                                            \
+    {name, sizeof(name) - 1, type, bit, true, (unsigned short)offsetof(st, m), 0}
 #define FL(name, type, bit, st, m, n)                                                         \
-    {name, type, bit, false, (unsigned short)offsetof(st, m), (unsigned short)offsetof(st, n)}
+    {name, sizeof(name) - 1, type, bit, false, (unsigned short)offsetof(st, m),                \
+     (unsigned short)offsetof(st, n)}
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* How "kind" is treated by parse_fields. */
@@ -51,6 +54,39 @@ static bool key_is(rt_str k, const char *name)
     size_t n = strlen(name);
     return k.len == n && memcmp(k.ptr, name, n) == 0;
 }
+
+/* A name with its length, for lookups that run on every event. */
+typedef struct jname {
+    const char *s;
+    size_t n;
+} jname;
+#define N(s) {s, sizeof(s) - 1}
+
+static bool key_is_n(rt_str k, const char *name, size_t n)
+{
+    return k.len == n && memcmp(k.ptr, name, n) == 0;
+}
+
+/* In rt_event_kind order. */
+static const jname event_names[RT_EVENT_KIND_COUNT] = {
+    N("Step"), N("Path"), N("VariableName"), N("Variable"), N("Type"), N("Value"),
+    N("Function"), N("Call"), N("Return"), N("Event"), N("Asm"), N("BindVariable"),
+    N("Assignment"), N("DropVariables"), N("CompoundValue"), N("CellValue"),
+    N("AssignCompoundItem"), N("AssignCell"), N("VariableCell"), N("DropVariable"),
+    N("DropLastStep")};
+
+/* In rt_value_kind order; "what" names the value in messages. */
+static const struct {
+    jname kind;
+    const char *what;
+} value_names[RT_VALUE_KIND_COUNT] = {
+    {N("Int"), "Int value"},         {N("Float"), "Float value"},
+    {N("Bool"), "Bool value"},       {N("String"), "String value"},
+    {N("Sequence"), "Sequence value"}, {N("Tuple"), "Tuple value"},
+    {N("Struct"), "Struct value"},   {N("Variant"), "Variant value"},
+    {N("Reference"), "Reference value"}, {N("Raw"), "Raw value"},
+    {N("Error"), "Error value"},     {N("None"), "None value"},
+    {N("Cell"), "Cell value"},       {N("BigInt"), "BigInt value"}};
 
 /* ---- lists -------------------------------------------------------------- */
 
@@ -144,7 +180,7 @@ static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int
                 return rt_jerr(c, RT_EFORMAT, at, "%s: duplicate field `kind`", what);
         } else {
             for (size_t i = 0; i < nf && !f; i++)
-                if (key_is(key, fs[i].name))
+                if (key_is_n(key, fs[i].name, fs[i].len))
                     f = &fs[i];
         }
         if (!f) {
@@ -283,15 +319,13 @@ static int parse_value(rt_jcur *c, rt_value *v, int depth)
         return rc;
     int k;
     for (k = 0; k < RT_VALUE_KIND_COUNT; k++)
-        if (key_is(kind, rt_value_kind_name((rt_value_kind)k)))
+        if (key_is_n(kind, value_names[k].kind.s, value_names[k].kind.n))
             break;
     if (k == RT_VALUE_KIND_COUNT)
         return unknown_variant(c, at, "value kind", kind);
     v->kind = (rt_value_kind)k;
-    char what[32];
-    snprintf(what, sizeof what, "%s value", rt_value_kind_name(v->kind));
-    return parse_fields(c, value_tables[k].fields, value_tables[k].n, v, depth + 1, what,
-                        mid ? KIND_SEEN : KIND_SKIP, mid);
+    return parse_fields(c, value_tables[k].fields, value_tables[k].n, v, depth + 1,
+                        value_names[k].what, mid ? KIND_SEEN : KIND_SKIP, mid);
 }
 
 /* ---- TypeSpecificInfo, RValue ------------------------------------------- */
@@ -600,7 +634,7 @@ int rt_json_parse_event(rt_jcur *c, rt_event *e)
         if ((rc = rt_jkey(c, &name)) || (rc = rt_jexpect(c, ':', "after the event name")))
             return rc;
         for (k = 0; k < RT_EVENT_KIND_COUNT; k++)
-            if (key_is(name, rt_event_kind_name((rt_event_kind)k)))
+            if (key_is_n(name, event_names[k].s, event_names[k].n))
                 break;
         if (k == RT_EVENT_KIND_COUNT)
             return unknown_variant(c, key_at, "event", name);

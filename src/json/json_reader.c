@@ -154,18 +154,40 @@ static int scan_element(json_decoder *d)
         } else {
             bool in_str = d->in_str, esc = d->esc;
             size_t depth = d->depth;
+            size_t quote = SIZE_MAX; /* the next '"' from i on (SIZE_MAX: not looked for) */
             for (; i < n; i++) {
                 unsigned char ch = b[i];
                 if (in_str) {
-                    if (esc)
+                    if (esc) {
                         esc = false;
-                    else if (ch == '\\')
-                        esc = true;
-                    else if (ch == '"')
-                        in_str = false;
-                    else
                         continue;
-                    if (!in_str && depth == 0) {
+                    }
+                    /* The next quote or backslash: a plain loop for short
+                     * strings, memchr for long ones. The quote memchr
+                     * finds is remembered, so that a long string full of
+                     * escapes is still one pass. */
+                    size_t j = i, lim = n - i > 32 ? i + 32 : n;
+                    while (j < lim && b[j] != '"' && b[j] != '\\')
+                        j++;
+                    if (j == lim && lim < n) {
+                        if (quote == SIZE_MAX || quote < j) {
+                            const unsigned char *q = memchr(b + j, '"', n - j);
+                            quote = q ? (size_t)(q - b) : n;
+                        }
+                        const unsigned char *bs = memchr(b + j, '\\', quote - j);
+                        j = bs ? (size_t)(bs - b) : quote;
+                    }
+                    if (j >= n) { /* the string goes on past the data */
+                        i = n - 1;
+                        continue;
+                    }
+                    i = j;
+                    if (b[j] == '\\') {
+                        esc = true;
+                        continue;
+                    }
+                    in_str = false;
+                    if (depth == 0) {
                         i++;
                         break;
                     }
