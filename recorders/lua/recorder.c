@@ -253,6 +253,41 @@ static bool module_name(lua_State *L, int fidx, char *buf, size_t cap)
     return found;
 }
 
+/* A function called from C (pcall(f), table.sort(t, cmp)) has no name at
+ * its call site: the variable of the nearest Lua caller that holds it. */
+static bool caller_variable_name(lua_State *L, int fidx, char *buf, size_t cap)
+{
+    lua_Debug car;
+    for (int level = 1; level <= 4 && lua_getstack(L, level, &car); level++) {
+        if (!lua_getinfo(L, "S", &car) || car.what[0] == 'C')
+            continue;
+        const char *name;
+        for (int i = 1; (name = lua_getlocal(L, &car, i)); i++) {
+            bool same = name[0] != '(' && lua_rawequal(L, -1, fidx);
+            lua_pop(L, 1);
+            if (same) {
+                snprintf(buf, cap, "%s", name);
+                return true;
+            }
+        }
+        lua_getinfo(L, "f", &car);
+        for (int i = 1; (name = lua_getupvalue(L, -1, i)); i++) {
+            bool same = lua_rawequal(L, -1, fidx);
+            lua_pop(L, 1);
+            if (same) {
+                lua_pop(L, 1);
+                snprintf(buf, cap, "%s", name);
+                return true;
+            }
+        }
+        lua_pop(L, 1);
+        return false;
+    }
+    return false;
+}
+
+/* The name a prototype gets at its first call: the module field holding
+ * it, else the name at the call site, else the caller's variable. */
 static const char *function_name(ctl_recorder *r, lua_State *L, lua_Debug *ar, const source *s,
                                  char *buf, size_t cap)
 {
@@ -260,16 +295,17 @@ static const char *function_name(ctl_recorder *r, lua_State *L, lua_Debug *ar, c
         snprintf(buf, cap, "<main chunk %s>", s->base);
     } else {
         lua_getinfo(L, "f", ar);
-        bool found = module_name(L, lua_gettop(L), buf, cap);
-        lua_pop(L, 1);
+        int fidx = lua_gettop(L);
+        bool found = module_name(L, fidx, buf, cap);
         if (!found) {
             if (ar->name && strcmp(ar->namewhat, "metamethod") == 0)
                 snprintf(buf, cap, "__%s", ar->name);
             else if (ar->name && *ar->name && strcmp(ar->name, "?") != 0)
                 snprintf(buf, cap, "%s", ar->name);
-            else
+            else if (!caller_variable_name(L, fidx, buf, cap))
                 snprintf(buf, cap, "<anonymous>");
         }
+        lua_pop(L, 1);
     }
     size_t len;
     return ctl_utf8_clean(&r->scratch, buf, strlen(buf), &len);
@@ -313,8 +349,9 @@ static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
         } else {
             char buf[300];
             const char *name = function_name(r, L, ar, s, buf, sizeof buf);
-            int rc = name ? rt_register_function(r->t, name, s->path, ar->linedefined, &p->fid)
-                          : RT_ENOMEM;
+            /* A main chunk starts at line 1, as <toplevel> does. */
+            rt_line line = ar->linedefined > 0 ? ar->linedefined : 1;
+            int rc = name ? rt_register_function(r->t, name, s->path, line, &p->fid) : RT_ENOMEM;
             ctl_scratch_reset(&r->scratch);
             if (rc) {
                 fail(r, rc);

@@ -260,14 +260,16 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
      * pushing its key (which could allocate). */
     size_t ordinal = 0;
     lua_pushnil(L);
-    while (!rc && ordinal < count && lua_next(L, idx)) {
+    while (lua_next(L, idx)) {
         size_t f = slot[ordinal++];
         if (f)
             rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
         lua_pop(L, 1);
+        if (rc || ordinal == count) {
+            lua_pop(L, 1); /* the key */
+            break;
+        }
     }
-    if (ordinal < count || rc)
-        lua_pop(L, 1); /* the key left by a loop that stopped early */
     if (rc)
         return rc;
     if (truncated) {
