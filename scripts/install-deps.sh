@@ -7,6 +7,7 @@ PACKAGES=(
   libcjson-dev libzstd-dev libcmocka-dev
   capnproto zstd
   lua5.4 liblua5.4-dev
+  lua-dkjson lua-penlight lua-filesystem lua-argparse lua-say
   valgrind
   doxygen
 )
