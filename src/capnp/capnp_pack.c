@@ -126,45 +126,99 @@ size_t rt_capnp_pack(const uint64_t *restrict in, size_t n, unsigned char *restr
     return rt_capnp_pack_portable(in, n, out);
 }
 
+/* The inverse of compact: byte k of the word is byte before_k of v (the
+ * unit's data bytes) where tag bit k is set (t), else zero. */
+static inline uint64_t expand_portable(uint64_t v, uint64_t t, uint64_t before)
+{
+#define PLACE(k)                                                                                   \
+    ((((v >> (((before >> (8 * (k))) & 0xFF) * 8)) & 0xFF) & (0 - ((t >> (8 * (k))) & 1))) << (8 * (k)))
+    return (PLACE(0) | PLACE(1) | PLACE(2) | PLACE(3)) | (PLACE(4) | PLACE(5) | PLACE(6) | PLACE(7));
+#undef PLACE
+}
+
+#define EXPAND_PORTABLE(v, t, before) to_wire(expand_portable((v), (t), (before)))
+
+/*
+ * The unpacking loop: one unit (tag, its data bytes, a count after tags 0
+ * and 0xFF) per word. The 8 bytes after the tag are read at once, from the
+ * input when it has them, else from a zero-padded copy; EXPAND(v, t, before)
+ * places them.
+ */
+#define UNPACK_LOOP(EXPAND)                                                                        \
+    size_t ip = 0, op = 0;                                                                         \
+    while (op < cap && !u->zero_left) {                                                            \
+        if (u->raw_left) {                                                                         \
+            size_t k = u->raw_left;                                                                \
+            if (k > cap - op)                                                                      \
+                k = cap - op;                                                                      \
+            if (k > (n - ip) / 8)                                                                  \
+                k = (n - ip) / 8;                                                                  \
+            if (!k)                                                                                \
+                break;                                                                             \
+            memcpy(&out[op], in + ip, k * 8);                                                      \
+            op += k;                                                                               \
+            ip += k * 8;                                                                           \
+            u->raw_left -= k;                                                                      \
+            continue;                                                                              \
+        }                                                                                          \
+        if (ip >= n)                                                                               \
+            break;                                                                                 \
+        unsigned tag = in[ip];                                                                     \
+        /* 1 in the low bit of byte k when tag bit k is set */                                     \
+        uint64_t t =                                                                               \
+            ((((uint64_t)tag * LOW_BITS & 0x8040201008040201ull) + 0x7F7F7F7F7F7F7F7Full) >> 7) &  \
+            LOW_BITS;                                                                              \
+        uint64_t upto = t * LOW_BITS;                                                              \
+        size_t count = (size_t)(upto >> 56);                                                       \
+        size_t need = 1 + count + (tag == 0 || tag == 0xFF);                                       \
+        if (n - ip < need)                                                                         \
+            break;                                                                                 \
+        uint64_t v = 0;                                                                            \
+        memcpy(&v, in + ip + 1, n - ip >= 9 ? 8 : n - ip - 1);                                     \
+        v = load_le(&v);                                                                           \
+        uint64_t w = EXPAND(v, t, upto - t);                                                       \
+        memcpy(&out[op++], &w, 8);                                                                 \
+        ip += 1 + count;                                                                           \
+        if (tag == 0)                                                                              \
+            u->zero_left = in[ip++];                                                               \
+        else if (tag == 0xFF)                                                                      \
+            u->raw_left = in[ip++];                                                                \
+    }                                                                                              \
+    *produced = op;                                                                                \
+    return ip
+
+size_t rt_capnp_unpack_portable(rt_capnp_unpacker *u, const unsigned char *restrict in, size_t n,
+                                uint64_t *restrict out, size_t cap, size_t *produced)
+{
+    UNPACK_LOOP(EXPAND_PORTABLE);
+}
+
+#ifdef RT_PACK_SSSE3
+/* One pshufb: lane k takes byte before_k, or zero (0x80) where absent. */
+__attribute__((target("ssse3"))) static inline uint64_t expand_ssse3(uint64_t v, uint64_t t,
+                                                                     uint64_t before)
+{
+    uint64_t control = before | ((t ^ LOW_BITS) * 0x80);
+    __m128i x = _mm_shuffle_epi8(_mm_cvtsi64_si128((long long)v),
+                                 _mm_cvtsi64_si128((long long)control));
+    return (uint64_t)_mm_cvtsi128_si64(x);
+}
+
+__attribute__((target("ssse3"))) static size_t unpack_ssse3(rt_capnp_unpacker *u,
+                                                            const unsigned char *restrict in,
+                                                            size_t n, uint64_t *restrict out,
+                                                            size_t cap, size_t *produced)
+{
+    UNPACK_LOOP(expand_ssse3);
+}
+#endif
+
 size_t rt_capnp_unpack(rt_capnp_unpacker *u, const unsigned char *in, size_t n, uint64_t *out,
                        size_t cap, size_t *produced)
 {
-    size_t ip = 0, op = 0;
-    while (op < cap && !u->zero_left) {
-        if (u->raw_left) {
-            size_t k = u->raw_left;
-            if (k > cap - op)
-                k = cap - op;
-            if (k > (n - ip) / 8)
-                k = (n - ip) / 8;
-            if (!k)
-                break;
-            memcpy(&out[op], in + ip, k * 8);
-            op += k;
-            ip += k * 8;
-            u->raw_left -= k;
-            continue;
-        }
-        if (ip >= n)
-            break;
-        unsigned tag = in[ip];
-        size_t need = 1 + (size_t)__builtin_popcount(tag) + (tag == 0 || tag == 0xFF);
-        if (n - ip < need)
-            break;
-        const unsigned char *p = in + ip + 1;
-        unsigned char word[8];
-        for (unsigned k = 0; k < 8; k++) {
-            unsigned bit = (tag >> k) & 1;
-            word[k] = bit ? *p : 0;
-            p += bit;
-        }
-        memcpy(&out[op++], word, 8);
-        if (tag == 0)
-            u->zero_left = *p++;
-        else if (tag == 0xFF)
-            u->raw_left = *p++;
-        ip = (size_t)(p - in);
-    }
-    *produced = op;
-    return ip;
+#ifdef RT_PACK_SSSE3
+    if (__builtin_cpu_supports("ssse3"))
+        return unpack_ssse3(u, in, n, out, cap, produced);
+#endif
+    return rt_capnp_unpack_portable(u, in, n, out, cap, produced);
 }

@@ -36,5 +36,8 @@ typedef struct rt_capnp_unpacker {
  */
 size_t rt_capnp_unpack(rt_capnp_unpacker *u, const unsigned char *in, size_t n, uint64_t *out,
                        size_t cap, size_t *produced);
+/* The same without SIMD; the words are identical. */
+size_t rt_capnp_unpack_portable(rt_capnp_unpacker *u, const unsigned char *in, size_t n,
+                                uint64_t *out, size_t cap, size_t *produced);
 
 #endif

@@ -5,8 +5,9 @@
  * whole before the first event: into memory when it is small (16 MiB
  * unpacked by default), else into an unlinked temporary file that is then
  * mapped read-only. The mapping is backed by the file, not by the heap, so
- * the process's memory does not grow with the trace; runs of zero words
- * become holes in the file. Memory is only ever taken for data that has
+ * the process's memory does not grow with the trace (pages already read
+ * are released from time to time); runs of zero words become holes in the
+ * file. Memory is only ever taken for data that has
  * actually been unpacked: the segment table's claims are checked against
  * the input as it arrives, never trusted ahead of it.
  *
@@ -37,6 +38,7 @@
 #define MAX_SEGMENTS 65536u
 #define TRAVERSAL_FACTOR 8u
 #define TRAVERSAL_SLACK 1024u
+#define RELEASE_WORDS ((uint64_t)2 << 20) /* mapped words read between releases */
 
 typedef struct segment {
     const unsigned char *p; /* first byte */
@@ -78,6 +80,7 @@ typedef struct v0_decoder {
     segment *segs;
     uint32_t nseg;
     uint64_t budget; /* traversal words left */
+    uint64_t released_at; /* budget when the mapping's pages were last released */
     lref events;
     uint64_t next;
 } v0_decoder;
@@ -232,12 +235,15 @@ static int unpack_message(v0_decoder *d, unsigned char *in, uint64_t *out)
 {
     rt_source *src = d->env.src;
     rt_capnp_unpacker u = {0, 0};
-    size_t in_len = 0;
+    size_t in_pos = 0, in_len = 0, olen = 0; /* out[0..olen) not stored yet */
     bool eof = false, have_table = false;
     uint64_t limit = 1, table_words = 0; /* the first word gives the segment count */
     int rc;
     for (;;) {
-        if (!eof && in_len < IN_CHUNK / 2) {
+        if (!eof && in_len - in_pos < IN_CHUNK / 2) {
+            memmove(in, in + in_pos, in_len - in_pos);
+            in_len -= in_pos;
+            in_pos = 0;
             long n = rt_source_read(src, in + in_len, IN_CHUNK - in_len, d->env.err);
             if (n < 0)
                 return (int)n;
@@ -245,23 +251,39 @@ static int unpack_message(v0_decoder *d, unsigned char *in, uint64_t *out)
                 eof = true;
             in_len += (size_t)n;
         }
-        uint64_t before = d->stored;
-        size_t used = 0;
-        if (u.zero_left) {
-            uint64_t k = u.zero_left < limit - d->stored ? u.zero_left : limit - d->stored;
-            if ((rc = store_put(d, NULL, k, limit)))
-                return rc;
+        /* Unpack into out, up to the next point where the table must be
+         * read (limit); short runs of zeros are written out, long ones
+         * become holes of the temporary file. */
+        uint64_t have = d->stored + olen;
+        bool progress = false;
+        if (u.zero_left && have < limit) {
+            uint64_t k = u.zero_left < limit - have ? u.zero_left : limit - have;
+            if (k <= OUT_WORDS - olen) {
+                memset(out + olen, 0, (size_t)k * 8);
+                olen += (size_t)k;
+            } else {
+                if ((rc = store_put(d, out, olen, limit)) || (rc = store_put(d, NULL, k, limit)))
+                    return rc;
+                olen = 0;
+            }
             u.zero_left -= (size_t)k;
-        } else if (d->stored < limit) {
-            size_t room = limit - d->stored < OUT_WORDS ? (size_t)(limit - d->stored) : OUT_WORDS;
+            progress = true;
+        } else if (!u.zero_left && have < limit) {
+            size_t room = OUT_WORDS - olen;
+            if (room > limit - have)
+                room = (size_t)(limit - have);
             size_t produced;
-            used = rt_capnp_unpack(&u, in, in_len, out, room, &produced);
-            if (produced && (rc = store_put(d, out, produced, limit)))
-                return rc;
-            memmove(in, in + used, in_len - used);
-            in_len -= used;
+            size_t used = rt_capnp_unpack(&u, in + in_pos, in_len - in_pos, out + olen, room, &produced);
+            in_pos += used;
+            olen += produced;
+            progress = used || produced;
         }
-        uint64_t here = src->offset - in_len;
+        if (olen && (olen == OUT_WORDS || d->stored + olen == limit || (!progress && eof))) {
+            if ((rc = store_put(d, out, olen, limit)))
+                return rc;
+            olen = 0;
+        }
+        uint64_t here = src->offset - (in_len - in_pos);
         if (!have_table && limit == 1 && d->stored == 1) {
             uint64_t nseg = (uint64_t)load_u32(d->mem) + 1;
             if (nseg > MAX_SEGMENTS)
@@ -283,26 +305,29 @@ static int unpack_message(v0_decoder *d, unsigned char *in, uint64_t *out)
                                  (unsigned long long)total);
             if (total * 8 > d->memory_bytes && (rc = store_to_file(d)))
                 return rc;
+            continue;
         }
         if (have_table && d->stored == limit) {
             /* Complete: nothing may follow. */
-            if (!eof && in_len == 0) {
+            if (!eof && in_pos == in_len) {
                 long n = rt_source_read(src, in, IN_CHUNK, d->env.err);
                 if (n < 0)
                     return (int)n;
+                in_pos = 0;
                 in_len = (size_t)n;
             }
-            if (u.zero_left || u.raw_left || in_len)
-                return fail_load(d, RT_EFORMAT, src->offset - in_len,
+            if (u.zero_left || u.raw_left || in_pos < in_len)
+                return fail_load(d, RT_EFORMAT, src->offset - (in_len - in_pos),
                                  "data after the end of the message (%llu words, as its segment "
                                  "table says)",
                                  (unsigned long long)limit);
             return RT_OK;
         }
-        if (used == 0 && d->stored == before && eof) {
-            if (in_len || u.raw_left)
+        if (!progress && eof) {
+            if (in_pos < in_len || u.raw_left)
                 return fail_load(d, RT_ETRUNCATED, here,
-                                 "packed data cut inside a word (%zu bytes left over)", in_len);
+                                 "packed data cut inside a word (%zu bytes left over)",
+                                 in_len - in_pos);
             if (!have_table && d->stored == 0)
                 return fail_load(d, RT_ETRUNCATED, here, "no message after the header");
             return fail_load(d, RT_ETRUNCATED, here,
@@ -929,6 +954,7 @@ static int load(v0_decoder *d)
     for (uint32_t i = 0; i < d->nseg; i++)
         d->segs[i].p = msg + d->segs[i].start * 8;
     d->budget = d->stored * TRAVERSAL_FACTOR + TRAVERSAL_SLACK;
+    d->released_at = d->budget;
     if (d->segs[0].size == 0)
         return fail_at(d, RT_EFORMAT, 0, 0, "segment 0 is empty: no root pointer");
     sref root;
@@ -955,6 +981,14 @@ static int v0_next(rt_decoder *dec, rt_event *out)
     if (rc)
         return d->status = rc;
     d->next++;
+    if (d->map && d->released_at - d->budget > RELEASE_WORDS) {
+        /* Pages read so far leave the process (they stay in the page cache
+         * and come back from the file if needed): resident memory stays
+         * bounded however large the message. The event just returned
+         * points into the mapping, which stays valid. */
+        madvise(d->map, d->map_len, MADV_DONTNEED);
+        d->released_at = d->budget;
+    }
     return RT_READ_EVENT;
 }
 
