@@ -118,7 +118,7 @@ while IFS=$'\037' read -r file where mode args same has_main; do
     rc=0
     (cd "$exe.run" && "$exe" "${argv[@]}") >"$exe.out" 2>"$exe.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
-      echo "FAIL:    $where exited with $rc:"; cat "$exe.out" "$exe.err" | sed 's/^/    /' | head -40
+      echo "FAIL:    $where exited with $rc:"; cat "$exe.out" "$exe.err" | sed 's/^/    /' | head -40 || true
       failed=$((failed + 1)); continue
     fi
     last_out=$exe.out

@@ -23,16 +23,16 @@ help_cmds=$(printf '%s\n' "$help" | sed -n -E 's/^ {2,}([a-z][a-z0-9-]*)( {2,}[^
             grep -vx 'runtime-tracing' | sort -u || true)
 
 for c in $help_cmds; do
-  printf '%s\n' "$man_cmds" | grep -qx -- "$c" || { echo "FAIL: '$c' is in --help but not in $MAN"; status=1; }
+  grep -qx -- "$c" <<<"$man_cmds" || { echo "FAIL: '$c' is in --help but not in $MAN"; status=1; }
 done
 # Every documented command is mentioned by --help, once --help lists commands.
 mentioned=0
 for c in $man_cmds; do
-  printf '%s\n' "$help" | grep -qw -- "$c" && mentioned=1
+  grep -qw -- "$c" <<<"$help" && mentioned=1
 done
 if [ "$mentioned" = 1 ]; then
   for c in $man_cmds; do
-    printf '%s\n' "$help" | grep -qw -- "$c" || { echo "FAIL: '$c' is in $MAN but not in --help"; status=1; }
+    grep -qw -- "$c" <<<"$help" || { echo "FAIL: '$c' is in $MAN but not in --help"; status=1; }
   done
 else
   echo "note: --help names none of the commands yet; only the man page's own checks ran"

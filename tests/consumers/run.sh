@@ -44,10 +44,14 @@ done
 run() {
   local name=$1 exe=$2 kind=$3 dir=$TMP/run-$1
   mkdir -p "$dir"
+  # ldd's output in a variable: with pipefail, grep -q closing the pipe early
+  # would fail the pipeline.
+  local libs
+  libs=$(ldd "$exe")
   if [ "$kind" = shared ]; then
-    ldd "$exe" | grep -q "libruntime_tracing.so.0 => $LIBDIR/" ||
-      { fail "$name does not load $LIBDIR/libruntime_tracing.so.0"; ldd "$exe"; return; }
-  elif ldd "$exe" | grep -q libruntime_tracing; then
+    grep -q "libruntime_tracing.so.0 => $LIBDIR/" <<<"$libs" ||
+      { fail "$name does not load $LIBDIR/libruntime_tracing.so.0"; echo "$libs"; return; }
+  elif grep -q libruntime_tracing <<<"$libs"; then
     fail "$name is static but loads libruntime_tracing"; return
   fi
   local rc=0
