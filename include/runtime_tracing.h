@@ -615,7 +615,9 @@ RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
 /** Reads the next event: RT_READ_EVENT with *event valid until the next call
  * on r, RT_READ_END, RT_READ_PENDING (follow mode), or an error whose
  * message names the file, the event index and the byte offset. Events
- * before a truncation are returned first; then RT_ETRUNCATED. */
+ * before a truncation are returned first; then RT_ETRUNCATED. A v1 event
+ * larger than 64 MiB of CBOR is refused with RT_ELIMIT (memory stays bounded
+ * by the largest event, whatever the file size). */
 RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 /** The detected format. */
 RT_API rt_format rt_reader_format(const rt_reader *r);

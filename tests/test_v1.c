@@ -424,13 +424,25 @@ static void test_large_event(void **state)
 
 /* Cuts f at every offset: every event wholly inside the complete frames
  * comes out, only true events come out, and the read ends in
- * RT_ETRUNCATED (RT_READ_END only for the whole file). */
+ * RT_ETRUNCATED (RT_READ_END only for the whole file). rt_v1_inspect is
+ * checked on every 7th cut and on every cut near the end. */
 static void cut_everywhere(const unsigned char *f, size_t len, const events *truth)
 {
     size_t *ends = event_ends(truth);
     unsigned char *copy = malloc(len);
     memcpy(copy, f, len);
-    rt_v1_info info;
+    /* Frame ends (file offsets) and the CBOR bytes up to each, from the
+     * seek table of the whole file. */
+    size_t nframes = check_seek_table(f, len);
+    size_t *frame_end = malloc(nframes * sizeof *frame_end);
+    size_t *frame_cbor = malloc(nframes * sizeof *frame_cbor);
+    const unsigned char *t = f + len - (8 + 8 * nframes + 9) + 8;
+    for (size_t i = 0, off = 8, d = 0; i < nframes; i++) {
+        off += le32(t + 8 * i);
+        d += le32(t + 8 * i + 4);
+        frame_end[i] = off;
+        frame_cbor[i] = d;
+    }
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "cut.bin");
     for (size_t cut = 0; cut <= len; cut++) {
@@ -448,24 +460,33 @@ static void cut_everywhere(const unsigned char *f, size_t len, const events *tru
         for (size_t i = 0; i < got.len; i++)
             assert_true(rt_event_equal(&got.ev[i], &truth->ev[i]));
         /* Every event within the complete frames before the cut. */
-        FILE *o = fopen(path, "wb");
-        fwrite(copy, 1, cut, o);
-        fclose(o);
-        char err[600];
-        int irc = rt_v1_inspect(path, &info, err, sizeof err);
-        if (irc != RT_OK)
-            fail_msg("inspect at cut %zu: %s", cut, err);
-        assert_int_equal(info.truncated, cut != len);
-        assert_int_equal(info.has_seek_table, cut == len);
-        assert_true(info.complete_end <= cut);
+        size_t complete = 0, cbor = 0;
+        while (complete < nframes && frame_end[complete] <= cut)
+            cbor = frame_cbor[complete++];
         size_t whole = 0;
-        while (whole < truth->len && ends[whole] <= info.decompressed_bytes)
+        while (whole < truth->len && ends[whole] <= cbor)
             whole++;
         if (got.len < whole)
             fail_msg("cut at %zu: %zu events out, %zu wholly in complete frames", cut, got.len, whole);
+        if (cut % 7 == 0 || cut + 30 > len) {
+            FILE *o = fopen(path, "wb");
+            fwrite(copy, 1, cut, o);
+            fclose(o);
+            rt_v1_info info;
+            char err[600];
+            if (rt_v1_inspect(path, &info, err, sizeof err) != RT_OK)
+                fail_msg("inspect at cut %zu: %s", cut, err);
+            assert_int_equal(info.truncated, cut != len);
+            assert_int_equal(info.has_seek_table, cut == len);
+            assert_int_equal(info.frames, complete);
+            assert_int_equal(info.decompressed_bytes, cbor);
+            assert_int_equal(info.complete_end, complete ? frame_end[complete - 1] : (cut < 8 ? 0 : 8));
+        }
         events_free(&got);
     }
     tu_rmtree(dir);
+    free(frame_end);
+    free(frame_cbor);
     free(copy);
     free(ends);
 }
@@ -585,13 +606,13 @@ static void test_flipped_bytes(void **state)
     events truth;
     events_init(&truth);
     read_file_events(tu_fixture("values/values.v1.bin"), &truth);
-    flip_many(f, len, &truth, 12345, 2000);
+    flip_many(f, len, &truth, 12345, 1500);
     events_free(&truth);
     free(f);
     const char *dir = tu_tmpdir();
     events_init(&truth);
     f = multi_frame_file(&truth, 300, &len, dir);
-    flip_many(f, len, &truth, 777, 2000);
+    flip_many(f, len, &truth, 777, 1500);
     events_free(&truth);
     free(f);
     tu_rmtree(dir);
@@ -715,6 +736,47 @@ static void test_flush_makes_readable(void **state)
     events_free(&got);
     events_free(&truth);
     free(cbor);
+    tu_rmtree(dir);
+}
+
+/* Events flushed one at a time, big enough that the reader's buffer
+ * boundary falls inside some of them: each comes out right after its flush,
+ * never held back waiting for more. */
+static void test_follow_flush_each_event(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    const char *path = tu_join(dir, "live.bin");
+    rt_writer_options o;
+    rt_writer_options_init(&o, RT_FORMAT_V1);
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, path, &o), RT_OK);
+    rt_reader_options ro = {NULL, true};
+    rt_reader *r = NULL;
+    assert_int_equal(rt_reader_open(&r, path, &ro), RT_OK);
+    char *text = malloc(20000);
+    for (int i = 0; i < 20000; i++)
+        text[i] = (char)('a' + i % 23);
+    for (int i = 0; i < 200; i++) {
+        rt_event e;
+        e.kind = RT_EVENT_VALUE;
+        e.u.value.variable_id = (uint64_t)i;
+        e.u.value.value = rt_value_string_n(text, 3000 + (size_t)i * 71 % 17000, 1);
+        assert_int_equal(rt_writer_write(w, &e), RT_OK);
+        assert_int_equal(rt_writer_flush(w), RT_OK);
+        const rt_event *got;
+        int rc = rt_reader_next(r, &got);
+        if (rc != RT_READ_EVENT)
+            fail_msg("event %d held back: %s %s", i, rt_status_name(rc), rt_reader_errmsg(r));
+        assert_true(rt_event_equal(got, &e));
+        assert_int_equal(rt_reader_next(r, &got), RT_READ_PENDING);
+    }
+    assert_int_equal(rt_writer_finish(w), RT_OK);
+    const rt_event *got;
+    assert_int_equal(rt_reader_next(r, &got), RT_READ_END);
+    rt_writer_free(w);
+    rt_reader_free(r);
+    free(text);
     tu_rmtree(dir);
 }
 
@@ -1167,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_flipped_bytes),
         cmocka_unit_test(test_follow_growing_file),
         cmocka_unit_test(test_flush_makes_readable),
+        cmocka_unit_test(test_follow_flush_each_event),
         cmocka_unit_test(test_strict_errors),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_tolerant_forms),
@@ -1176,5 +1239,7 @@ int main(void)
         cmocka_unit_test(test_writer_options),
         cmocka_unit_test(test_allocation_failures),
     };
+    if (getenv("RT_TEST_FILTER")) /* run a subset, e.g. RT_TEST_FILTER='test_cut*' */
+        cmocka_set_test_filter(getenv("RT_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -421,6 +421,15 @@ static int rd_bigint_bytes(ctx *c, const uint8_t **bytes, size_t *len, const cha
     return RT_OK;
 }
 
+/* Whether s[0..len) spells name; reads name no further than its NUL. */
+static bool is_name(const char *name, const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == '\0' || name[i] != (char)s[i])
+            return false;
+    return name[len] == '\0';
+}
+
 /* Reads a text tag and finds it in names[0..n). */
 static int rd_tag(ctx *c, const char *const *names, size_t n, int *idx, const char *what)
 {
@@ -428,7 +437,7 @@ static int rd_tag(ctx *c, const char *const *names, size_t n, int *idx, const ch
     size_t len;
     TRY(rd_text_raw(c, &s, &len, what));
     for (size_t i = 0; i < n; i++) {
-        if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0) {
+        if (is_name(names[i], s, len)) {
             *idx = (int)i;
             return RT_OK;
         }
@@ -669,8 +678,7 @@ static int rd_strings(ctx *c, rt_event *e)
 static int event_kind(ctx *c, const unsigned char *s, size_t len, int *kind)
 {
     for (int k = 0; k < RT_EVENT_KIND_COUNT; k++) {
-        const char *name = rt_event_kind_name((rt_event_kind)k);
-        if (strlen(name) == len && memcmp(name, s, len) == 0) {
+        if (is_name(rt_event_kind_name((rt_event_kind)k), s, len)) {
             *kind = k;
             return RT_OK;
         }

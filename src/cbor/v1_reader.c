@@ -21,6 +21,7 @@ typedef struct v1_decoder {
     size_t cap, pos, len;
     uint64_t buf_off; /* CBOR stream offset of buf[0] */
     size_t want;      /* bytes after pos to have before the next attempt */
+    size_t tried;     /* bytes after pos at the last failed attempt */
     bool zend;        /* the zstd layer is at its end */
 } v1_decoder;
 
@@ -81,9 +82,10 @@ static int fill(v1_decoder *v)
 static int v1_next(rt_decoder *dec, rt_event *out)
 {
     v1_decoder *v = (v1_decoder *)dec;
+    bool retry = false;
     for (;;) {
         size_t avail = v->len - v->pos;
-        if (avail && (avail >= v->want || v->zend)) {
+        if (avail && (avail >= v->want || v->zend || retry)) {
             cbor_dec d = {v->buf + v->pos, v->buf + v->pos, v->buf + v->len, 0,
                           v->env.err,      v->env.src->name, *v->env.event_index,
                           v->buf_off + v->pos};
@@ -91,6 +93,7 @@ static int v1_next(rt_decoder *dec, rt_event *out)
             if (rc == RT_OK) {
                 v->pos += (size_t)(d.p - d.start);
                 v->want = 1;
+                v->tried = 0;
                 return RT_READ_EVENT;
             }
             if (rc != CBOR_NEED)
@@ -104,6 +107,8 @@ static int v1_next(rt_decoder *dec, rt_event *out)
             rt_arena_reset(v->env.event_arena);
             size_t twice = avail > RT_V1_MAX_ITEM / 2 ? RT_V1_MAX_ITEM : avail * 2;
             v->want = d.need > twice ? d.need : twice;
+            v->tried = avail;
+            retry = false;
         } else if (!avail && v->zend) {
             if (!v->z.table_consistent)
                 return fail(v, RT_EFORMAT, "%s: event %llu: CBOR byte %llu: %s",
@@ -111,6 +116,12 @@ static int v1_next(rt_decoder *dec, rt_event *out)
             return RT_READ_END;
         }
         int rc = fill(v);
+        if (rc == RT_READ_PENDING && v->len - v->pos > v->tried) {
+            /* Nothing more for now: the bytes that did arrive may complete
+             * the event, so try them before waiting. */
+            retry = true;
+            continue;
+        }
         if (rc)
             return rc;
     }

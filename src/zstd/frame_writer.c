@@ -17,6 +17,18 @@ static int zstd_fail(rt_err *err, size_t code, const char *what)
     return rt_err_set(err, rc, "v1 writer: zstd %s failed: %s", what, ZSTD_getErrorName(code));
 }
 
+/* The level's window, but no larger than a frame: a frame never refers to
+ * another, so a larger window only makes every reader allocate more. (For the
+ * default 2 MiB frames at level 3 it is the level's own 2 MiB.) */
+static int window_log(int level, size_t frame_size)
+{
+    unsigned level_log = ZSTD_getCParams(level, 0, 0).windowLog;
+    unsigned log = ZSTD_WINDOWLOG_MIN;
+    while (log < level_log && ((size_t)1 << log) < frame_size)
+        log++;
+    return (int)log;
+}
+
 int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_allocator *alloc,
                     rt_err *err)
 {
@@ -36,7 +48,8 @@ int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_alloca
     size_t r;
     if (ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
         ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0)) ||
-        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0))) {
+        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0)) ||
+        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, window_log(level, frame_size)))) {
         int rc = zstd_fail(err, r, "setup");
         rt_zwriter_free(w);
         return rc;
