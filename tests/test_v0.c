@@ -158,7 +158,9 @@ static void write_file(const char *path, const void *p, size_t n)
 static int read_memory(const void *p, size_t n, uint64_t *events, char *msg, size_t msglen,
                        const rt_allocator *alloc)
 {
-    rt_reader_options ro = {alloc, false};
+    rt_reader_options ro;
+    memset(&ro, 0, sizeof ro); /* every field, whichever the header has */
+    ro.allocator = alloc;
     rt_reader *r;
     *events = 0;
     int rc = rt_reader_open_memory(&r, p, n, &ro);
@@ -984,7 +986,9 @@ static void test_long_stream(void **state)
 
     /* Over 64 MiB unpacked: read through a mapped temporary file. */
     pa.peak = 0;
-    rt_reader_options ro = {&alloc, false};
+    rt_reader_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.allocator = &alloc;
     rt_reader *r;
     assert_int_equal(rt_reader_open(&r, bin, &ro), RT_OK);
     const rt_event *got;
