@@ -600,7 +600,14 @@ typedef struct rt_reader_options {
     /** Follow mode: at the end of the data, return RT_READ_PENDING until the
      * writer has finished the file (JSON "]", v1 seek table). */
     bool follow;
+    /** When rt_reader_open or rt_reader_open_memory fails, the message saying
+     * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
+    char *errbuf;
+    size_t errbuf_len; /**< size of errbuf */
 } rt_reader_options;
+
+/** Fills opts with the defaults: malloc, no follow mode, no errbuf. */
+RT_API void rt_reader_options_init(rt_reader_options *opts);
 
 /** A streaming reader of one events file, any format. */
 typedef struct rt_reader rt_reader;

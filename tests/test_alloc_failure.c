@@ -222,7 +222,7 @@ static void read_loop(const char *fixture)
 {
     counting_alloc c = {0, 0, 0, 0};
     rt_allocator a = {ca_alloc, ca_realloc, ca_free, &c};
-    rt_reader_options ro = {&a, false};
+    rt_reader_options ro = {&a, false, NULL, 0};
     uint64_t full = 0;
     long k;
     for (k = 0;; k++) {

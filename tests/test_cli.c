@@ -257,10 +257,18 @@ static void test_convert(void **state)
         expect_cat(out, want);
     }
 
-    /* a failed conversion leaves no output file */
+    /* a truncated input converts its complete events, with a warning */
     char bad[1024];
     write_str(wpath(bad, "cut.json"), "[{\"Path\":\"a\"},{\"Path\":");
-    expect(RUN("convert", bad, wpath(out, "never.json")), 1, NULL, "RT_ETRUNCATED");
+    expect(RUN("convert", bad, wpath(out, "cut-out.json")), 0, NULL, "warning");
+    expect(RUN("cat", out), 0, "[{\"Path\":\"a\"}]\n", NULL);
+    expect(RUN("cat", bad), 0, "[{\"Path\":\"a\"}]\n", "1 complete events");
+    expect(RUN("repair", bad), 0, "repaired (json): 1 events kept", NULL);
+    expect(RUN("cat", bad), 0, "[{\"Path\":\"a\"}]\n", NULL);
+    expect(RUN("repair", bad), 0, "nothing to repair", NULL);
+    /* a failed conversion leaves no output file */
+    write_str(wpath(bad, "garbage.json"), "[{\"Path\":\"a\"},{\"Nope\":1}]");
+    expect(RUN("convert", bad, wpath(out, "never.json")), 1, NULL, "RT_EFORMAT");
     struct stat st;
     assert_int_not_equal(stat(out, &st), 0);
     expect(RUN("convert", wpath(bad, "missing.json"), out), 1, NULL, "no such file");
@@ -319,8 +327,8 @@ static void test_format_trace(void **state)
     assert_string_equal(r.out, "[\n{\"Path\":\"a],[{\\\",\\\\\"},\n\"DropLastStep\"\n]\n");
     done(&r);
     char bad[1024];
-    write_str(wpath(bad, "bad.json"), "[{\"Path\":\"a\"},{\"Pa");
-    expect(RUN("format-trace", bad, wpath(out, "g.json")), 1, NULL, "RT_ETRUNCATED");
+    write_str(wpath(bad, "bad.json"), "[{\"Path\":\"a\"},{\"Nope\":1}]");
+    expect(RUN("format-trace", bad, wpath(out, "g.json")), 1, NULL, "RT_EFORMAT");
     struct stat st;
     assert_int_not_equal(stat(out, &st), 0);
 }

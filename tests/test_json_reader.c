@@ -769,7 +769,7 @@ static void test_follow_growing_file(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s", tu_join(dir, "trace.json"));
     append(path, "", 0);
-    rt_reader_options ro = {NULL, true};
+    rt_reader_options ro = {NULL, true, NULL, 0};
     rt_reader *r;
     assert_int_equal(rt_reader_open(&r, path, &ro), RT_OK);
     const rt_event *e;
@@ -1033,7 +1033,7 @@ static void test_allocation_failures(void **state)
     for (long k = 0; !succeeded; k++) {
         failing_alloc f = {k, 0, 0};
         rt_allocator a = {fa_alloc, fa_realloc, fa_free, &f};
-        rt_reader_options ro = {&a, false};
+        rt_reader_options ro = {&a, false, NULL, 0};
         rt_reader *r;
         int rc = rt_reader_open_memory(&r, text, len, &ro);
         if (rc == RT_OK) {

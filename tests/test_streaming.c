@@ -340,7 +340,7 @@ static void test_follow(void **state)
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);
         }
-        rt_reader_options ro = {NULL, true};
+        rt_reader_options ro = {NULL, true, NULL, 0};
         rt_reader *r;
         assert_int_equal(rt_reader_open(&r, file, &ro), RT_OK);
         const rt_event *e;
@@ -374,6 +374,48 @@ static void test_follow(void **state)
     tu_rmtree(dir);
 }
 
+/* `runtime-tracing cat --follow` beside a writer prints what a plain `cat` of
+ * the finished file prints. */
+static void test_cat_follow(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (size_t fi = 0; fi < sizeof streaming_formats / sizeof *streaming_formats; fi++) {
+        rt_format format = streaming_formats[fi];
+        char file[256], followed[256], plain[256];
+        snprintf(file, sizeof file, "%s/%s", dir, format == RT_FORMAT_JSON ? "c.json" : "c.bin");
+        snprintf(followed, sizeof followed, "%s/followed.txt", dir);
+        snprintf(plain, sizeof plain, "%s/plain.txt", dir);
+        unlink(file);
+        /* The follower starts first and waits for the file to appear. */
+        pid_t cat = fork();
+        assert_true(cat >= 0);
+        if (cat == 0) {
+            if (!freopen(followed, "w", stdout))
+                _exit(126);
+            execl(RT_BIN_DIR "/runtime-tracing", "runtime-tracing", "cat", "--follow", file,
+                  (char *)NULL);
+            _exit(127);
+        }
+        rt_tracer *t = workload_tracer(format, RT_MODE_STREAMING);
+        assert_int_equal(rt_begin_writing_trace_events(t, file, format), RT_OK);
+        for (int k = 0; k < 10; k++) {
+            record_workload(t, 2000, 20, NULL);
+            struct timespec ts = {0, 20000000};
+            nanosleep(&ts, NULL);
+        }
+        assert_int_equal(rt_finish_writing_trace_events(t), RT_OK);
+        rt_tracer_free(t);
+        int status;
+        assert_int_equal(waitpid(cat, &status, 0), cat);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(tu_run("'%s/runtime-tracing' cat '%s' > '%s'", RT_BIN_DIR, file, plain), 0);
+        tu_assert_same_file(followed, plain);
+    }
+    tu_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
     self_path = argv[0];
@@ -383,6 +425,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_follow),
+        cmocka_unit_test(test_cat_follow),
         cmocka_unit_test(test_sigkill_recovery),
         cmocka_unit_test(test_bounded_memory),
     };

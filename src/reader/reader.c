@@ -29,6 +29,12 @@ struct rt_reader {
     rt_event event;
 };
 
+void rt_reader_options_init(rt_reader_options *opts)
+{
+    if (opts)
+        memset(opts, 0, sizeof *opts);
+}
+
 static int reader_new(rt_reader **out, const rt_reader_options *opts, const char *name, int fd)
 {
     const rt_allocator *a = rt_alloc_or_default(opts ? opts->allocator : NULL);
@@ -108,10 +114,17 @@ static int detect(rt_reader *r)
     return RT_OK;
 }
 
-static int finish_open(rt_reader *r, rt_reader **out)
+static void report_open_error(const rt_reader_options *opts, int rc, const char *msg)
+{
+    if (opts && opts->errbuf && opts->errbuf_len)
+        snprintf(opts->errbuf, opts->errbuf_len, "%s", msg && *msg ? msg : rt_strerror(rc));
+}
+
+static int finish_open(rt_reader *r, rt_reader **out, const rt_reader_options *opts)
 {
     int rc = detect(r);
     if (rc < 0 || (rc == RT_READ_PENDING && !r->follow)) {
+        report_open_error(opts, rc, r->err.msg);
         *out = NULL;
         rt_reader_free(r);
         return rc;
@@ -126,16 +139,22 @@ int rt_reader_open(rt_reader **out, const char *path, const rt_reader_options *o
         return RT_EINVAL;
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? RT_ENOENT : RT_EIO;
+    if (fd < 0) {
+        int rc = errno == ENOENT ? RT_ENOENT : RT_EIO;
+        char msg[RT_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
+        report_open_error(opts, rc, msg);
+        return rc;
+    }
     rt_reader *r;
     int rc = reader_new(&r, opts, path, fd);
     if (rc) {
         close(fd);
+        report_open_error(opts, rc, "out of memory");
         return rc;
     }
     rt_source_init_fd(&r->src, fd, r->name, r->follow);
-    return finish_open(r, out);
+    return finish_open(r, out, opts);
 }
 
 int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
@@ -150,7 +169,7 @@ int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
         return rc;
     r->follow = false;
     rt_source_init_memory(&r->src, data, len);
-    return finish_open(r, out);
+    return finish_open(r, out, opts);
 }
 
 int rt_reader_next(rt_reader *r, const rt_event **event)

@@ -22,6 +22,7 @@ int cmd_cat(int argc, char **argv);
 int cmd_format_trace(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 
 /* "runtime-tracing: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,8 +52,9 @@ char *cli_join(const char *dir, const char *name);
  * neither (message printed). Free the result. */
 char *cli_events_path(const char *path);
 
-/* Opens an events file for reading; prints why not and returns NULL. */
-rt_reader *cli_open_reader(const char *path);
+/* Opens an events file for reading (follow: see rt_reader_options); prints
+ * why not and returns NULL. */
+rt_reader *cli_open_reader(const char *path, bool follow);
 
 /* Prints the reader's error for a failed rt_reader_next. */
 void cli_read_error(rt_reader *r, int rc);

@@ -145,13 +145,17 @@ char *cli_events_path(const char *path)
     return NULL;
 }
 
-rt_reader *cli_open_reader(const char *path)
+rt_reader *cli_open_reader(const char *path, bool follow)
 {
     rt_reader *r;
-    int rc = rt_reader_open(&r, path, NULL);
+    char why[512] = "";
+    rt_reader_options ro = {NULL, follow, why, sizeof why};
+    int rc = rt_reader_open(&r, path, &ro);
     if (rc == RT_OK)
         return r;
-    if (rc == RT_ENOENT)
+    if (why[0] && rc != RT_ENOENT && rc != RT_EIO)
+        cli_error("%s (%s)", why, rt_status_name(rc));
+    else if (rc == RT_ENOENT)
         cli_error("%s: no such file", path);
     else if (rc == RT_EUNSUPPORTED)
         cli_error("%s: this trace format cannot be read yet (%s)", path, rt_status_name(rc));

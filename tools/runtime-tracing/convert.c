@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,10 +21,15 @@ static const char convert_help[] =
     "On failure OUT is removed.\n";
 
 static const char cat_help[] =
-    "Usage: " CLI_NAME " cat IN\n"
+    "Usage: " CLI_NAME " cat [--follow] IN\n"
     "\n"
     "Prints the events of IN (an events file of any format, or a trace directory)\n"
-    "as compact JSON, exactly the text trace.json would hold, then a newline.\n";
+    "as compact JSON, exactly the text trace.json would hold, then a newline.\n"
+    "A truncated file (a recording that was killed) prints its complete events,\n"
+    "with a warning on stderr, and exits 0.\n"
+    "\n"
+    "  --follow   keep reading as another process appends events (JSON and v1),\n"
+    "             until the writer finishes the file\n";
 
 static const char format_help[] =
     "Usage: " CLI_NAME " format-trace IN OUT\n"
@@ -32,12 +38,25 @@ static const char format_help[] =
     "(\"[\", then the events separated by \",\" and a newline, then \"]\").\n"
     "OUT '-' is standard output.\n";
 
-/* Copies every event of r to w. Returns an exit status (messages printed). */
-static int copy_events(rt_reader *r, rt_writer *w, const char *out_name)
+/* Copies every event of r to w. A truncated input keeps its complete
+ * events, with a warning. In follow mode, waits for more events until the
+ * writer finishes the file. Returns an exit status (messages printed). */
+static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow)
 {
     const rt_event *e;
     int rc;
-    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
+    for (;;) {
+        rc = rt_reader_next(r, &e);
+        if (rc == RT_READ_PENDING && follow) {
+            /* Show what arrived so far, then wait for more. */
+            if (rt_writer_flush(w) != RT_OK)
+                break;
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (rc != RT_READ_EVENT)
+            break;
         int wrc = rt_writer_write(w, e);
         if (wrc) {
             cli_error("%s: event %llu cannot be written: %s (%s)", out_name,
@@ -46,7 +65,10 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name)
             return CLI_INVALID;
         }
     }
-    if (rc != RT_READ_END) {
+    if (rc == RT_ETRUNCATED) {
+        fprintf(stderr, CLI_NAME ": warning: %s; the %llu complete events before it were kept\n",
+                rt_reader_errmsg(r), (unsigned long long)rt_reader_event_index(r));
+    } else if (rc != RT_READ_END) {
         cli_read_error(r, rc);
         return CLI_INVALID;
     }
@@ -103,7 +125,7 @@ int cmd_convert(int argc, char **argv)
         free(in);
         return cli_usage("convert", "IN and OUT are the same file");
     }
-    rt_reader *r = cli_open_reader(in);
+    rt_reader *r = cli_open_reader(in, false);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -115,7 +137,7 @@ int cmd_convert(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, pos[1]);
+    int status = copy_events(r, w, pos[1], false);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status != CLI_OK)
@@ -142,6 +164,16 @@ int cmd_cat(int argc, char **argv)
 {
     const char *pos[1];
     size_t npos;
+    bool follow = false;
+    /* --follow takes no value: take it out before the common parser. */
+    int kept = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--follow") == 0)
+            follow = true;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
     int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
     if (rc < 0) {
         fputs(cat_help, stdout);
@@ -151,10 +183,15 @@ int cmd_cat(int argc, char **argv)
         return rc;
     if (npos < 1)
         return cli_usage("cat", "expected IN");
-    char *in = cli_events_path(pos[0]);
+    char *in = follow ? cli_strdup(pos[0]) : cli_events_path(pos[0]);
     if (!in)
         return CLI_INVALID;
-    rt_reader *r = cli_open_reader(in);
+    /* Following a recording that has not created its file yet: wait. */
+    for (int i = 0; follow && !cli_is_file(in) && i < 600; i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    rt_reader *r = cli_open_reader(in, follow);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -167,7 +204,7 @@ int cmd_cat(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, "standard output");
+    int status = copy_events(r, w, "standard output", follow);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status == CLI_OK && write_all(STDOUT_FILENO, "\n", 1) != 0) {
@@ -251,7 +288,7 @@ int cmd_format_trace(int argc, char **argv)
         free(in);
         return cli_usage("format-trace", "IN and OUT are the same file");
     }
-    rt_reader *r = cli_open_reader(in);
+    rt_reader *r = cli_open_reader(in, false);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -278,7 +315,7 @@ int cmd_format_trace(int argc, char **argv)
         cli_error("%s: %s (%s)", out_name, rt_strerror(rc), rt_status_name(rc));
         status = CLI_INVALID;
     } else {
-        status = copy_events(r, w, out_name);
+        status = copy_events(r, w, out_name, false);
         rt_writer_free(w);
         if (status == CLI_OK && write_all(fd, "\n", 1) != 0) {
             cli_error("%s: %s", out_name, strerror(errno));

@@ -96,7 +96,7 @@ int cmd_info(int argc, char **argv)
     char *events_path = cli_events_path(path);
     if (!events_path)
         return CLI_INVALID;
-    rt_reader *r = cli_open_reader(events_path);
+    rt_reader *r = cli_open_reader(events_path, false);
     if (!r) {
         free(events_path);
         return CLI_INVALID;

@@ -8,10 +8,11 @@
 static const char usage_text[] =
     "Usage:\n"
     "  " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
-    "  " CLI_NAME " cat IN\n"
+    "  " CLI_NAME " cat [--follow] IN\n"
     "  " CLI_NAME " format-trace IN OUT\n"
     "  " CLI_NAME " validate PATH\n"
     "  " CLI_NAME " info PATH\n"
+    "  " CLI_NAME " repair FILE\n"
     "\n"
     "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
     "its header) and trace directories. Every command reads any format.\n"
@@ -22,6 +23,7 @@ static const char usage_text[] =
     "  format-trace  write the events as JSON, one event per line\n"
     "  validate      check a trace directory or an events file\n"
     "  info          describe a trace directory or an events file\n"
+    "  repair        make a truncated events file (a killed recording) complete\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help; " CLI_NAME " COMMAND --help for a command's\n"
@@ -34,7 +36,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"convert", cmd_convert},   {"cat", cmd_cat},   {"format-trace", cmd_format_trace},
-    {"validate", cmd_validate}, {"info", cmd_info},
+    {"validate", cmd_validate}, {"info", cmd_info},     {"repair", cmd_repair},
 };
 
 int main(int argc, char **argv)

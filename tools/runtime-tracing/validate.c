@@ -273,7 +273,7 @@ static void check_event(checker *c, const rt_event *e)
 /* Reads and checks every event of file. Returns the event count. */
 static uint64_t check_events(checker *c, const char *file)
 {
-    rt_reader *r = cli_open_reader(file);
+    rt_reader *r = cli_open_reader(file, false);
     if (!r) {
         c->errors++;
         return 0;
