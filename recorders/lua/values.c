@@ -291,6 +291,23 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
     return RT_OK;
 }
 
+/* True when no key follows n in the traversal of the table at idx. */
+static bool nothing_after(lua_State *L, int idx, lua_Unsigned n)
+{
+    lua_pushinteger(L, (lua_Integer)n);
+    if (lua_rawget(L, idx) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return false; /* n is not a key: lua_next would raise an error */
+    }
+    lua_pop(L, 1);
+    lua_pushinteger(L, (lua_Integer)n);
+    if (lua_next(L, idx)) {
+        lua_pop(L, 2);
+        return false;
+    }
+    return true;
+}
+
 static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
 {
     const void *self = lua_topointer(L, idx);
@@ -341,9 +358,9 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
         k->ordinal = count++;
         switch (k->type) {
         case LUA_TNUMBER:
-            if ((k->isint = lua_isinteger(L, -1)))
-                k->i = lua_tointeger(L, -1);
-            else
+            /* Table keys with an integral value are integers already. */
+            k->i = lua_tointegerx(L, -1, &k->isint);
+            if (!k->isint)
                 k->f = lua_tonumber(L, -1);
             if (!k->isint || k->i < 1 || (lua_Unsigned)k->i > n)
                 all_index = false;
@@ -362,9 +379,10 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
             break;
         }
     }
-    /* A proper array: keys exactly 1..n. Past the scan limit, trust the
-     * border when every key seen was an index. */
-    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT : count == n);
+    /* A proper array: keys exactly 1..n. Past the scan limit (the cost of
+     * a step must not grow with the tables it shows), an array when every
+     * key seen was an index and none follows n in traversal order. */
+    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT && nothing_after(L, idx, n) : count == n);
     e->visiting[e->nvisiting++] = self;
     int rc = array ? encode_array(e, L, idx, depth, n, out)
                    : encode_struct(e, L, idx, depth, keys, count, more, cls, cls_len, out);

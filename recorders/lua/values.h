@@ -17,7 +17,7 @@
 #define CTL_MAX_ITEMS 32
 #define CTL_MAX_NODES 256
 #define CTL_MAX_STRING 1000
-#define CTL_SCAN_LIMIT 512 /* table entries looked at to classify a table */
+#define CTL_SCAN_LIMIT 64 /* table entries looked at to classify a table */
 
 /* One TypeId per Lua type, registered once. */
 typedef struct ctl_types {
