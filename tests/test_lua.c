@@ -764,9 +764,15 @@ static void test_realworld_dkjson_jsontest(void **state)
     int status = tu_run("cd '%s' && '%s/ct-lua' -f v1 --streaming -o t %s >ct.out 2>ct.err", tmp,
                         RT_BIN_DIR, script);
     assert_int_equal(status, lua_status);
+    /* One line prints a table with pairs(), whose order Lua leaves
+     * unspecified and which depends on the state's history. */
+    assert_int_equal(tu_run("cd '%s' && grep -v '^mixed table encoded as:' lua.out >lua.cmp && "
+                            "grep -v '^mixed table encoded as:' ct.out >ct.cmp",
+                            tmp),
+                     0);
     char a[PATH_MAX + 16], b[PATH_MAX + 16];
-    snprintf(a, sizeof a, "%s/ct.out", tmp);
-    snprintf(b, sizeof b, "%s/lua.out", tmp);
+    snprintf(a, sizeof a, "%s/ct.cmp", tmp);
+    snprintf(b, sizeof b, "%s/lua.cmp", tmp);
     want_same_file("stdout", a, b);
     assert_int_equal(tu_run("'%s/runtime-tracing' validate '%s/t' >/dev/null", RT_BIN_DIR, tmp), 0);
     tu_rmtree(tmp);
