@@ -365,6 +365,10 @@ typedef struct rt_writer_options {
     size_t frame_size;             /**< v1 uncompressed bytes per zstd frame; 0: 2 MiB */
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
+    /** v1: compress on a thread of the writer's own, overlapping the
+     * caller's encoding (the same bytes are written; about 3 MiB of
+     * buffers). Falls back to the caller's thread when none can start. */
+    bool compress_thread;
 } rt_writer_options;
 
 /** Fills opts with the defaults for format. */

@@ -1139,6 +1139,71 @@ static void test_writer_options(void **state)
     tu_rmtree(dir);
 }
 
+/* ---- the compression thread --------------------------------------------- */
+
+/* Writes l repeated times with flushes here and there; returns the file. */
+static unsigned char *write_repeated(const char *path, const events *l, int times, size_t frame_size,
+                                     bool thread, size_t *len)
+{
+    rt_writer_options o;
+    rt_writer_options_init(&o, RT_FORMAT_V1);
+    o.frame_size = frame_size;
+    o.compress_thread = thread;
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, path, &o), RT_OK);
+    for (int k = 0; k < times; k++) {
+        for (size_t i = 0; i < l->len; i++)
+            assert_int_equal(rt_writer_write(w, &l->ev[i]), RT_OK);
+        if (k % 7 == 3)
+            assert_int_equal(rt_writer_flush(w), RT_OK);
+        if (k % 7 == 4) /* twice in a row: the second closes nothing */
+            assert_int_equal(rt_writer_flush(w), RT_OK);
+    }
+    assert_int_equal(rt_writer_finish(w), RT_OK);
+    rt_writer_free(w);
+    unsigned char *f = (unsigned char *)tu_read_file(path, len);
+    assert_non_null(f);
+    return f;
+}
+
+/* With the thread, the file is the same, byte for byte. */
+static void test_compress_thread(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    events l;
+    events_init(&l);
+    read_file_events(tu_fixture("values/values.v1.bin"), &l);
+    const size_t frame_sizes[] = {0, 300000, 1000, 100};
+    for (size_t fs = 0; fs < 4; fs++) {
+        int times = frame_sizes[fs] == 100 ? 20 : 400; /* 4 MiB of CBOR, many jobs */
+        size_t alen, blen;
+        unsigned char *a = write_repeated(tu_join(dir, "a.bin"), &l, times, frame_sizes[fs], false, &alen);
+        unsigned char *b = write_repeated(tu_join(dir, "b.bin"), &l, times, frame_sizes[fs], true, &blen);
+        assert_bytes_equal(b, blen, a, alen, "file written with the compression thread");
+        check_seek_table(b, blen);
+        events back;
+        events_init(&back);
+        assert_int_equal(read_memory(b, blen, &back, NULL, 0), RT_READ_END);
+        assert_int_equal(back.len, l.len * (size_t)times);
+        for (size_t i = 0; i < back.len; i++)
+            assert_true(rt_event_equal(&back.ev[i], &l.ev[i % l.len]));
+        events_free(&back);
+        free(a);
+        free(b);
+    }
+    /* The empty stream too. */
+    events none;
+    events_init(&none);
+    size_t n;
+    unsigned char *e = write_repeated(tu_join(dir, "e.bin"), &none, 1, 0, true, &n);
+    tu_assert_file_equals(tu_fixture("empty/empty.v1.bin"), e, n);
+    free(e);
+    events_free(&none);
+    events_free(&l);
+    tu_rmtree(dir);
+}
+
 /* ---- allocation failures ------------------------------------------------- */
 
 typedef struct counting_alloc {
@@ -1188,6 +1253,7 @@ static void test_allocation_failures(void **state)
     read_file_events(tu_fixture("values/values.v1.bin"), &truth);
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "alloc.bin");
+    for (int thread = 0; thread < 2; thread++) {
     long runs = 0;
     for (long k = 1;; k++, runs++) {
         counting_alloc c = {0, k, 0, 0};
@@ -1196,6 +1262,7 @@ static void test_allocation_failures(void **state)
         rt_writer_options_init(&o, RT_FORMAT_V1);
         o.allocator = &a;
         o.frame_size = 1000;
+        o.compress_thread = thread;
         rt_writer *w = NULL;
         int rc = rt_writer_open(&w, path, &o);
         for (size_t i = 0; !rc && i < truth.len; i++)
@@ -1211,7 +1278,8 @@ static void test_allocation_failures(void **state)
         assert_int_equal(rc, RT_ENOMEM);
     }
     assert_true(runs > 5);
-    print_message("v1 write: %ld allocation points\n", runs);
+    print_message("v1 write%s: %ld allocation points\n", thread ? " (compression thread)" : "", runs);
+    }
     size_t len;
     unsigned char *f = (unsigned char *)tu_read_file(path, &len);
     for (long k = 1;; k++) {
@@ -1264,6 +1332,7 @@ int main(void)
         cmocka_unit_test(test_container_errors),
         cmocka_unit_test(test_inspect_fixtures),
         cmocka_unit_test(test_writer_options),
+        cmocka_unit_test(test_compress_thread),
         cmocka_unit_test(test_allocation_failures),
     };
     if (getenv("RT_TEST_FILTER")) /* run a subset, e.g. RT_TEST_FILTER='test_cut*' */

@@ -9,8 +9,9 @@
  * and the compressor sees the data while it is still in the cache. Measured
  * on the BENCH.md mix, the CPU cost is the same as compressing whole frames;
  * libzstd's own worker threads (ZSTD_c_nbWorkers, which Debian's libzstd
- * supports) made it slower on two cores, so there is no option for them.
- * The zstd layer is the only place a compression thread would go. */
+ * supports) made it slower on two cores; the zstd layer's own thread
+ * (opts->compress_thread, src/zstd/frame_thread.c) takes zstd's share off
+ * the caller's thread. */
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
@@ -101,7 +102,8 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->err = env->err;
     w->alloc = env->alloc;
     rt_buf_init(&w->pending, env->alloc);
-    int rc = rt_zwriter_init(&w->zw, level, frame_size, env->alloc, env->err);
+    int rc = rt_zwriter_init(&w->zw, level, frame_size, env->opts->compress_thread, env->alloc,
+                             env->err);
     if (rc) {
         v1_destroy(&w->base);
         return rc;

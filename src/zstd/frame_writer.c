@@ -1,7 +1,7 @@
 /* The writing half of seekable zstd: a zstd stream ended (ZSTD_e_end) every
  * frame_size input bytes, each end making an independent frame, then the
  * seek table. */
-#include "zstd/seekable.h"
+#include "zstd/frame_thread.h"
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
@@ -29,8 +29,8 @@ static int window_log(int level, size_t frame_size)
     return (int)log;
 }
 
-int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_allocator *alloc,
-                    rt_err *err)
+int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, bool threaded,
+                    const rt_allocator *alloc, rt_err *err)
 {
     memset(w, 0, sizeof *w);
     w->alloc = alloc;
@@ -54,6 +54,37 @@ int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_alloca
         rt_zwriter_free(w);
         return rc;
     }
+    if (threaded) {
+        int rc = rt_zthread_start(w);
+        if (rc == RT_ENOMEM) {
+            rt_zwriter_free(w);
+            return rc;
+        }
+        /* RT_EIO: no thread could start; compress in the caller's thread. */
+    }
+    return RT_OK;
+}
+
+int rt_zwriter_record(rt_zwriter *w, uint64_t compressed, uint64_t decompressed)
+{
+    if (w->frames >= RT_SEEK_MAX_FRAMES)
+        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: more than %u frames", RT_SEEK_MAX_FRAMES);
+    if (compressed > 0xFFFFFFFFu)
+        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %llu bytes",
+                          (unsigned long long)compressed);
+    if (w->frames == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        uint32_t *e = rt_realloc(w->alloc, w->entries, w->cap * 2 * sizeof *e, cap * 2 * sizeof *e);
+        if (!e)
+            return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (seek table)");
+        w->entries = e;
+        w->cap = cap;
+    }
+    w->entries[2 * w->frames] = (uint32_t)compressed;
+    w->entries[2 * w->frames + 1] = (uint32_t)decompressed;
+    w->frames++;
+    w->compressed += compressed;
+    w->decompressed += decompressed;
     return RT_OK;
 }
 
@@ -78,36 +109,20 @@ static int run(rt_zwriter *w, rt_output *out, ZSTD_inBuffer *in, ZSTD_EndDirecti
 
 static int close_frame(rt_zwriter *w, rt_output *out)
 {
-    if (w->frames >= RT_SEEK_MAX_FRAMES)
-        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: more than %u frames", RT_SEEK_MAX_FRAMES);
-    if (w->frames == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        uint32_t *e = rt_realloc(w->alloc, w->entries, w->cap * 2 * sizeof *e, cap * 2 * sizeof *e);
-        if (!e)
-            return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (seek table)");
-        w->entries = e;
-        w->cap = cap;
-    }
     ZSTD_inBuffer none = {NULL, 0, 0};
     int rc = run(w, out, &none, ZSTD_e_end);
-    if (rc)
-        return rc;
-    if (w->frame_out > 0xFFFFFFFFu)
-        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %llu bytes",
-                          (unsigned long long)w->frame_out);
-    w->entries[2 * w->frames] = (uint32_t)w->frame_out;
-    w->entries[2 * w->frames + 1] = (uint32_t)w->frame_in;
-    w->frames++;
-    w->compressed += w->frame_out;
-    w->decompressed += w->frame_in;
+    if (!rc)
+        rc = rt_zwriter_record(w, w->frame_out, w->frame_in);
     w->frame_in = 0;
     w->frame_out = 0;
     w->open = false;
-    return RT_OK;
+    return rc;
 }
 
 int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n)
 {
+    if (w->thread)
+        return rt_zthread_write(w, out, src, n);
     const unsigned char *p = src;
     while (n) {
         size_t take = w->frame_size - w->frame_in;
@@ -129,6 +144,8 @@ int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n)
 
 int rt_zwriter_end_frame(rt_zwriter *w, rt_output *out, bool force)
 {
+    if (w->thread)
+        return rt_zthread_end_frame(w, out, force);
     if (w->open)
         return close_frame(w, out);
     if (!force)
@@ -162,6 +179,8 @@ int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out)
 
 void rt_zwriter_free(rt_zwriter *w)
 {
+    if (w->thread)
+        rt_zthread_stop(w);
     ZSTD_freeCCtx(w->cctx);
     w->cctx = NULL;
     rt_free(w->alloc, w->entries, w->cap * 2 * sizeof *w->entries);

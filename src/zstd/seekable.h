@@ -43,12 +43,15 @@ typedef struct rt_zwriter {
     uint64_t compressed, decompressed; /* totals of the closed frames */
     const rt_allocator *alloc;
     rt_err *err;
+    struct rt_zthread *thread; /* NULL: compression in the caller's thread */
 } rt_zwriter;
 
 /* level: a zstd level (RT_EINVAL when out of libzstd's range); frame_size:
- * 1 .. RT_ZSTD_MAX_FRAME_SIZE. */
-int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, const rt_allocator *alloc,
-                    rt_err *err);
+ * 1 .. RT_ZSTD_MAX_FRAME_SIZE; threaded: compress on a thread of the
+ * writer's own (frame_thread.h), falling back to the caller's thread when
+ * none can start. */
+int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, bool threaded,
+                    const rt_allocator *alloc, rt_err *err);
 /* Compresses src[0..n) into the open frame(s), closing each frame that
  * reaches frame_size. Does not drain out. */
 int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n);
