@@ -1,0 +1,10 @@
+/* Fuzz target: the v0 reader (packed Cap'n Proto after the v0 header). */
+#include "fuzz_binary_reader.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_binary(data, size, 0);
+    return 0;
+}
