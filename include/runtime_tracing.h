@@ -238,14 +238,22 @@ typedef struct rt_type_record {
 } rt_type_record;
 
 /** The form of an rt_rvalue (RValue). */
-typedef enum rt_rvalue_kind { RT_RVALUE_SIMPLE, RT_RVALUE_COMPOUND, RT_RVALUE_LITERAL } rt_rvalue_kind;
+typedef enum rt_rvalue_kind {
+    RT_RVALUE_SIMPLE,          /**< one variable */
+    RT_RVALUE_COMPOUND,        /**< several variables */
+    RT_RVALUE_LITERAL,         /**< a literal (Ruby recorder; not in v0) */
+    RT_RVALUE_FUNCTION_RETURN, /**< a call's result (Ruby recorder; not in v0) */
+    RT_RVALUE_FIELD_ACCESS     /**< a field of a variable (Ruby recorder; not in v0) */
+} rt_rvalue_kind;
 
 /** The right-hand side of an Assignment. */
 typedef struct rt_rvalue {
     rt_rvalue_kind kind;        /**< Which of the members below is used. */
-    rt_variable_id simple;      /**< RT_RVALUE_SIMPLE */
+    rt_variable_id simple;      /**< RT_RVALUE_SIMPLE; the receiver of RT_RVALUE_FIELD_ACCESS */
     const rt_variable_id *ids;  /**< RT_RVALUE_COMPOUND */
     size_t len;                 /**< Entries in ids. */
+    int64_t call_key;           /**< RT_RVALUE_FUNCTION_RETURN */
+    rt_str field;               /**< RT_RVALUE_FIELD_ACCESS: the field's name */
 } rt_rvalue;
 
 /** The variant of a trace event (rt_event.kind). */

@@ -510,11 +510,14 @@ static int put_event(v0_encoder *e, size_t pad, const rt_event *ev)
     case RT_EVENT_ASSIGNMENT: {
         const rt_rvalue *from = &ev->u.assignment.from;
         size_t rv;
-        if (from->kind == RT_RVALUE_LITERAL)
+        if (from->kind != RT_RVALUE_SIMPLE && from->kind != RT_RVALUE_COMPOUND)
             return rt_err_set(e->err, RT_EUNSUPPORTED,
-                              "v0 writer: event %llu: an Assignment from a Literal RValue cannot "
+                              "v0 writer: event %llu: an Assignment from a %s RValue cannot "
                               "be stored in v0 (its RValue is Simple or Compound); use JSON or v1",
-                              (unsigned long long)e->nevents);
+                              (unsigned long long)e->nevents,
+                              from->kind == RT_RVALUE_LITERAL           ? "Literal"
+                              : from->kind == RT_RVALUE_FUNCTION_RETURN ? "FunctionReturn"
+                                                                        : "FieldAccess");
         if ((rc = put_struct(e, pad, 1, 2, &r)) ||
             (rc = put_id(e, r + 1, ev->u.assignment.to, "variable id")))
             return rc;

@@ -34,7 +34,9 @@ enum ftype {
     F_LOG_KIND,    /* rt_event_log_kind */
     F_PASS_BY,     /* rt_pass_by */
     F_INFO,        /* rt_type_record (its specific_info part) */
-    F_RVALUE       /* rt_rvalue */
+    F_RVALUE,      /* rt_rvalue */
+    F_RV_CALL,     /* {"call_key"} into the rt_rvalue at off */
+    F_RV_ACCESS    /* {"receiver","field"} into the rt_rvalue at off */
 };
 
 typedef struct field {
@@ -116,14 +118,24 @@ static const field i_pointer[] = {KIND, FLD("dereference_type_id", F_U64, TOFF(i
 static const shape info_shapes[] = {{i_none, NF(i_none)}, {i_struct, NF(i_struct)}, {i_pointer, NF(i_pointer)}};
 
 #define ROFF(m) offsetof(rt_rvalue, m)
-static const char *const rvalue_names[] = {"Simple", "Compound", "Literal"}; /* rt_rvalue_kind */
+static const char *const rvalue_names[] = {"Simple", "Compound", "Literal", "FunctionReturn",
+                                           "FieldAccess"}; /* rt_rvalue_kind */
 /* "0" is the form of FORMAT.md section 9; "data" is the Ruby recorder's. */
 static const field r_simple[] = {KIND, OPT("0", F_U64, ROFF(simple)), OPT("data", F_U64, ROFF(simple))};
 static const field r_compound[] = {KIND, {"0", 1, F_IDS, true, ROFF(ids), ROFF(len)},
                                    {"data", 4, F_IDS, true, ROFF(ids), ROFF(len)}};
 static const field r_literal[] = {KIND};
-static const shape rvalue_shapes[] = {{r_simple, NF(r_simple)}, {r_compound, NF(r_compound)},
-                                      {r_literal, NF(r_literal)}};
+/* Newer Ruby recorders: FunctionReturn{call_key}, FieldAccess{receiver, field}. */
+static const field r_function_return[] = {KIND, OPT("0", F_RV_CALL, 0), OPT("data", F_RV_CALL, 0)};
+static const field r_field_access[] = {KIND, OPT("0", F_RV_ACCESS, 0), OPT("data", F_RV_ACCESS, 0)};
+static const field r_call_fields[] = {FLD("call_key", F_I64, ROFF(call_key))};
+static const field r_access_fields[] = {FLD("receiver", F_U64, ROFF(simple)),
+                                        FLD("field", F_TEXT, ROFF(field))};
+static const shape rvalue_shapes[] = {{r_simple, NF(r_simple)},
+                                      {r_compound, NF(r_compound)},
+                                      {r_literal, NF(r_literal)},
+                                      {r_function_return, NF(r_function_return)},
+                                      {r_field_access, NF(r_field_access)}};
 
 static const field full_value_fields[] = {FLD("variable_id", F_U64, offsetof(rt_full_value, variable_id)),
                                           FLD("value", F_VALUE, offsetof(rt_full_value, value))};
@@ -591,6 +603,10 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
         t->info_kind = (rt_specific_info_kind)k;
         return RT_OK;
     }
+    case F_RV_CALL:
+        return rd_struct(c, r_call_fields, NF(r_call_fields), (char *)dst, "FunctionReturn", depth);
+    case F_RV_ACCESS:
+        return rd_struct(c, r_access_fields, NF(r_access_fields), (char *)dst, "FieldAccess", depth);
     case F_RVALUE: {
         rt_rvalue *r = dst;
         const unsigned char *at = c->d->p;
@@ -599,7 +615,7 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
         TRY(rd_tagged(c, rvalue_names, rvalue_shapes, NF(rvalue_names), (char *)r, &k, "from",
                       depth, &seen));
         r->kind = (rt_rvalue_kind)k;
-        /* Simple and Compound carry their payload under "0" or "data". */
+        /* Every kind but Literal carries its payload under "0" or "data". */
         if (k != RT_RVALUE_LITERAL && (seen & 6) != 2 && (seen & 6) != 4) {
             c->d->p = at;
             return cbor_fail(c->d, RT_EFORMAT, "from: %s needs exactly one of \"0\" and \"data\"",

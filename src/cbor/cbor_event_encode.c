@@ -443,6 +443,27 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
             p = cbor_uint(p, r->simple);
             break;
         }
+        if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
+            p = CBOR_LIT(p, "FunctionReturn");
+            p = CBOR_LIT(p, "0");
+            *p++ = 0xA1;
+            p = CBOR_LIT(p, "call_key");
+            p = cbor_int(p, r->call_key);
+            break;
+        }
+        if (r->kind == RT_RVALUE_FIELD_ACCESS) {
+            p = CBOR_LIT(p, "FieldAccess");
+            p = CBOR_LIT(p, "0");
+            *p++ = 0xA2;
+            p = CBOR_LIT(p, "receiver");
+            p = cbor_uint(p, r->simple);
+            p = CBOR_LIT(p, "field");
+            commit(b, p);
+            if (r->field.len > SIZE_MAX - FIXED || !(p = reserve(b, FIXED + r->field.len)))
+                return RT_ENOMEM;
+            p = cbor_text(p, r->field.ptr, r->field.len);
+            break;
+        }
         p = CBOR_LIT(p, "Compound");
         p = CBOR_LIT(p, "0");
         commit(b, p);

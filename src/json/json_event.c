@@ -18,6 +18,8 @@ enum ftype {
     FT_IDS,       /* const uint64_t * + len */
     FT_INFO,      /* TypeSpecificInfo into the rt_type_record at off */
     FT_RVALUE,    /* rt_rvalue at off */
+    FT_RV_CALL,   /* {"call_key":..} into the rt_rvalue at off */
+    FT_RV_ACCESS, /* {"receiver":..,"field":..} into the rt_rvalue at off */
     FT_PASS_BY, FT_TYPE_KIND, FT_LOG_KIND,
     FT_BASE64     /* const uint8_t * + len */
 };
@@ -370,6 +372,15 @@ static const jfield f_rv_simple[] = {F("0", FT_U64, 0, rt_rvalue, simple),
 static const jfield f_rv_compound[] = {FL("0", FT_IDS, 0, rt_rvalue, ids, len),
                                        FL("data", FT_IDS, 0, rt_rvalue, ids, len)};
 
+/* Newer Ruby recorders: FunctionReturn{call_key} and FieldAccess{receiver, field}. */
+static const jfield f_rv_call_fields[] = {F("call_key", FT_I64, 0, rt_rvalue, call_key)};
+static const jfield f_rv_access_fields[] = {F("receiver", FT_U64, 0, rt_rvalue, simple),
+                                            F("field", FT_STR, 1, rt_rvalue, field)};
+static const jfield f_rv_call[] = {F("0", FT_RV_CALL, 0, rt_rvalue, kind),
+                                   F("data", FT_RV_CALL, 0, rt_rvalue, kind)};
+static const jfield f_rv_access[] = {F("0", FT_RV_ACCESS, 0, rt_rvalue, kind),
+                                     F("data", FT_RV_ACCESS, 0, rt_rvalue, kind)};
+
 static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
 {
     rt_jskip_ws(c);
@@ -393,6 +404,15 @@ static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
     if (key_is(kind, "Literal")) {
         r->kind = RT_RVALUE_LITERAL;
         return parse_fields(c, NULL, 0, r, 0, "Literal rvalue", kp, mid);
+    }
+    if (key_is(kind, "FunctionReturn")) {
+        r->kind = RT_RVALUE_FUNCTION_RETURN;
+        return parse_fields(c, f_rv_call, COUNT(f_rv_call), r, 0, "FunctionReturn rvalue", kp, mid);
+    }
+    if (key_is(kind, "FieldAccess")) {
+        r->kind = RT_RVALUE_FIELD_ACCESS;
+        return parse_fields(c, f_rv_access, COUNT(f_rv_access), r, 0, "FieldAccess rvalue", kp,
+                            mid);
     }
     return unknown_variant(c, at, "rvalue kind", kind);
 }
@@ -485,6 +505,12 @@ static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int dep
         return parse_info(c, (rt_type_record *)dst);
     case FT_RVALUE:
         return parse_rvalue(c, (rt_rvalue *)dst);
+    case FT_RV_CALL:
+        return parse_fields(c, f_rv_call_fields, COUNT(f_rv_call_fields), dst, depth,
+                            "FunctionReturn data", KIND_FIELD, NULL);
+    case FT_RV_ACCESS:
+        return parse_fields(c, f_rv_access_fields, COUNT(f_rv_access_fields), dst, depth,
+                            "FieldAccess data", KIND_FIELD, NULL);
     case FT_PASS_BY: {
         rt_str s;
         if ((rc = rt_jkey(c, &s)))

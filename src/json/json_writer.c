@@ -109,6 +109,8 @@ static size_t event_bound(const rt_event *e)
         if (e->u.assignment.from.kind == RT_RVALUE_COMPOUND)
             n = add_sat(n, e->u.assignment.from.len >= TOO_BIG / 21 ? TOO_BIG
                                                                      : e->u.assignment.from.len * 21);
+        if (e->u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
+            n = add_sat(n, str_bound(e->u.assignment.from.field.len));
         return n;
     case RT_EVENT_DROP_VARIABLES:
         return add_sat(n, e->u.drop_variables.len >= TOO_BIG / 21 ? TOO_BIG
@@ -382,6 +384,18 @@ static char *put_event(char *p, const rt_event *e)
         }
         if (r->kind == RT_RVALUE_LITERAL)
             return LIT(p, ",\"from\":{\"kind\":\"Literal\"}}}");
+        if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
+            p = LIT(p, ",\"from\":{\"kind\":\"FunctionReturn\",\"0\":{\"call_key\":");
+            p = rt_json_put_i64(p, r->call_key);
+            return LIT(p, "}}}}");
+        }
+        if (r->kind == RT_RVALUE_FIELD_ACCESS) {
+            p = LIT(p, ",\"from\":{\"kind\":\"FieldAccess\",\"0\":{\"receiver\":");
+            p = rt_json_put_u64(p, r->simple);
+            p = LIT(p, ",\"field\":");
+            p = rt_json_put_str(p, r->field.ptr, r->field.len);
+            return LIT(p, "}}}}");
+        }
         p = LIT(p, ",\"from\":{\"kind\":\"Compound\",\"0\":");
         p = put_ids(p, r->ids, r->len);
         return LIT(p, "}}}");

@@ -141,7 +141,10 @@ int rt_event_check(const rt_event *e, rt_err *err)
         switch (e->u.assignment.from.kind) {
         case RT_RVALUE_SIMPLE:
         case RT_RVALUE_LITERAL:
+        case RT_RVALUE_FUNCTION_RETURN:
             return RT_OK;
+        case RT_RVALUE_FIELD_ACCESS:
+            return check_str(e->u.assignment.from.field, err, "Assignment field access");
         case RT_RVALUE_COMPOUND:
             return check_ids(e->u.assignment.from.ids, e->u.assignment.from.len, err,
                              "Assignment compound rvalue");

@@ -172,6 +172,8 @@ static int copy_event(rt_arena *a, const rt_event *src, rt_event *dst)
                 return RT_ENOMEM;
             dst->u.assignment.from.ids = ids;
         }
+        if (src->u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
+            return rt_str_copy(a, src->u.assignment.from.field, &dst->u.assignment.from.field);
         return RT_OK;
     case RT_EVENT_DROP_VARIABLES:
         if (src->u.drop_variables.len) {

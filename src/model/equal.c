@@ -130,6 +130,10 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
             return x->simple == y->simple;
         if (x->kind == RT_RVALUE_COMPOUND)
             return ids_eq(x->ids, x->len, y->ids, y->len);
+        if (x->kind == RT_RVALUE_FUNCTION_RETURN)
+            return x->call_key == y->call_key;
+        if (x->kind == RT_RVALUE_FIELD_ACCESS)
+            return x->simple == y->simple && str_eq(x->field, y->field);
         return true;
     }
     case RT_EVENT_DROP_VARIABLES:

@@ -115,6 +115,8 @@ static size_t event_bound(const rt_event *e)
     case RT_EVENT_ASSIGNMENT:
         if (e->u.assignment.from.kind == RT_RVALUE_COMPOUND)
             n = add_sat(n, ids_bound(e->u.assignment.from.len));
+        if (e->u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
+            n = add_sat(n, str_bound(e->u.assignment.from.field.len));
         return n;
     case RT_EVENT_DROP_VARIABLES:
         return add_sat(n, ids_bound(e->u.drop_variables.len));
@@ -274,6 +276,10 @@ static unsigned char *put_event(unsigned char *p, const rt_event *e)
             return put_uv(p, e->u.assignment.from.simple);
         if (e->u.assignment.from.kind == RT_RVALUE_COMPOUND)
             return put_ids(p, e->u.assignment.from.ids, e->u.assignment.from.len);
+        if (e->u.assignment.from.kind == RT_RVALUE_FUNCTION_RETURN)
+            return put_sv(p, e->u.assignment.from.call_key);
+        if (e->u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
+            return put_str(put_uv(p, e->u.assignment.from.simple), e->u.assignment.from.field);
         return p;
     case RT_EVENT_DROP_VARIABLES:
         return put_ids(p, e->u.drop_variables.ids, e->u.drop_variables.len);
@@ -549,11 +555,16 @@ static const unsigned char *get_event(const unsigned char *p, rt_arena *a, rt_ev
         rt_rvalue *r = &e->u.assignment.from;
         p = get_uv(p, &e->u.assignment.to);
         e->u.assignment.pass_by = (rt_pass_by)*p++;
+        memset(r, 0, sizeof *r);
         r->kind = (rt_rvalue_kind)*p++;
         if (r->kind == RT_RVALUE_SIMPLE)
             return get_uv(p, &r->simple);
         if (r->kind == RT_RVALUE_COMPOUND)
             return get_ids(p, a, &r->ids, &r->len);
+        if (r->kind == RT_RVALUE_FUNCTION_RETURN)
+            return get_sv(p, &r->call_key);
+        if (r->kind == RT_RVALUE_FIELD_ACCESS)
+            return get_str(get_uv(p, &r->simple), &r->field);
         return p;
     }
     case RT_EVENT_DROP_VARIABLES:

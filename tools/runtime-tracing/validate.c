@@ -235,7 +235,7 @@ static void check_event(checker *c, const rt_event *e)
     case RT_EVENT_ASSIGNMENT: {
         const rt_rvalue *r = &e->u.assignment.from;
         check_var_id(c, name, e->u.assignment.to);
-        if (r->kind == RT_RVALUE_SIMPLE)
+        if (r->kind == RT_RVALUE_SIMPLE || r->kind == RT_RVALUE_FIELD_ACCESS)
             check_var_id(c, "Assignment source", r->simple);
         else if (r->kind == RT_RVALUE_COMPOUND)
             for (size_t i = 0; i < r->len; i++)
