@@ -19,6 +19,7 @@ bool rt_value_equal(const rt_value *a, const rt_value *b)
         return a->u.i == b->u.i;
     case RT_VALUE_FLOAT:
         /* Bitwise, so that NaN equals NaN and -0.0 differs from 0.0. */
+        /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison,cert-exp42-c,cert-flp37-c) */
         return memcmp(&a->u.f, &b->u.f, sizeof a->u.f) == 0 ||
                (a->u.f != a->u.f && b->u.f != b->u.f);
     case RT_VALUE_BOOL:
