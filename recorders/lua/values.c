@@ -1,5 +1,6 @@
 #include "values.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,14 @@ static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
         }
         lua_pop(L, 2);
     }
-    snprintf(buf, sizeof buf, "%s: %p", name, lua_topointer(L, idx));
-    return ctl_raw(e, buf, tid, out);
+    const void *p = lua_topointer(L, idx);
+    size_t slot = ((uintptr_t)p >> 4) & 255;
+    if (e->opaque[slot].p != p || e->opaque[slot].type != type) {
+        snprintf(e->opaque[slot].text, sizeof e->opaque[slot].text, "%s: %p", name, p);
+        e->opaque[slot].p = p;
+        e->opaque[slot].type = type;
+    }
+    return ctl_raw(e, e->opaque[slot].text, tid, out);
 }
 
 /* A table key seen while classifying a table. */

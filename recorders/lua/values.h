@@ -34,6 +34,13 @@ typedef struct ctl_encoder {
     ctl_scratch *scratch; /* the values live here until the scratch reset */
     int name_key_ref;     /* registry ref of the string "__name" (pushing it
                            * anew could run the GC mid-traversal) */
+    /* "function: 0x..." texts by address: the text depends on nothing
+     * else, so a slot never goes stale (saves a snprintf per step). */
+    struct {
+        const void *p;
+        int type;
+        char text[48];
+    } opaque[256];
     /* per value */
     const void *visiting[CTL_MAX_DEPTH + 1];
     int nvisiting;
