@@ -132,9 +132,11 @@ static void test_bounded_memory(void **state)
         long buffered = child_peak_rss(all_formats[i], RT_MODE_BUFFERED, 2000000, file);
         fprintf(stderr, "%s: 2M API calls, peak RSS streaming %ld KiB, buffered %ld KiB\n",
                 rt_format_name(all_formats[i]), streaming, buffered);
-        if (!UNDER_SANITIZER)
+        /* Sanitizer runtimes (shadow memory, quarantine) swamp these numbers. */
+        if (!UNDER_SANITIZER) {
             assert_true(streaming < 32 * 1024);
-        assert_true(buffered > streaming);
+            assert_true(buffered > streaming);
+        }
         unlink(file);
     }
     tu_rmtree(dir);
