@@ -427,6 +427,8 @@ typedef struct rt_tracer_options {
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1; 0: 3 */
     size_t frame_size;             /**< v1; 0: 2 MiB */
+    /** v1: compress on a second thread (see rt_writer_options.compress_thread). */
+    bool compress_thread;
     uint64_t flush_every_events;   /**< streaming auto-flush; 0: never by count */
     uint32_t flush_every_ms;       /**< streaming auto-flush; 0: never by time */
     rt_write_fn write_fn;          /**< NULL: write(2) */

@@ -300,6 +300,7 @@ static void writer_options(const rt_tracer *t, rt_format format, rt_writer_optio
     wo->allocator = t->alloc;
     wo->zstd_level = t->opts.zstd_level;
     wo->frame_size = t->opts.frame_size;
+    wo->compress_thread = t->opts.compress_thread;
     wo->write_fn = t->opts.write_fn;
     wo->write_ctx = t->opts.write_ctx;
 }
