@@ -2,6 +2,7 @@
  * the same way so that output and exit status match. */
 #include "interp.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,13 +62,44 @@ static int msghandler(lua_State *L)
     return 1;
 }
 
+/* Ctrl-C as lua.c handles it: the next hook event of the main thread raises
+ * "interrupted!" (replacing the recorder's hook, so the recording ends
+ * there, and the trace is written as for any error). */
+static lua_State *globalL;
+
+static void setsignal(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    sa.sa_handler = handler;
+    sa.sa_flags = 0;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+static void lstop(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+static void laction(int i)
+{
+    int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+    setsignal(i, SIG_DFL); /* a second Ctrl-C ends the process */
+    lua_sethook(globalL, lstop, flag, 1);
+}
+
 static int docall(lua_State *L, run *rn, int narg, int nres)
 {
     int base = lua_gettop(L) - narg;
     lua_pushlightuserdata(L, rn);
     lua_pushcclosure(L, msghandler, 1);
     lua_insert(L, base);
+    globalL = L;
+    setsignal(SIGINT, laction);
     int status = lua_pcall(L, narg, nres, base);
+    setsignal(SIGINT, SIG_DFL);
     lua_remove(L, base);
     return status;
 }
