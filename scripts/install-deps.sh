@@ -8,7 +8,7 @@ PACKAGES=(
   capnproto zstd
   lua5.4 liblua5.4-dev
   lua-dkjson lua-penlight lua-filesystem lua-argparse lua-say
-  valgrind
+  valgrind clang-tidy libclang-rt-14-dev
   doxygen
 )
 missing=()

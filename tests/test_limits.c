@@ -135,6 +135,12 @@ static void test_json_bracket_bombs(void **state)
     memset(s + k, '[', n);
     strcpy(s + k + n, "]");
     expect_limit("JSON 100000 '[' in an unknown field", s, strlen(s), RT_ETRUNCATED, 4 * MIB);
+    /* Closed nesting deeper than RT_MAX_DEPTH in a field that is skipped. */
+    k = sprintf(s, "[{\"Step\":{\"path_id\":0,\"line\":1,\"x\":");
+    memset(s + k, '[', 300);
+    memset(s + k + 300, ']', 300);
+    strcpy(s + k + 600, "}}]");
+    expect_limit("JSON 300 nested arrays in an unknown field", s, strlen(s), RT_ELIMIT, 4 * MIB);
     memset(s, '[', n);
     expect_limit("JSON 100000 '['", s, n, RT_ETRUNCATED, 4 * MIB);
     memset(s, '{', n);

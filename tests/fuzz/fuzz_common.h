@@ -34,14 +34,16 @@ static inline int fuzz_read_status_ok(int rc)
            rc == RT_ERANGE || rc == RT_EUNSUPPORTED || rc == RT_ENOMEM;
 }
 
-/* Reads every event of data (any format); each error must come with a
- * message. Returns the number of events read. */
-static inline uint64_t fuzz_drain_memory(const uint8_t *data, size_t size)
+/* Reads every event of data (any format) with alloc (NULL: malloc); each
+ * error must come with a message. Returns the number of events read. */
+static inline uint64_t fuzz_drain_memory(const uint8_t *data, size_t size,
+                                         const rt_allocator *alloc)
 {
     rt_reader *r = NULL;
     char errbuf[256] = "";
     rt_reader_options o;
     rt_reader_options_init(&o);
+    o.allocator = alloc;
     o.errbuf = errbuf;
     o.errbuf_len = sizeof errbuf;
     int rc = rt_reader_open_memory(&r, size ? data : (const void *)"", size, &o);

@@ -6,6 +6,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_drain_memory(data, size);
+    fuzz_drain_memory(data, size, NULL);
     return 0;
 }

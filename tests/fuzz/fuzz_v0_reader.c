@@ -5,6 +5,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_binary(data, size, 0);
+    (void)fuzz_binary(data, size, 0);
     return 0;
 }
