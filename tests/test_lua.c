@@ -587,6 +587,19 @@ static void test_uncaught(void **state)
     check_script(NULL, "uncaught.lua", "", 0, check_uncaught);
 }
 
+static void check_interrupt(const trace *tr)
+{
+    want_in("errors", &tr->errors, "interrupted!\n");
+    want_tree(tr, "<toplevel>(){}=error(interrupted!)");
+    want_steps(tr, " 3 4 5 7 7 7");
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    check_script(NULL, "interrupt.lua", "", 0, check_interrupt);
+}
+
 static void check_modules(const trace *tr)
 {
     assert_int_equal(tr->npaths, 2);
@@ -791,6 +804,7 @@ int main(void)
         cmocka_unit_test(test_args),
         cmocka_unit_test(test_exit),
         cmocka_unit_test(test_uncaught),
+        cmocka_unit_test(test_interrupt),
         cmocka_unit_test(test_modules),
         cmocka_unit_test(test_trace_dir),
         cmocka_unit_test(test_default_dir),
