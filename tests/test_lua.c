@@ -589,9 +589,10 @@ static void test_uncaught(void **state)
 
 static void check_interrupt(const trace *tr)
 {
-    want_in("errors", &tr->errors, "interrupted!\n");
-    want_tree(tr, "<toplevel>(){}=error(interrupted!)");
-    want_steps(tr, " 3 4 5 7 7 7");
+    want_in("errors", &tr->errors, "interrupt.lua:9: interrupted!\n");
+    want_tree(tr, "<toplevel>(){}=error(interrupt.lua:9: interrupted!)");
+    want_steps(tr, " 3 4 5 4 5 4 5 4 7 8 9");
+    want_value(tr, "n", "6");
 }
 
 static void test_interrupt(void **state)
