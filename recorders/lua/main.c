@@ -32,6 +32,7 @@ static struct {
     lua_State *volatile L; /* the running state, kept reachable for exit handlers */
     bool finalized;
     int final_rc;
+    int start_rc; /* the recording could not start */
 } G;
 
 static void usage(FILE *f)
@@ -114,6 +115,7 @@ static int cb_start(void *ctx, lua_State *L, const char *script)
     int rc = ctl_recorder_start(G.r, L, script);
     if (rc)
         fprintf(stderr, "ct-lua: error: cannot start recording: %s\n", rt_tracer_errmsg(G.t));
+    G.start_rc = rc;
     return rc;
 }
 
@@ -153,7 +155,7 @@ static int finalize(void)
     rt_tracer_free(G.t);
     G.r = NULL;
     G.t = NULL;
-    G.final_rc = rc ? rc : wrc;
+    G.final_rc = G.start_rc ? G.start_rc : rc ? rc : wrc;
     return G.final_rc;
 }
 
