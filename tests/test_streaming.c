@@ -376,6 +376,44 @@ static void test_follow(void **state)
     tu_rmtree(dir);
 }
 
+/* The time policy flushes without an explicit flush call. */
+static void test_time_flush(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    char file[256];
+    snprintf(file, sizeof file, "%s/t.json", dir);
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.mode = RT_MODE_STREAMING;
+    o.flush_every_events = 0;
+    o.flush_every_ms = 30;
+    rt_tracer *t;
+    assert_int_equal(rt_tracer_new(&t, "timed", NULL, 0, &o), RT_OK);
+    assert_int_equal(rt_begin_writing_trace_events(t, file, RT_FORMAT_JSON), RT_OK);
+    rt_path_id pid;
+    assert_int_equal(rt_ensure_path_id(t, "/t.c", &pid), RT_OK);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 16; i++)
+            assert_int_equal(rt_register_step_id(t, pid, i), RT_OK);
+        struct timespec ts = {0, 40000000};
+        nanosleep(&ts, NULL);
+    }
+    /* Not finished, never flushed by hand: what is in the file reads back. */
+    rt_reader *r;
+    assert_int_equal(rt_reader_open(&r, file, NULL), RT_OK);
+    const rt_event *e;
+    uint64_t n = 0;
+    int rc;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
+        n++;
+    assert_int_equal(rc, RT_ETRUNCATED);
+    assert_true(n >= 32);
+    rt_reader_free(r);
+    rt_tracer_free(t);
+    tu_rmtree(dir);
+}
+
 /* `runtime-tracing cat --follow` beside a writer prints what a plain `cat` of
  * the finished file prints. */
 static void test_cat_follow(void **state)
@@ -428,6 +466,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_disk_full),
         cmocka_unit_test(test_follow),
         cmocka_unit_test(test_cat_follow),
+        cmocka_unit_test(test_time_flush),
         cmocka_unit_test(test_sigkill_recovery),
         cmocka_unit_test(test_bounded_memory),
     };
