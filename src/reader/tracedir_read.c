@@ -69,9 +69,9 @@ static int slurp(const char *path, char **data, size_t *len, size_t *cap_out, rt
         got += (size_t)r;
     }
     close(fd);
-    if (rc) {
+    if (rc || !buf) { /* !buf only with rc set; said for the analyzer */
         rt_free(heap(), buf, cap);
-        return rc;
+        return rc ? rc : RT_ENOMEM;
     }
     buf[got] = '\0';
     *data = buf;
@@ -181,7 +181,8 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
         if (!v)
             rc = rt_jerr(c, RT_ENOMEM, c->p, "out of memory");
     }
-    if (rc) {
+    if (rc || (count && !v)) { /* !v only with rc set; said for the analyzer */
+        rc = rc ? rc : RT_ENOMEM;
         for (size_t i = 0; i < count; i++) {
             char *item;
             memcpy(&item, c->stack->data + mark + i * sizeof item, sizeof item);
