@@ -3,7 +3,7 @@
  * the same calls a VM would make, so its figures are what an embedder gets.
  *
  *   rt-bench --calls N --format json|v0|v1 [--streaming] (--out PATH | --null)
- *            [--ids] [--phase] [--micro] [--zstd-level L]
+ *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -212,6 +212,7 @@ typedef struct options {
     bool ids;
     bool phase;
     bool micro;
+    bool compress_thread;
     int zstd_level;
 } options;
 
@@ -219,13 +220,14 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: rt-bench --calls N --format json|v0|v1 [--streaming] (--out PATH | --null)\n"
-            "                [--ids] [--phase] [--micro] [--zstd-level L]\n"
+            "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
             "               with ids cached by the caller; same events\n"
             "  --phase      print the time spent recording, encoding and in write(2)\n"
-            "  --micro      print ns per call for each API call kind\n");
+            "  --micro      print ns per call for each API call kind\n"
+            "  --compress-thread  v1: compress on a second thread\n");
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -265,6 +267,8 @@ static int parse_options(int argc, char **argv, options *o)
             o->phase = true;
         } else if (!strcmp(a, "--micro")) {
             o->micro = true;
+        } else if (!strcmp(a, "--compress-thread")) {
+            o->compress_thread = true;
         } else {
             return -1;
         }
@@ -282,6 +286,7 @@ static rt_tracer *new_tracer(const options *o, bool streaming, sink *s)
     to.mode = streaming ? RT_MODE_STREAMING : RT_MODE_BUFFERED;
     if (o->zstd_level)
         to.zstd_level = o->zstd_level;
+    to.compress_thread = o->compress_thread;
     if (s) {
         to.write_fn = sink_write;
         to.write_ctx = s;

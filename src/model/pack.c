@@ -1,7 +1,11 @@
 /* The packed event form of pack.h: encoding with one capacity check per
  * event (its worst case is computed first), decoding without checks (the
  * bytes are our own). */
+#include <stdint.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "model/pack.h"
 
@@ -300,6 +304,24 @@ static unsigned char *put_event(unsigned char *p, const rt_event *e)
     return p;
 }
 
+/* Asks for transparent huge pages on the 2 MiB-aligned interior of a large
+ * chunk: one fault per 2 MiB instead of per 4 KiB when it is first filled.
+ * Only a hint (the memory comes from the caller's allocator: when it is not
+ * anonymous memory the kernel refuses and nothing changes). */
+static void advise_huge(void *p, size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(huge - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 /* Starts a chunk with room for at least need bytes. */
 static int new_chunk(rt_pack *pk, size_t need)
 {
@@ -311,6 +333,8 @@ static int new_chunk(rt_pack *pk, size_t need)
     rt_pack_chunk *c = rt_malloc(pk->alloc, sizeof *c + size);
     if (!c)
         return RT_ENOMEM;
+    if (size >= MAX_CHUNK)
+        advise_huge(c, sizeof *c + size);
     c->next = NULL;
     c->size = size;
     c->used = 0;
