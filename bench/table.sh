@@ -26,12 +26,14 @@ field() { # field NAME LINE
 
 echo "| format | mode | API calls | calls/s | ns/call | bytes/event | output bytes | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|"
+# v1+thread: v1 with its compression thread (rt_tracer_options.compress_thread).
 for n in $sizes; do
-  for fmt in json v0 v1; do
+  for fmt in json v0 v1 v1+thread; do
     for mode in buffered streaming; do
-      flags=(--calls "$n" --format "$fmt")
+      flags=(--calls "$n" --format "${fmt%+thread}")
+      [ "$fmt" = v1+thread ] && flags+=(--compress-thread)
       [ "$mode" = streaming ] && flags+=(--streaming)
-      if [ "$sink" = null ]; then flags+=(--null); else flags+=(--out "$dir/rt-bench.$fmt"); fi
+      if [ "$sink" = null ]; then flags+=(--null); else flags+=(--out "$dir/rt-bench.out"); fi
       line=$("$here/median.sh" -r "$runs" "${flags[@]}")
       cps=$(field calls_per_s "$line")
       rss=$(field peak_rss_kib "$line")
@@ -39,7 +41,7 @@ for n in $sizes; do
           -v bytes="$(field bytes "$line")" -v rss="$rss" 'BEGIN {
         printf "| %s | %s | %g M | %.2f M | %.1f | %.2f | %.1f MB | %.1f MiB |\n",
                f, m, n / 1e6, cps / 1e6, 1e9 / cps, bpe, bytes / 1e6, rss / 1024 }'
-      [ "$sink" = file ] && rm -f "$dir/rt-bench.$fmt"
+      if [ "$sink" = file ]; then rm -f "$dir/rt-bench.out"; fi
     done
   done
 done
