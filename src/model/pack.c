@@ -371,6 +371,10 @@ int rt_pack_event(rt_pack *pk, const rt_event *e)
 
 static inline const unsigned char *get_uv(const unsigned char *p, uint64_t *out)
 {
+    if (*p < 0x80) { /* ids and small numbers: one byte */
+        *out = *p;
+        return p + 1;
+    }
     uint64_t v = 0;
     unsigned shift = 0;
     while (*p & 0x80) {

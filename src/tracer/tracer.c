@@ -329,10 +329,17 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     rt_pack_cursor_init(&c, &t->stored);
     rt_event e;
     int got;
-    while ((got = (rt_arena_reset(&t->scratch_arrays),
-                   rt_pack_next(&c, &t->scratch_arrays, &e))) == RT_READ_EVENT)
+    /* Most events need no arrays: reset the scratch only after one did. */
+    rt_arena_reset(&t->scratch_arrays);
+    rt_arena_mark clean = rt_arena_get_mark(&t->scratch_arrays);
+    while ((got = rt_pack_next(&c, &t->scratch_arrays, &e)) == RT_READ_EVENT) {
         if ((rc = rt_writer_write_checked(w, &e)))
             break;
+        if (t->scratch_arrays.ptr != clean.ptr || t->scratch_arrays.head != clean.head) {
+            rt_arena_reset(&t->scratch_arrays);
+            clean = rt_arena_get_mark(&t->scratch_arrays);
+        }
+    }
     if (got < 0) {
         rt_writer_free(w);
         return rt_err_set(&t->err, got, "out of memory writing event %llu",
