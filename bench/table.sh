@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Produces the tables of docs/performance.md: every format x mode x N, the
-# median of R runs each (bench/median.sh), then the per-call-kind costs.
+# best and the median of R runs each, then the per-call-kind costs. The best
+# run is the one least disturbed by whatever else the machine was doing.
 #   bench/table.sh [-r R] [-d DIR] [-n "1000000 10000000"] [--null]
 # DIR is where the events files go (default /tmp); --null discards them.
 set -euo pipefail
@@ -16,7 +17,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin=${RT_BENCH:-$here/../build/bin/rt-bench}
-export RT_BENCH=$bin
 
 field() { # field NAME LINE
   for kv in $2; do
@@ -24,8 +24,8 @@ field() { # field NAME LINE
   done
 }
 
-echo "| format | mode | API calls | calls/s | ns/call | bytes/event | output bytes | peak RSS |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| format | mode | API calls | calls/s best | calls/s median | ns/call best | bytes/event | output bytes | peak RSS |"
+echo "|---|---|---|---|---|---|---|---|---|"
 # v1+thread: v1 with its compression thread (rt_tracer_options.compress_thread).
 for n in $sizes; do
   for fmt in json v0 v1 v1+thread; do
@@ -34,14 +34,21 @@ for n in $sizes; do
       [ "$fmt" = v1+thread ] && flags+=(--compress-thread)
       [ "$mode" = streaming ] && flags+=(--streaming)
       if [ "$sink" = null ]; then flags+=(--null); else flags+=(--out "$dir/rt-bench.out"); fi
-      line=$("$here/median.sh" -r "$runs" "${flags[@]}")
-      cps=$(field calls_per_s "$line")
-      rss=$(field peak_rss_kib "$line")
-      awk -v f="$fmt" -v m="$mode" -v n="$n" -v cps="$cps" -v bpe="$(field bytes_per_event "$line")" \
-          -v bytes="$(field bytes "$line")" -v rss="$rss" 'BEGIN {
-        printf "| %s | %s | %g M | %.2f M | %.1f | %.2f | %.1f MB | %.1f MiB |\n",
-               f, m, n / 1e6, cps / 1e6, 1e9 / cps, bpe, bytes / 1e6, rss / 1024 }'
+      lines=()
+      for _ in $(seq "$runs"); do
+        if [ "$sink" = file ]; then rm -f "$dir/rt-bench.out"; sync; fi
+        lines+=("$("$bin" "${flags[@]}" | tail -n 1)")
+      done
       if [ "$sink" = file ]; then rm -f "$dir/rt-bench.out"; fi
+      # Sorted by speed: the best run and the median one.
+      sorted=$(printf '%s\n' "${lines[@]}" | while read -r l; do echo "$(field calls_per_s "$l") $l"; done | sort -n)
+      best=$(echo "$sorted" | tail -n 1 | cut -d' ' -f2-)
+      median=$(echo "$sorted" | sed -n "$(((runs + 1) / 2))p" | cut -d' ' -f2-)
+      awk -v f="$fmt" -v m="$mode" -v n="$n" -v cps="$(field calls_per_s "$best")" \
+          -v med="$(field calls_per_s "$median")" -v bpe="$(field bytes_per_event "$best")" \
+          -v bytes="$(field bytes "$best")" -v rss="$(field peak_rss_kib "$best")" 'BEGIN {
+        printf "| %s | %s | %g M | %.2f M | %.2f M | %.1f | %.2f | %.1f MB | %.1f MiB |\n",
+               f, m, n / 1e6, cps / 1e6, med / 1e6, 1e9 / cps, bpe, bytes / 1e6, rss / 1024 }'
     done
   done
 done
@@ -51,7 +58,7 @@ echo "| format | mode | call | ns/call | events/call |"
 echo "|---|---|---|---|---|"
 for fmt in json v0 v1; do
   for mode in buffered streaming; do
-    flags=(--calls 1000 --format "$fmt" --null --micro)
+    flags=(--calls 1000000 --format "$fmt" --null --micro)
     [ "$mode" = streaming ] && flags+=(--streaming)
     "$bin" "${flags[@]}" | awk -v f="$fmt" -v m="$mode" '/^MICRO/ {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
