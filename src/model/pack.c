@@ -17,7 +17,9 @@ struct rt_pack_chunk {
 };
 
 #define FIRST_CHUNK ((size_t)64 * 1024)
-#define MAX_CHUNK ((size_t)4 * 1024 * 1024)
+/* Chunks grow to 16 MiB: 7/8 of such a chunk (its 2 MiB-aligned interior)
+ * can be huge pages. */
+#define MAX_CHUNK ((size_t)16 * 1024 * 1024)
 #define FIXED 48 /* kind byte, three varints, two small enums */
 #define TOO_BIG ((size_t)1 << 62)
 
@@ -161,9 +163,19 @@ static inline unsigned char *put_str(unsigned char *p, rt_str s)
     return p + s.len + 1;
 }
 
+/* Head bytes carry a small id in their top 3 bits (id + 1, 0: a varint
+ * follows): most type ids, path ids of steps and variable ids of values
+ * are below 7, and every byte saved is fresh memory not touched. */
+static inline unsigned small_id(uint64_t id)
+{
+    return id < 7 ? (unsigned)id + 1 : 0;
+}
+
+/* A value: head = kind (4 bits) | flag << 4 | small type id << 5. */
 static unsigned char *put_value(unsigned char *p, const rt_value *v)
 {
-    *p++ = (unsigned char)((unsigned)v->kind | (v->flag ? 0x80u : 0));
+    unsigned small = v->kind == RT_VALUE_CELL ? 0 : small_id(v->type_id);
+    *p++ = (unsigned char)((unsigned)v->kind | (v->flag ? 0x10u : 0) | small << 5);
     switch (v->kind) {
     case RT_VALUE_INT:
         p = put_sv(p, v->u.i);
@@ -203,7 +215,7 @@ static unsigned char *put_value(unsigned char *p, const rt_value *v)
         break;
     }
     }
-    return put_uv(p, v->type_id);
+    return small ? p : put_uv(p, v->type_id);
 }
 
 static unsigned char *put_ids(unsigned char *p, const rt_variable_id *ids, size_t n)
@@ -214,13 +226,33 @@ static unsigned char *put_ids(unsigned char *p, const rt_variable_id *ids, size_
     return p;
 }
 
+/* An event: head = kind (5 bits) | small id << 5, the path id of a Step or
+ * the variable id of a Value. */
 static unsigned char *put_event(unsigned char *p, const rt_event *e)
 {
+    switch (e->kind) {
+    case RT_EVENT_STEP: {
+        unsigned small = small_id(e->u.step.path_id);
+        *p++ = (unsigned char)((unsigned)e->kind | small << 5);
+        if (!small)
+            p = put_uv(p, e->u.step.path_id);
+        return put_sv(p, e->u.step.line);
+    }
+    case RT_EVENT_VALUE: {
+        unsigned small = small_id(e->u.value.variable_id);
+        *p++ = (unsigned char)((unsigned)e->kind | small << 5);
+        if (!small)
+            p = put_uv(p, e->u.value.variable_id);
+        return put_value(p, &e->u.value.value);
+    }
+    default:
+        break;
+    }
     *p++ = (unsigned char)e->kind;
     switch (e->kind) {
     case RT_EVENT_STEP:
-        p = put_uv(p, e->u.step.path_id);
-        return put_sv(p, e->u.step.line);
+    case RT_EVENT_VALUE:
+        return p; /* above */
     case RT_EVENT_PATH:
         return put_str(p, e->u.path);
     case RT_EVENT_VARIABLE_NAME:
@@ -242,9 +274,6 @@ static unsigned char *put_event(unsigned char *p, const rt_event *e)
         }
         return p;
     }
-    case RT_EVENT_VALUE:
-        p = put_uv(p, e->u.value.variable_id);
-        return put_value(p, &e->u.value.value);
     case RT_EVENT_FUNCTION:
         p = put_uv(p, e->u.function.path_id);
         p = put_sv(p, e->u.function.line);
@@ -420,8 +449,9 @@ static const unsigned char *get_value(const unsigned char *p, rt_arena *a, rt_va
 {
     memset(v, 0, sizeof *v);
     unsigned char head = *p++;
-    v->kind = (rt_value_kind)(head & 0x7f);
-    v->flag = (head & 0x80) != 0;
+    v->kind = (rt_value_kind)(head & 0x0f);
+    v->flag = (head & 0x10) != 0;
+    unsigned small = head >> 5;
     switch (v->kind) {
     case RT_VALUE_INT:
         p = get_sv(p, &v->u.i);
@@ -482,6 +512,10 @@ static const unsigned char *get_value(const unsigned char *p, rt_arena *a, rt_va
         break;
     }
     }
+    if (small) {
+        v->type_id = small - 1;
+        return p;
+    }
     return get_uv(p, &v->type_id);
 }
 
@@ -503,10 +537,15 @@ static const unsigned char *get_ids(const unsigned char *p, rt_arena *a, const r
 static const unsigned char *get_event(const unsigned char *p, rt_arena *a, rt_event *e)
 {
     memset(e, 0, sizeof *e);
-    e->kind = (rt_event_kind)*p++;
+    unsigned char head = *p++;
+    unsigned small = head >> 5;
+    e->kind = (rt_event_kind)(head & 0x1f);
     switch (e->kind) {
     case RT_EVENT_STEP:
-        p = get_uv(p, &e->u.step.path_id);
+        if (small)
+            e->u.step.path_id = small - 1;
+        else
+            p = get_uv(p, &e->u.step.path_id);
         return get_sv(p, &e->u.step.line);
     case RT_EVENT_PATH:
         return get_str(p, &e->u.path);
@@ -536,7 +575,10 @@ static const unsigned char *get_event(const unsigned char *p, rt_arena *a, rt_ev
         return p;
     }
     case RT_EVENT_VALUE:
-        p = get_uv(p, &e->u.value.variable_id);
+        if (small)
+            e->u.value.variable_id = small - 1;
+        else
+            p = get_uv(p, &e->u.value.variable_id);
         return get_value(p, a, &e->u.value.value);
     case RT_EVENT_FUNCTION:
         p = get_uv(p, &e->u.function.path_id);

@@ -1,7 +1,8 @@
 /* Events packed into a compact byte form, for the tracer's buffered mode:
  * a kind byte, integers as varints, strings inline (NUL-terminated), value
- * trees in prefix order. A Step takes 3-5 bytes instead of an rt_event
- * (56 B) plus deep copies, so recording touches ~8x less fresh memory.
+ * trees in prefix order, small ids folded into head bytes. A Step takes 2-4
+ * bytes instead of an rt_event (56 B) plus deep copies: the BENCH.md mix
+ * packs into ~6 B per event, so recording touches ~10x less fresh memory.
  * The bytes live in chunks that never move; an event never spans two. */
 #ifndef RT_MODEL_PACK_H
 #define RT_MODEL_PACK_H
