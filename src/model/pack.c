@@ -53,7 +53,17 @@ static inline size_t str_bound(size_t n)
     return add_sat(11, n); /* varint length, bytes, NUL */
 }
 
-static size_t value_bound(const rt_value *v)
+static size_t value_bound_slow(const rt_value *v);
+
+/* Scalars (the common case) inline, the rest out of line. */
+static inline size_t value_bound(const rt_value *v)
+{
+    return v->kind <= RT_VALUE_BOOL || v->kind == RT_VALUE_NONE || v->kind == RT_VALUE_CELL
+               ? FIXED
+               : value_bound_slow(v);
+}
+
+static size_t value_bound_slow(const rt_value *v)
 {
     size_t n = FIXED;
     switch (v->kind) {
@@ -385,7 +395,9 @@ static int new_chunk(rt_pack *pk, size_t need)
 int rt_pack_event(rt_pack *pk, const rt_event *e)
 {
     /* Steps, the most common event, have a known small bound. */
-    size_t need = e->kind == RT_EVENT_STEP ? FIXED : event_bound(e);
+    size_t need = e->kind == RT_EVENT_STEP ? FIXED
+                  : e->kind == RT_EVENT_VALUE ? FIXED + value_bound(&e->u.value.value)
+                                              : event_bound(e);
     if (!pk->ptr || (size_t)(pk->end - pk->ptr) < need) {
         if (need >= TOO_BIG || new_chunk(pk, need))
             return RT_ENOMEM;
