@@ -1113,16 +1113,20 @@ static void test_writer_options(void **state)
     rt_writer_options_init(&o, RT_FORMAT_V1);
     o.frame_size = (size_t)2 << 30;
     assert_int_equal(rt_writer_open(&w, tu_join(dir, "b.bin"), &o), RT_EINVAL);
-    /* Every level gives the same stream. */
+    /* Every level gives the same stream, and one the reader accepts: level
+     * 20 with 64 MiB frames would use a 2^25 window, so the writer keeps to
+     * the reader's 2^24. */
     events l;
     events_init(&l);
     read_file_events(tu_fixture("values/values.v1.bin"), &l);
     size_t clen;
     unsigned char *cbor = decompress_file(tu_fixture("values/values.v1.bin"), &clen);
-    const int levels[] = {-5, 1, 19};
-    for (int i = 0; i < 3; i++) {
+    const int levels[] = {-5, 1, 19, 20};
+    for (int i = 0; i < 4; i++) {
         rt_writer_options_init(&o, RT_FORMAT_V1);
         o.zstd_level = levels[i];
+        if (levels[i] == 20)
+            o.frame_size = (size_t)64 << 20;
         const char *path = tu_join(dir, "c.bin");
         assert_int_equal(rt_writer_open(&w, path, &o), RT_OK);
         for (size_t k = 0; k < l.len; k++)
@@ -1133,6 +1137,11 @@ static void test_writer_options(void **state)
         unsigned char *d = decompress_file(path, &n);
         assert_bytes_equal(d, n, cbor, clen, "level");
         free(d);
+        events back;
+        events_init(&back);
+        read_file_events(path, &back);
+        assert_int_equal(back.len, l.len);
+        events_free(&back);
     }
     free(cbor);
     events_free(&l);

@@ -51,7 +51,7 @@ typedef struct field {
 #define OPT(n, t, o) {n, sizeof(n) - 1, t, true, (unsigned short)(o), 0}
 #define LST(n, t, o, o2) {n, sizeof(n) - 1, t, false, (unsigned short)(o), (unsigned short)(o2)}
 #define KIND {"kind", 4, F_KIND, false, 0, 0}
-#define NF(a) (sizeof(a) / sizeof(a[0]))
+#define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct ctx {
     cbor_dec *d;

@@ -134,7 +134,7 @@ static void drop_stored_events(rt_tracer *t)
 {
     for (size_t i = 0; i < t->nchunks; i++)
         rt_free(t->alloc, t->chunks[i], RT_EVENT_CHUNK * sizeof(rt_event));
-    rt_free(t->alloc, t->chunks, t->chunks_cap * sizeof *t->chunks);
+    rt_free(t->alloc, t->chunks, t->chunks_cap * sizeof(rt_event *));
     t->chunks = NULL;
     t->nchunks = t->chunks_cap = 0;
     t->unpacked = 0;
@@ -219,7 +219,8 @@ static rt_event *unpack_slot(rt_tracer *t)
     if (chunk == t->nchunks) {
         if (t->nchunks == t->chunks_cap) {
             size_t cap = t->chunks_cap ? t->chunks_cap * 2 : 16;
-            rt_event **c = rt_realloc(t->alloc, t->chunks, t->chunks_cap * sizeof *c, cap * sizeof *c);
+            rt_event **c = rt_realloc(t->alloc, t->chunks, t->chunks_cap * sizeof(rt_event *),
+                                      cap * sizeof(rt_event *));
             if (!c)
                 return NULL;
             t->chunks = c;

@@ -218,8 +218,15 @@ static int read_frames(rt_zreader *z, unsigned char *out, size_t cap, size_t *pr
             ZSTD_outBuffer ob = {out, cap, *produced};
             size_t r = ZSTD_decompressStream(z->dctx, &ob, &ib);
             if (ZSTD_isError(r)) {
-                int code = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? RT_ENOMEM
-                                                                                   : RT_EFORMAT;
+                ZSTD_ErrorCode zc = ZSTD_getErrorCode(r);
+                if (zc == ZSTD_error_frameParameter_windowTooLarge)
+                    return rt_err_set(z->err, RT_ELIMIT,
+                                      "file byte %llu: the zstd frame starting at byte %llu "
+                                      "needs a window over the %u MiB limit",
+                                      (unsigned long long)rt_zreader_offset(z),
+                                      (unsigned long long)z->frame_off,
+                                      1u << (RT_ZSTD_MAX_WINDOW_LOG - 20));
+                int code = zc == ZSTD_error_memory_allocation ? RT_ENOMEM : RT_EFORMAT;
                 return rt_err_set(z->err, code,
                                   "file byte %llu: bad zstd frame (starting at byte %llu): %s",
                                   (unsigned long long)rt_zreader_offset(z),

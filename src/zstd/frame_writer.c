@@ -17,12 +17,15 @@ static int zstd_fail(rt_err *err, size_t code, const char *what)
     return rt_err_set(err, rc, "v1 writer: zstd %s failed: %s", what, ZSTD_getErrorName(code));
 }
 
-/* The level's window, but no larger than a frame: a frame never refers to
- * another, so a larger window only makes every reader allocate more. (For the
- * default 2 MiB frames at level 3 it is the level's own 2 MiB.) */
+/* The level's window, but no larger than a frame (a frame never refers to
+ * another, so a larger window only makes every reader allocate more) nor
+ * than readers accept. (For the default 2 MiB frames at level 3 it is the
+ * level's own 2 MiB.) */
 static int window_log(int level, size_t frame_size)
 {
     unsigned level_log = ZSTD_getCParams(level, 0, 0).windowLog;
+    if (level_log > RT_ZSTD_MAX_WINDOW_LOG)
+        level_log = RT_ZSTD_MAX_WINDOW_LOG;
     unsigned log = ZSTD_WINDOWLOG_MIN;
     while (log < level_log && ((size_t)1 << log) < frame_size)
         log++;

@@ -21,9 +21,11 @@
 /* Largest uncompressed frame the writer makes: its compressed bound must
  * fit the table's u32 entries. */
 #define RT_ZSTD_MAX_FRAME_SIZE ((size_t)1 << 30)
-/* Largest window the reader accepts (libzstd's own default limit): bounds
- * the decompressor's memory whatever a frame header claims. */
-#define RT_ZSTD_MAX_WINDOW_LOG 27
+/* Largest window the reader accepts, and the writer uses: bounds the
+ * decompressor's memory (16 MiB) whatever a frame header claims. Covers
+ * levels 1-19 with any frame size (the reference's level-3, 2 MiB frames
+ * use 2^21); only libzstd's --ultra levels would ask for more. */
+#define RT_ZSTD_MAX_WINDOW_LOG 24
 
 /* ---- writing ------------------------------------------------------------ */
 

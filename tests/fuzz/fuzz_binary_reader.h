@@ -7,9 +7,9 @@
 #include "fuzz_common.h"
 
 /* The reader's allocator: refuses blocks over 16 MiB. The only such block a
- * small input can ask for is a zstd window (up to 128 MiB, the documented
- * limit, test_limits); refusing it keeps executions fast and exercises the
- * RT_ENOMEM paths. *capped says whether it happened. */
+ * small input can ask for is a zstd window at the documented limit (2^24
+ * plus libzstd's buffers, test_limits); refusing it keeps executions fast
+ * and exercises the RT_ENOMEM paths. *capped says whether it happened. */
 static void *cap_alloc(void *ctx, size_t n)
 {
     if (n > ((size_t)16 << 20)) {

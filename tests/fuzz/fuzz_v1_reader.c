@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int capped = fuzz_binary(data, size, 1);
     /* The inspector reads a path: a file of this process under /tmp. It
      * allocates with malloc, so inputs that claim a window over the cap are
-     * left out (they cost a 128 MiB block each). */
+     * left out (they cost a 17 MiB block each). */
     if (size >= 8 && !capped) {
         uint8_t *buf = malloc(size);
         if (!buf)
