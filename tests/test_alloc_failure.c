@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "reader/tracedir_read.h"
+#include "zstd/v1_inspect.h"
 
 typedef struct counting_alloc {
     long calls;     /* allocations so far */
@@ -262,6 +264,87 @@ static void test_read_fixtures(void **state)
     read_loop(tu_fixture("values/values.v1.bin"));
 }
 
+/* The small-file readers and rt_v1_inspect, which the public API runs on the
+ * default allocator, through their allocator-taking internal forms. */
+typedef enum small_kind { SMALL_METADATA, SMALL_PATHS, SMALL_V1_INSPECT } small_kind;
+
+static int read_small(small_kind kind, const char *path, const rt_allocator *a, size_t *items,
+                      char *err, size_t err_len)
+{
+    int rc;
+    *items = 0;
+    if (kind == SMALL_METADATA) {
+        rt_metadata m;
+        rc = rt_metadata_read_with(path, &m, a, err, err_len);
+        if (rc == RT_OK) {
+            assert_non_null(m.workdir);
+            assert_non_null(m.program);
+            *items = m.nargs + 2;
+        } else {
+            assert_null(m.workdir); /* left empty on error */
+        }
+        rt_metadata_clear_with(&m, a);
+    } else if (kind == SMALL_PATHS) {
+        rt_path_list p;
+        rc = rt_paths_read_with(path, &p, a, err, err_len);
+        if (rc == RT_OK)
+            *items = p.len;
+        else
+            assert_int_equal(p.len, 0);
+        rt_path_list_clear_with(&p, a);
+    } else {
+        rt_v1_info info;
+        rc = rt_v1_inspect_with(path, &info, a, err, err_len);
+        if (rc == RT_OK)
+            *items = (size_t)info.frames;
+    }
+    return rc;
+}
+
+static void small_loop(small_kind kind, const char *path)
+{
+    counting_alloc c = {0, 0, 0, 0};
+    rt_allocator a = {ca_alloc, ca_realloc, ca_free, &c};
+    size_t full = 0;
+    long k;
+    for (k = 0;; k++) {
+        c.calls = 0;
+        c.fail_at = k;
+        c.failures = 0;
+        char err[256] = "";
+        size_t items;
+        int rc = read_small(kind, path, &a, &items, err, sizeof err);
+        if (k == 0) {
+            if (rc != RT_OK)
+                fail_msg("%s: %s", path, err);
+            full = items;
+            assert_true(full > 0);
+        } else if (rc == RT_OK) {
+            assert_int_equal(c.failures, 0);
+            assert_int_equal(items, full);
+        } else {
+            if (rc != RT_ENOMEM)
+                fail_msg("%s k=%ld: expected RT_ENOMEM, got %s (%s)", path, k,
+                         rt_status_name(rc), err);
+            assert_true(strlen(err) > 0);
+        }
+        if (c.live != 0)
+            fail_msg("%s k=%ld: %ld blocks leaked", path, k, c.live);
+        if (k > 0 && c.failures == 0)
+            break;
+    }
+    fprintf(stderr, "%s: %ld allocation points failed one by one\n", path, k - 1);
+    assert_true(k > 2);
+}
+
+static void test_read_small_files(void **state)
+{
+    (void)state;
+    small_loop(SMALL_METADATA, tu_fixture("simple/trace_metadata.json"));
+    small_loop(SMALL_PATHS, tu_fixture("simple/trace_paths.json"));
+    small_loop(SMALL_V1_INSPECT, tu_fixture("values/values.v1.bin"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_record_json_streaming),
         cmocka_unit_test(test_record_binary),
         cmocka_unit_test(test_read_fixtures),
+        cmocka_unit_test(test_read_small_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,13 +9,9 @@
 #include <unistd.h>
 
 #include "json/json_parse.h"
+#include "reader/tracedir_read.h"
 
 #define RT_SMALL_FILE_MAX (1024u * 1024u * 1024u)
-
-static const rt_allocator *heap(void)
-{
-    return &rt_default_allocator;
-}
 
 static int set_errbuf(char *errbuf, size_t n, int rc, const char *msg)
 {
@@ -25,7 +21,8 @@ static int set_errbuf(char *errbuf, size_t n, int rc, const char *msg)
 }
 
 /* Reads path whole into a heap block of *cap bytes (NUL-terminated). */
-static int slurp(const char *path, char **data, size_t *len, size_t *cap_out, rt_err *err)
+static int slurp(const char *path, const rt_allocator *a, char **data, size_t *len, size_t *cap_out,
+                 rt_err *err)
 {
     *data = NULL;
     *len = *cap_out = 0;
@@ -49,7 +46,7 @@ static int slurp(const char *path, char **data, size_t *len, size_t *cap_out, rt
                 rc = rt_err_set(err, RT_ELIMIT, "%s: larger than %u bytes", path, RT_SMALL_FILE_MAX);
                 break;
             }
-            char *nb = rt_realloc(heap(), buf, buf ? cap : 0, ncap);
+            char *nb = rt_realloc(a, buf, buf ? cap : 0, ncap);
             if (!nb) {
                 rc = rt_err_set(err, RT_ENOMEM, "%s: out of memory", path);
                 break;
@@ -70,7 +67,7 @@ static int slurp(const char *path, char **data, size_t *len, size_t *cap_out, rt
     }
     close(fd);
     if (rc || !buf) { /* !buf only with rc set; said for the analyzer */
-        rt_free(heap(), buf, cap);
+        rt_free(a, buf, cap);
         return rc ? rc : RT_ENOMEM;
     }
     buf[got] = '\0';
@@ -81,6 +78,7 @@ static int slurp(const char *path, char **data, size_t *len, size_t *cap_out, rt
 }
 
 typedef struct small_doc {
+    const rt_allocator *alloc; /* for the file's bytes and the results */
     char *data;
     size_t len, cap;
     rt_arena arena;
@@ -89,13 +87,14 @@ typedef struct small_doc {
     rt_err err;
 } small_doc;
 
-static int doc_open(small_doc *doc, const char *path)
+static int doc_open(small_doc *doc, const char *path, const rt_allocator *alloc)
 {
     memset(doc, 0, sizeof *doc);
+    doc->alloc = alloc;
     rt_err_clear(&doc->err);
-    rt_arena_init(&doc->arena, heap(), 4096);
-    rt_jstack_init(&doc->stack, heap());
-    int rc = slurp(path, &doc->data, &doc->len, &doc->cap, &doc->err);
+    rt_arena_init(&doc->arena, alloc, 4096);
+    rt_jstack_init(&doc->stack, alloc);
+    int rc = slurp(path, alloc, &doc->data, &doc->len, &doc->cap, &doc->err);
     if (rc)
         return rc;
     rt_jcur *c = &doc->c;
@@ -112,7 +111,7 @@ static int doc_open(small_doc *doc, const char *path)
 
 static void doc_close(small_doc *doc)
 {
-    rt_free(heap(), doc->data, doc->cap);
+    rt_free(doc->alloc, doc->data, doc->cap);
     rt_arena_free(&doc->arena);
     rt_jstack_free(&doc->stack);
 }
@@ -126,11 +125,11 @@ static int doc_end(small_doc *doc)
 }
 
 /* A heap copy of a decoded string, which must not hold NUL. */
-static int heap_str(rt_jcur *c, const char *at, rt_str s, char **out)
+static int heap_str(rt_jcur *c, const rt_allocator *a, const char *at, rt_str s, char **out)
 {
     if (memchr(s.ptr, '\0', s.len))
         return rt_jerr(c, RT_EFORMAT, at, "string holds a NUL character");
-    char *d = rt_malloc(heap(), s.len + 1);
+    char *d = rt_malloc(a, s.len + 1);
     if (!d)
         return rt_jerr(c, RT_ENOMEM, at, "out of memory");
     memcpy(d, s.ptr, s.len);
@@ -139,22 +138,23 @@ static int heap_str(rt_jcur *c, const char *at, rt_str s, char **out)
     return RT_OK;
 }
 
-static void free_str(char *s)
+static void free_str(const rt_allocator *a, char *s)
 {
     if (s)
-        rt_free(heap(), s, strlen(s) + 1);
+        rt_free(a, s, strlen(s) + 1);
 }
 
-static void free_strs(char **v, size_t n)
+static void free_strs(const rt_allocator *a, char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free_str(v[i]);
+        free_str(a, v[i]);
     if (v)
-        rt_free(heap(), v, n * sizeof *v);
+        rt_free(a, v, n * sizeof *v);
 }
 
 /* A JSON array of strings into a heap vector. */
-static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
+static int read_str_array(rt_jcur *c, const rt_allocator *a, const char *what, char ***out,
+                          size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -166,10 +166,10 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
         const char *at = c->p;
         rt_str s;
         char *copy = NULL;
-        if ((rc = rt_jstr(c, &s)) || (rc = heap_str(c, at, s, &copy)))
+        if ((rc = rt_jstr(c, &s)) || (rc = heap_str(c, a, at, s, &copy)))
             break;
         if ((rc = rt_jpush(c, &copy, sizeof copy))) {
-            free_str(copy);
+            free_str(a, copy);
             break;
         }
         rc = rt_jarr_next(c, &done);
@@ -177,7 +177,7 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
     size_t count = (c->stack->len - mark) / sizeof(char *);
     char **v = NULL;
     if (!rc && count) {
-        v = rt_malloc(heap(), count * sizeof *v);
+        v = rt_malloc(a, count * sizeof *v);
         if (!v)
             rc = rt_jerr(c, RT_ENOMEM, c->p, "out of memory");
     }
@@ -186,7 +186,7 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
         for (size_t i = 0; i < count; i++) {
             char *item;
             memcpy(&item, c->stack->data + mark + i * sizeof item, sizeof item);
-            free_str(item);
+            free_str(a, item);
         }
         c->stack->len = mark;
         return rc;
@@ -199,23 +199,34 @@ static int read_str_array(rt_jcur *c, const char *what, char ***out, size_t *n)
     return RT_OK;
 }
 
-void rt_metadata_clear(rt_metadata *m)
+void rt_metadata_clear_with(rt_metadata *m, const rt_allocator *alloc)
 {
     if (!m)
         return;
-    free_str(m->workdir);
-    free_str(m->program);
-    free_strs(m->args, m->nargs);
+    free_str(alloc, m->workdir);
+    free_str(alloc, m->program);
+    free_strs(alloc, m->args, m->nargs);
     memset(m, 0, sizeof *m);
+}
+
+void rt_metadata_clear(rt_metadata *m)
+{
+    rt_metadata_clear_with(m, &rt_default_allocator);
 }
 
 int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t errbuf_len)
 {
-    if (!path || !out)
+    return rt_metadata_read_with(path, out, &rt_default_allocator, errbuf, errbuf_len);
+}
+
+int rt_metadata_read_with(const char *path, rt_metadata *out, const rt_allocator *alloc,
+                          char *errbuf, size_t errbuf_len)
+{
+    if (!path || !out || !alloc)
         return set_errbuf(errbuf, errbuf_len, RT_EINVAL, "NULL argument");
     memset(out, 0, sizeof *out);
     small_doc doc;
-    int rc = doc_open(&doc, path);
+    int rc = doc_open(&doc, path, alloc);
     rt_jcur *c = &doc.c;
     bool empty = true, done = false;
     bool have_args = false;
@@ -243,14 +254,14 @@ int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t er
                 rc = rt_jerr(c, RT_EFORMAT, at, "duplicate field `%.*s`", (int)key.len, key.ptr);
                 break;
             }
-            if ((rc = rt_jstr(c, &s)) || (rc = heap_str(c, vat, s, dst)))
+            if ((rc = rt_jstr(c, &s)) || (rc = heap_str(c, alloc, vat, s, dst)))
                 break;
         } else if (key.len == 4 && memcmp(key.ptr, "args", 4) == 0) {
             if (have_args) {
                 rc = rt_jerr(c, RT_EFORMAT, at, "duplicate field `args`");
                 break;
             }
-            if ((rc = read_str_array(c, "an array of strings", &out->args, &out->nargs)))
+            if ((rc = read_str_array(c, alloc, "an array of strings", &out->args, &out->nargs)))
                 break;
             have_args = true;
         } else if ((rc = rt_jskip(c, 64))) {
@@ -265,34 +276,45 @@ int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t er
         rc = doc_end(&doc);
     if (rc) {
         set_errbuf(errbuf, errbuf_len, rc, doc.err.msg);
-        rt_metadata_clear(out);
+        rt_metadata_clear_with(out, alloc);
     }
     doc_close(&doc);
     return rc;
 }
 
-void rt_path_list_clear(rt_path_list *p)
+void rt_path_list_clear_with(rt_path_list *p, const rt_allocator *alloc)
 {
     if (!p)
         return;
-    free_strs(p->paths, p->len);
+    free_strs(alloc, p->paths, p->len);
     memset(p, 0, sizeof *p);
+}
+
+void rt_path_list_clear(rt_path_list *p)
+{
+    rt_path_list_clear_with(p, &rt_default_allocator);
 }
 
 int rt_paths_read(const char *path, rt_path_list *out, char *errbuf, size_t errbuf_len)
 {
-    if (!path || !out)
+    return rt_paths_read_with(path, out, &rt_default_allocator, errbuf, errbuf_len);
+}
+
+int rt_paths_read_with(const char *path, rt_path_list *out, const rt_allocator *alloc,
+                       char *errbuf, size_t errbuf_len)
+{
+    if (!path || !out || !alloc)
         return set_errbuf(errbuf, errbuf_len, RT_EINVAL, "NULL argument");
     memset(out, 0, sizeof *out);
     small_doc doc;
-    int rc = doc_open(&doc, path);
+    int rc = doc_open(&doc, path, alloc);
     if (!rc)
-        rc = read_str_array(&doc.c, "an array of paths", &out->paths, &out->len);
+        rc = read_str_array(&doc.c, alloc, "an array of paths", &out->paths, &out->len);
     if (!rc)
         rc = doc_end(&doc);
     if (rc) {
         set_errbuf(errbuf, errbuf_len, rc, doc.err.msg);
-        rt_path_list_clear(out);
+        rt_path_list_clear_with(out, alloc);
     }
     doc_close(&doc);
     return rc;

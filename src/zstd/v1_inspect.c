@@ -8,6 +8,7 @@
 
 #include "common/binary_header.h"
 #include "zstd/seekable.h"
+#include "zstd/v1_inspect.h"
 
 #define SCRATCH ((size_t)64 * 1024) /* decompressed bytes are counted, not kept */
 
@@ -20,8 +21,14 @@ static int report(char *errbuf, size_t len, int rc, const char *path, const char
 
 int rt_v1_inspect(const char *path, rt_v1_info *out, char *errbuf, size_t errbuf_len)
 {
-    if (!path || !out)
-        return RT_EINVAL;
+    return rt_v1_inspect_with(path, out, &rt_default_allocator, errbuf, errbuf_len);
+}
+
+int rt_v1_inspect_with(const char *path, rt_v1_info *out, const rt_allocator *alloc, char *errbuf,
+                       size_t errbuf_len)
+{
+    if (!path || !out || !alloc)
+        return report(errbuf, errbuf_len, RT_EINVAL, path ? path : "(null)", "NULL argument");
     memset(out, 0, sizeof *out);
     if (errbuf && errbuf_len)
         errbuf[0] = '\0';
@@ -50,8 +57,8 @@ int rt_v1_inspect(const char *path, rt_v1_info *out, char *errbuf, size_t errbuf
         rc = RT_OK;
     } else {
         rt_zreader z;
-        rc = rt_zreader_init(&z, &src, &rt_default_allocator, &err);
-        unsigned char *scratch = rc ? NULL : rt_malloc(&rt_default_allocator, SCRATCH);
+        rc = rt_zreader_init(&z, &src, alloc, &err);
+        unsigned char *scratch = rc ? NULL : rt_malloc(alloc, SCRATCH);
         if (!rc && !scratch)
             rc = rt_err_set(&err, RT_ENOMEM, "out of memory");
         while (rc == RT_OK) {
@@ -72,7 +79,7 @@ int rt_v1_inspect(const char *path, rt_v1_info *out, char *errbuf, size_t errbuf
             out->seek_table_consistent = z.table_consistent;
             out->complete_end = z.complete_end;
         }
-        rt_free(&rt_default_allocator, scratch, SCRATCH);
+        rt_free(alloc, scratch, SCRATCH);
         rt_zreader_free(&z);
     }
     close(fd);
