@@ -92,10 +92,12 @@ static uint64_t event_index(const v0_decoder *d)
     return d->env.event_index ? *d->env.event_index : d->next;
 }
 
-/* An error inside the message, at word pos of segment s. */
-static int fail_at(v0_decoder *d, int code, uint32_t s, uint64_t pos, const char *fmt, ...)
+/* An error inside the message, at word pos of segment s (through
+ * rt_err_code, see common/error.h). */
+static int fail_atf(v0_decoder *d, int code, uint32_t s, uint64_t pos, const char *fmt, ...)
     RT_PRINTF(5, 6);
-static int fail_at(v0_decoder *d, int code, uint32_t s, uint64_t pos, const char *fmt, ...)
+#define fail_at(...) rt_err_code(fail_atf(__VA_ARGS__))
+static int fail_atf(v0_decoder *d, int code, uint32_t s, uint64_t pos, const char *fmt, ...)
 {
     char what[256];
     va_list ap;
@@ -110,9 +112,10 @@ static int fail_at(v0_decoder *d, int code, uint32_t s, uint64_t pos, const char
 }
 
 /* An error while unpacking, at a byte offset of the file. */
-static int fail_load(v0_decoder *d, int code, uint64_t offset, const char *fmt, ...)
+static int fail_loadf(v0_decoder *d, int code, uint64_t offset, const char *fmt, ...)
     RT_PRINTF(4, 5);
-static int fail_load(v0_decoder *d, int code, uint64_t offset, const char *fmt, ...)
+#define fail_load(...) rt_err_code(fail_loadf(__VA_ARGS__))
+static int fail_loadf(v0_decoder *d, int code, uint64_t offset, const char *fmt, ...)
 {
     char what[256];
     va_list ap;

@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int cbor_fail(cbor_dec *d, int code, const char *fmt, ...)
+int cbor_failf(cbor_dec *d, int code, const char *fmt, ...)
 {
     char what[RT_ERRMSG_MAX];
     va_list ap;

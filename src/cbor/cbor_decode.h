@@ -47,7 +47,8 @@ typedef struct cbor_head {
 
 /* Sets the error message "<name>: event <n>: CBOR byte <offset of p>: ..."
  * and returns code. */
-int cbor_fail(cbor_dec *d, int code, const char *fmt, ...) RT_PRINTF(3, 4);
+int cbor_failf(cbor_dec *d, int code, const char *fmt, ...) RT_PRINTF(3, 4);
+#define cbor_fail(...) rt_err_code(cbor_failf(__VA_ARGS__))
 /* Returns CBOR_NEED asking for more bytes past p. */
 static inline int cbor_need(cbor_dec *d, size_t more)
 {

@@ -26,8 +26,9 @@ const char *rt_status_name(int status)
     }
 }
 
-int rt_err_set(rt_err *err, int code, const char *fmt, ...)
+int rt_err_setf(rt_err *err, int code, const char *fmt, ...)
 {
+    code = rt_err_code(code);
     if (!err)
         return code;
     err->code = code;

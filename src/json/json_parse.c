@@ -12,7 +12,7 @@
 
 /* ---- errors ------------------------------------------------------------- */
 
-int rt_jerr(rt_jcur *c, int code, const char *at, const char *fmt, ...)
+int rt_jerrf(rt_jcur *c, int code, const char *at, const char *fmt, ...)
 {
     char msg[RT_ERRMSG_MAX];
     va_list ap;

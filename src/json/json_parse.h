@@ -38,8 +38,10 @@ typedef struct rt_jcur {
 } rt_jcur;
 
 /* Sets *err to "NAME: event N at byte OFF: message" (or "NAME: byte OFF:
- * message" without an event) for the position at, returns code. */
-int rt_jerr(rt_jcur *c, int code, const char *at, const char *fmt, ...) RT_PRINTF(4, 5);
+ * message" without an event) for the position at, returns code (through
+ * rt_err_code, see common/error.h). */
+int rt_jerrf(rt_jcur *c, int code, const char *at, const char *fmt, ...) RT_PRINTF(4, 5);
+#define rt_jerr(...) rt_err_code(rt_jerrf(__VA_ARGS__))
 
 static inline bool rt_jws(char ch)
 {
