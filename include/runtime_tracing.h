@@ -377,6 +377,10 @@ typedef struct rt_writer_options {
      * caller's encoding (the same bytes are written; about 3 MiB of
      * buffers). Falls back to the caller's thread when none can start. */
     bool compress_thread;
+    /** When rt_writer_open or rt_writer_open_fd fails, the message saying
+     * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
+    char *errbuf;
+    size_t errbuf_len; /**< size of errbuf */
 } rt_writer_options;
 
 /** Fills opts with the defaults for format. */
@@ -387,8 +391,9 @@ typedef struct rt_writer rt_writer;
 
 /**
  * Opens path for writing (created or truncated) and writes the format's
- * header. On success *out is a new writer; on failure *out is NULL and the
- * return value says why (RT_EINVAL, RT_EIO, RT_ENOENT, RT_ENOMEM).
+ * header. On success *out is a new writer; on failure *out is NULL, the
+ * return value says why (RT_EINVAL, RT_EIO, RT_ENOENT, RT_ENOSPC,
+ * RT_ENOMEM) and the message goes to opts->errbuf when given.
  */
 RT_API int rt_writer_open(rt_writer **out, const char *path, const rt_writer_options *opts);
 /** The same on an open file descriptor, which the writer does not close. */

@@ -284,7 +284,7 @@ static void test_convert(void **state)
         done(&r);
     assert_int_not_equal(stat(out, &st), 0);
     char nodir[1024];
-    expect(RUN("convert", want, wpath(nodir, "no/such/dir.json")), 1, NULL, "cannot write");
+    expect(RUN("convert", want, wpath(nodir, "no/such/dir.json")), 1, NULL, "cannot create");
 }
 
 /* ---- format-trace ------------------------------------------------------- */

@@ -2,6 +2,7 @@
  * owns the output; the formats never see each other. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,17 +142,31 @@ int rt_writer_open_internal(rt_writer **out, const char *path, const rt_writer_o
     return writer_new(out, fd, true, path, opts, err);
 }
 
+/* rc, with err's message copied to the caller's errbuf when it failed. */
+static int report_open(int rc, const rt_err *err, const rt_writer_options *opts)
+{
+    if (rc && opts && opts->errbuf && opts->errbuf_len)
+        snprintf(opts->errbuf, opts->errbuf_len, "%s", err->msg);
+    return rc;
+}
+
 int rt_writer_open(rt_writer **out, const char *path, const rt_writer_options *opts)
 {
-    return rt_writer_open_internal(out, path, opts, NULL);
+    rt_err err;
+    rt_err_clear(&err);
+    return report_open(rt_writer_open_internal(out, path, opts, &err), &err, opts);
 }
 
 int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *opts)
 {
+    rt_err err;
+    rt_err_clear(&err);
     if (!out || fd < 0)
-        return RT_EINVAL;
+        return report_open(rt_err_set(&err, RT_EINVAL, "rt_writer_open_fd: %s",
+                                      out ? "negative file descriptor" : "NULL argument"),
+                           &err, opts);
     *out = NULL;
-    return writer_new(out, fd, false, "output", opts, NULL);
+    return report_open(writer_new(out, fd, false, "output", opts, &err), &err, opts);
 }
 
 int rt_writer_write_checked(rt_writer *w, const rt_event *event)

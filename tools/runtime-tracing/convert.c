@@ -131,9 +131,12 @@ int cmd_convert(int argc, char **argv)
         return CLI_INVALID;
     rt_writer_options wo;
     rt_writer_options_init(&wo, fmt);
+    char err[512] = "";
+    wo.errbuf = err;
+    wo.errbuf_len = sizeof err;
     rt_writer *w;
     if ((rc = rt_writer_open(&w, pos[1], &wo))) {
-        cli_error("%s: cannot write: %s (%s)", pos[1], rt_strerror(rc), rt_status_name(rc));
+        cli_error("%s (%s)", err, rt_status_name(rc));
         rt_reader_free(r);
         return CLI_INVALID;
     }
@@ -198,9 +201,12 @@ int cmd_cat(int argc, char **argv)
     fflush(stdout);
     rt_writer_options wo;
     rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    char err[512] = "";
+    wo.errbuf = err;
+    wo.errbuf_len = sizeof err;
     rt_writer *w;
     if ((rc = rt_writer_open_fd(&w, STDOUT_FILENO, &wo))) {
-        cli_error("standard output: %s (%s)", rt_strerror(rc), rt_status_name(rc));
+        cli_error("standard output: %s (%s)", err, rt_status_name(rc));
         rt_reader_free(r);
         return CLI_INVALID;
     }
@@ -309,10 +315,13 @@ int cmd_format_trace(int argc, char **argv)
     rt_writer_options_init(&wo, RT_FORMAT_JSON);
     wo.write_fn = filter_write;
     wo.write_ctx = &f;
+    char err[512] = "";
+    wo.errbuf = err;
+    wo.errbuf_len = sizeof err;
     rt_writer *w;
     int status;
     if ((rc = rt_writer_open_fd(&w, fd, &wo))) {
-        cli_error("%s: %s (%s)", out_name, rt_strerror(rc), rt_status_name(rc));
+        cli_error("%s: %s (%s)", out_name, err, rt_status_name(rc));
         status = CLI_INVALID;
     } else {
         status = copy_events(r, w, out_name, false);
