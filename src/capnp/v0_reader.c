@@ -417,8 +417,9 @@ static int resolve(v0_decoder *d, uint32_t s, uint64_t at, uint64_t *ptr, uint32
  * struct, whose fields all read as defaults. */
 static int read_struct(v0_decoder *d, uint32_t s, uint64_t at, sref *out, const char *what)
 {
-    uint64_t p, pos;
-    uint32_t ts;
+    *out = (sref){s, 0, 0, 0}; /* also on error: clang's analyzer cannot tell rc != 0 */
+    uint64_t p = 0, pos = 0; /* set by resolve; zeroed for clang's analyzer */
+    uint32_t ts = 0;
     int rc = resolve(d, s, at, &p, &ts, &pos);
     if (rc)
         return rc;
@@ -440,8 +441,8 @@ static int read_struct(v0_decoder *d, uint32_t s, uint64_t at, sref *out, const 
 static int read_list(v0_decoder *d, uint32_t s, uint64_t at, lref *out, const char *what)
 {
     static const unsigned bits[8] = {0, 1, 8, 16, 32, 64, 64, 0};
-    uint64_t p, pos;
-    uint32_t ts;
+    uint64_t p = 0, pos = 0; /* set by resolve; zeroed for clang's analyzer */
+    uint32_t ts = 0;
     int rc = resolve(d, s, at, &p, &ts, &pos);
     if (rc)
         return rc;

@@ -316,8 +316,8 @@ int rt_jkey(rt_jcur *c, rt_str *out)
 /* Checks a string without keeping it. */
 static int skip_str(rt_jcur *c)
 {
-    const char *close;
-    bool esc;
+    const char *close = NULL; /* set by str_scan; initialised for clang's analyzer */
+    bool esc = false;
     int rc = str_scan(c, &close, &esc);
     if (rc)
         return rc;
@@ -690,7 +690,7 @@ int rt_jskip(rt_jcur *c, int max_depth)
     rt_jskip_ws(c);
     if (c->p >= c->end)
         return at_end(c, "a value");
-    bool empty, done = false;
+    bool empty = true, done = false;
     int rc;
     switch (*c->p) {
     case '{':

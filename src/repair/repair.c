@@ -160,7 +160,7 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
                     strerror(errno));
     out->old_size = out->new_size = (uint64_t)st.st_size;
     char msg[512] = "";
-    uint64_t events;
+    uint64_t events = 0;
     int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg);
     out->events = events;
     if (rc == RT_READ_END)

@@ -279,7 +279,7 @@ int rt_register_type(rt_tracer *t, rt_type_kind kind, const char *lang_type, rt_
 {
     CHECK_T(t);
     rt_type_record r = simple_type(kind, lang_type);
-    rt_type_id id;
+    rt_type_id id = 0;
     int rc = type_common(t, "register_type", &r, false, &id);
     if (!rc && out)
         *out = id;
@@ -291,7 +291,7 @@ int rt_register_raw_type(rt_tracer *t, const rt_type_record *type, rt_type_id *o
     CHECK_T(t);
     if (!type)
         return null_arg(t, "register_raw_type", "type");
-    rt_type_id id;
+    rt_type_id id = 0;
     int rc = type_common(t, "register_raw_type", type, false, &id);
     if (!rc && out)
         *out = id;
