@@ -524,6 +524,12 @@ static void test_validate_broken(void **state)
              src_dir);
     assert_int_equal(tu_run("%s", p), 0);
     expect(RUN("validate", dir), 0, "withfiles: valid (5 events, 0 warnings)", NULL);
+    /* With a trace.bin next to trace.json, which one a loader reads is open. */
+    snprintf(p, sizeof p, "%s/trace.bin", dir);
+    write_str(p, "not checked");
+    expect(RUN("validate", dir), 0, "warning: both trace.json and trace.bin", NULL);
+    expect(RUN("validate", dir), 0, "withfiles: valid (5 events, 1 warnings)", NULL);
+    assert_int_equal(unlink(p), 0);
     expect(RUN("info", dir), 0, "files/:              2 files, 18 bytes", NULL);
 
     /* unreadable events */

@@ -89,6 +89,15 @@ static void file_error(checker *c, const char *fmt, ...)
     va_end(ap);
 }
 
+static void file_warning(checker *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_warning(checker *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, false, false, fmt, ap);
+    va_end(ap);
+}
+
 static void keep_path(checker *c, rt_str p)
 {
     if (c->npaths_kept == c->paths_cap) {
@@ -389,6 +398,11 @@ int cmd_validate(int argc, char **argv)
         events = check_events(&c, events_path);
         c.file = path;
         check_dir(&c, path);
+        char *bin = cli_join(path, "trace.bin");
+        if (strcmp(events_path, bin) != 0 && cli_is_file(bin))
+            file_warning(&c, "both trace.json and trace.bin: trace.json was checked, and a "
+                             "loader may read either");
+        free(bin);
         free(events_path);
     } else {
         c.file = path;
