@@ -38,7 +38,7 @@ gcc_asan() {
 # sanitizer runs; the same code runs under valgrind in test_json_writer and
 # test_json_reader). RT_TEST_QUICK=1 is
 # set for tests that shrink their workloads with it.
-VALGRIND_TESTS=(test_json_writer test_tracer test_pack test_alloc_failure
+VALGRIND_TESTS=(test_base64 test_json_writer test_tracer test_pack test_alloc_failure
                 test_json_reader test_v0 test_v1 test_limits)
 valgrind_suite() {
   cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cbor/cbor_event_decode.h"
+#include "common/base64.h"
 #include "common/utf8.h"
 #include "model/model.h"
 
@@ -359,53 +360,6 @@ static int rd_array_alloc(ctx *c, uint64_t *count, size_t min_bytes, size_t size
     return RT_OK;
 }
 
-static bool base64_digit(unsigned char ch, unsigned *v)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        *v = ch - 'A';
-    else if (ch >= 'a' && ch <= 'z')
-        *v = ch - 'a' + 26;
-    else if (ch >= '0' && ch <= '9')
-        *v = ch - '0' + 52;
-    else if (ch == '+')
-        *v = 62;
-    else if (ch == '/')
-        *v = 63;
-    else
-        return false;
-    return true;
-}
-
-/* Standard base64 with padding, canonical (unused bits zero). */
-static bool base64_decode(const unsigned char *s, size_t n, uint8_t *out, size_t *out_len)
-{
-    if (n % 4)
-        return false;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        unsigned v[4];
-        size_t pad = 0;
-        for (size_t k = 0; k < 4; k++) {
-            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-                pad++;
-                v[k] = 0;
-            } else if (pad || !base64_digit(s[i + k], &v[k])) {
-                return false;
-            }
-        }
-        uint32_t w = v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3];
-        if ((pad == 1 && (w & 0xFF)) || (pad == 2 && (w & 0xFFFF)))
-            return false;
-        out[o++] = (uint8_t)(w >> 16);
-        if (pad < 2)
-            out[o++] = (uint8_t)(w >> 8);
-        if (pad < 1)
-            out[o++] = (uint8_t)w;
-    }
-    *out_len = o;
-    return true;
-}
-
 /* BigInt.b: padded base64 in a text string as written, or a byte string. */
 static int rd_bigint_bytes(ctx *c, const uint8_t **bytes, size_t *len, const char *what)
 {
@@ -424,7 +378,7 @@ static int rd_bigint_bytes(ctx *c, const uint8_t **bytes, size_t *len, const cha
         if (n)
             memcpy(out, s, n);
         *len = n;
-    } else if (!base64_decode(s, n, out, len)) {
+    } else if (!rt_base64_decode((const char *)s, n, out, len)) {
         c->d->p = s;
         return cbor_fail(c->d, RT_EFORMAT, "%s: bad base64", what);
     }

@@ -1,6 +1,7 @@
 /* Encodes events as CBOR straight into a byte buffer: no tree is built and
  * each value makes one capacity check for its fixed part and its string. */
 #include "cbor/cbor_encode.h"
+#include "common/base64.h"
 #include "cbor/cbor_event.h"
 
 /* Room for the fixed part of any one value or event: map heads, keys,
@@ -27,28 +28,8 @@ static unsigned char *put_type_id(unsigned char *p, rt_type_id id)
 
 static unsigned char *put_base64(unsigned char *p, const uint8_t *b, size_t n)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    p = cbor_head(p, CBOR_TEXT, (n + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t w = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
-        *p++ = (unsigned char)b64[w >> 18];
-        *p++ = (unsigned char)b64[(w >> 12) & 63];
-        *p++ = (unsigned char)b64[(w >> 6) & 63];
-        *p++ = (unsigned char)b64[w & 63];
-    }
-    if (n - i == 1) {
-        *p++ = (unsigned char)b64[b[i] >> 2];
-        *p++ = (unsigned char)b64[(b[i] & 3) << 4];
-        *p++ = '=';
-        *p++ = '=';
-    } else if (n - i == 2) {
-        *p++ = (unsigned char)b64[b[i] >> 2];
-        *p++ = (unsigned char)b64[((b[i] & 3) << 4) | (b[i + 1] >> 4)];
-        *p++ = (unsigned char)b64[(b[i + 1] & 15) << 2];
-        *p++ = '=';
-    }
-    return p;
+    p = cbor_head(p, CBOR_TEXT, rt_base64_len(n));
+    return (unsigned char *)rt_base64_encode((char *)p, b, n);
 }
 
 static int put_value(rt_buf *b, const rt_value *v);

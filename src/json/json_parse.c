@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/utf8.h"
 
 /* ---- errors ------------------------------------------------------------- */
@@ -742,66 +743,17 @@ int rt_jskip(rt_jcur *c, int max_depth)
 
 /* ---- base64 ------------------------------------------------------------- */
 
-static int b64_val(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
-
 int rt_jbase64_decode(rt_jcur *c, rt_str in, const uint8_t **bytes, size_t *len)
 {
-    const char *s = in.ptr;
-    size_t n = in.len;
     *bytes = NULL;
     *len = 0;
-    if (n % 4)
+    if (in.len % 4)
         return RT_EFORMAT;
-    if (n == 0)
-        return RT_OK;
-    size_t pad = (s[n - 1] == '=') + (s[n - 1] == '=' && s[n - 2] == '=');
-    size_t out_n = n / 4 * 3 - pad;
-    uint8_t *d = rt_jalloc(c, out_n ? out_n : 1);
+    uint8_t *d = rt_jalloc(c, in.len ? in.len / 4 * 3 : 1);
     if (!d)
         return RT_ENOMEM;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        bool last = i + 4 == n;
-        int v[4];
-        for (int k = 0; k < 4; k++) {
-            v[k] = b64_val(s[i + (size_t)k]);
-            if (v[k] < 0 && !(last && s[i + (size_t)k] == '=' && (size_t)k >= 4 - pad))
-                return RT_EFORMAT;
-        }
-        uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12);
-        if (last && pad == 2) {
-            if (v[1] & 0x0F) /* bits past the data must be zero */
-                return RT_EFORMAT;
-            d[o++] = (uint8_t)(w >> 16);
-            break;
-        }
-        w |= (uint32_t)v[2] << 6;
-        if (last && pad == 1) {
-            if (v[2] & 0x03)
-                return RT_EFORMAT;
-            d[o++] = (uint8_t)(w >> 16);
-            d[o++] = (uint8_t)(w >> 8);
-            break;
-        }
-        w |= (uint32_t)v[3];
-        d[o++] = (uint8_t)(w >> 16);
-        d[o++] = (uint8_t)(w >> 8);
-        d[o++] = (uint8_t)w;
-    }
+    if (!rt_base64_decode(in.ptr, in.len, d, len))
+        return RT_EFORMAT;
     *bytes = d;
-    *len = o;
     return RT_OK;
 }

@@ -4,6 +4,7 @@
  * lengths for strings), then it is written with no further checks. */
 #include <string.h>
 
+#include "common/base64.h"
 #include "json/json_writer.h"
 #include "model/model.h"
 
@@ -151,31 +152,6 @@ static char *put_list(char *p, const rt_value *items, size_t n)
     return p;
 }
 
-static char *put_base64(char *p, const uint8_t *b, size_t n)
-{
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t w = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
-        *p++ = b64[w >> 18];
-        *p++ = b64[(w >> 12) & 63];
-        *p++ = b64[(w >> 6) & 63];
-        *p++ = b64[w & 63];
-    }
-    if (n - i == 1) {
-        *p++ = b64[b[i] >> 2];
-        *p++ = b64[(b[i] & 3) << 4];
-        *p++ = '=';
-        *p++ = '=';
-    } else if (n - i == 2) {
-        *p++ = b64[b[i] >> 2];
-        *p++ = b64[((b[i] & 3) << 4) | (b[i + 1] >> 4)];
-        *p++ = b64[(b[i + 1] & 15) << 2];
-        *p++ = '=';
-    }
-    return p;
-}
-
 static char *put_value(char *p, const rt_value *v)
 {
     switch (v->kind) {
@@ -213,7 +189,7 @@ static char *put_value(char *p, const rt_value *v)
         return p;
     case RT_VALUE_BIGINT:
         p = LIT(p, "{\"kind\":\"BigInt\",\"b\":\"");
-        p = put_base64(p, v->u.bigint.bytes, v->u.bigint.len);
+        p = rt_base64_encode(p, v->u.bigint.bytes, v->u.bigint.len);
         p = LIT(p, "\",\"negative\":");
         p = put_bool(p, v->flag);
         return put_type_id_end(p, v->type_id);
