@@ -369,7 +369,9 @@ typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
     const rt_allocator *allocator; /**< NULL: malloc */
-    int zstd_level;                /**< v1; 0: 3 */
+    /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
+     * that readers accept (levels 20-22 would ask for more). */
+    int zstd_level;
     size_t frame_size;             /**< v1 uncompressed bytes per zstd frame; 0: 2 MiB */
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
@@ -642,8 +644,9 @@ RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
  * on r, RT_READ_END, RT_READ_PENDING (follow mode), or an error whose
  * message names the file, the event index and the byte offset. Events
  * before a truncation are returned first; then RT_ETRUNCATED. A v1 event
- * larger than 64 MiB of CBOR is refused with RT_ELIMIT (memory stays bounded
- * by the largest event, whatever the file size). */
+ * larger than 64 MiB of CBOR, or a zstd frame needing a window over 16 MiB,
+ * is refused with RT_ELIMIT (memory stays bounded by the largest event,
+ * whatever the file size). */
 RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 /** The detected format. */
 RT_API rt_format rt_reader_format(const rt_reader *r);
