@@ -680,8 +680,10 @@ RT_API int rt_v1_inspect(const char *path, rt_v1_info *out, char *errbuf, size_t
 
 /** All events of a file in memory. */
 typedef struct rt_event_list rt_event_list;
-/** Loads every event of path. On error *out is NULL and the message goes to
- * errbuf when given. */
+/** Loads every event of path. Returns RT_OK, or the error of rt_reader_open
+ * or rt_reader_next (RT_ENOMEM also when the list cannot grow); on error *out
+ * is NULL and the message goes to errbuf (and an open error's to
+ * opts->errbuf) when given. */
 RT_API int rt_event_list_load(rt_event_list **out, const char *path, const rt_reader_options *opts,
                               char *errbuf, size_t errbuf_len);
 /** Number of events in list. */

@@ -241,24 +241,41 @@ struct rt_event_list {
     rt_arena arena;
 };
 
+/* rc, with msg in the caller's errbuf when given. */
+static int list_fail(char *errbuf, size_t errbuf_len, int rc, const char *msg)
+{
+    if (errbuf && errbuf_len)
+        snprintf(errbuf, errbuf_len, "%s", msg);
+    return rc;
+}
+
 int rt_event_list_load(rt_event_list **out, const char *path, const rt_reader_options *opts,
                        char *errbuf, size_t errbuf_len)
 {
     if (!out || !path)
-        return RT_EINVAL;
+        return list_fail(errbuf, errbuf_len, RT_EINVAL, "rt_event_list_load: NULL argument");
     *out = NULL;
+    /* The open's own message, for errbuf as well as opts->errbuf. */
+    char why[RT_ERRMSG_MAX] = "";
+    rt_reader_options ro;
+    if (opts)
+        ro = *opts;
+    else
+        rt_reader_options_init(&ro);
+    ro.errbuf = why;
+    ro.errbuf_len = sizeof why;
     rt_reader *r;
-    int rc = rt_reader_open(&r, path, opts);
+    int rc = rt_reader_open(&r, path, &ro);
     if (rc) {
-        if (errbuf && errbuf_len)
-            snprintf(errbuf, errbuf_len, "%s: %s", path, rt_strerror(rc));
-        return rc;
+        if (opts && opts->errbuf && opts->errbuf_len)
+            snprintf(opts->errbuf, opts->errbuf_len, "%s", why);
+        return list_fail(errbuf, errbuf_len, rc, why[0] ? why : rt_strerror(rc));
     }
     const rt_allocator *a = r->alloc;
     rt_event_list *l = rt_malloc(a, sizeof *l);
     if (!l) {
         rt_reader_free(r);
-        return RT_ENOMEM;
+        return list_fail(errbuf, errbuf_len, RT_ENOMEM, "out of memory (event list)");
     }
     memset(l, 0, sizeof *l);
     l->alloc_copy = *a;
@@ -284,8 +301,8 @@ int rt_event_list_load(rt_event_list **out, const char *path, const rt_reader_op
     if (rc == RT_READ_PENDING)
         rc = RT_OK;
     if (rc != RT_READ_END && rc != RT_OK) {
-        if (errbuf && errbuf_len)
-            snprintf(errbuf, errbuf_len, "%s", rc == RT_ENOMEM ? "out of memory" : rt_reader_errmsg(r));
+        const char *msg = rt_reader_errmsg(r);
+        list_fail(errbuf, errbuf_len, rc, msg[0] ? msg : "out of memory (event list)");
         rt_reader_free(r);
         rt_event_list_free(l);
         return rc;
