@@ -168,7 +168,7 @@ static void expect_cat(const char *in, const char *expected_file)
     if (r.status != 0)
         fail_msg("cat %s: exit %d: %s", in, r.status, r.err);
     size_t len;
-    char *want = tu_read_file(expected_file, &len);
+    char *want = tu_read_expected(expected_file, &len);
     assert_non_null(want);
     if (r.out_len != len + 1 || memcmp(r.out, want, len) != 0 || r.out[len] != '\n')
         fail_msg("cat %s differs from %s plus a newline", in, expected_file);

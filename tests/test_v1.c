@@ -1005,10 +1005,10 @@ static void test_assignment_round_trip(void **state)
     size_t clen;
     unsigned char *cbor = decompress_file(path, &clen);
     static const char expected[] =
-        "\xA1\x6a" "Assignment\xA3\x62to\x09\x67pass_by\x65Value\x64" "from\xA2\x64kind\x66Simple\x61"
-        "0\x06"
+        "\xA1\x6a" "Assignment\xA3\x62to\x09\x67pass_by\x65Value\x64" "from\xA2\x64kind\x66Simple\x64"
+        "data\x06"
         "\xA1\x6a" "Assignment\xA3\x62to\x09\x67pass_by\x69Reference\x64" "from\xA2\x64kind\x68"
-        "Compound\x61" "0\x82\x04\x05"
+        "Compound\x64" "data\x82\x04\x05"
         "\xA1\x6a" "Assignment\xA3\x62to\x09\x67pass_by\x65Value\x64" "from\xA1\x64kind\x67Literal";
     assert_bytes_equal(cbor, clen, (const unsigned char *)expected, sizeof expected - 1,
                        "Assignment CBOR");

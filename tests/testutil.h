@@ -12,6 +12,11 @@
 
 /* Reads a whole file; NULL when it cannot. Free with free(). */
 char *tu_read_file(const char *path, size_t *len);
+/* Reads a golden file as our writer spells it today: the RValue payload key
+ * "0" of the older fixtures becomes "data" (FORMAT.md section 9). Free with free(). */
+char *tu_read_expected(const char *path, size_t *len);
+/* Same as tu_assert_same_file, with expected read by tu_read_expected. */
+void tu_assert_same_as_expected(const char *actual, const char *expected);
 /* fixtures path: tu_fixture("tutorial/trace.json") (static buffer, rotated). */
 const char *tu_fixture(const char *rel);
 /* A new empty temporary directory (static buffer, rotated). */

@@ -400,7 +400,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = cbor_int(p, e->u.bind.place);
         break;
     case RT_EVENT_ASSIGNMENT: {
-        /* FORMAT.md section 9: the form the reference's own spec documents. */
+        /* FORMAT.md section 9: the adjacently tagged form the 0.19 crates read. */
         const rt_rvalue *r = &e->u.assignment.from;
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Assignment");
@@ -420,13 +420,13 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = CBOR_LIT(p, "kind");
         if (r->kind == RT_RVALUE_SIMPLE) {
             p = CBOR_LIT(p, "Simple");
-            p = CBOR_LIT(p, "0");
+            p = CBOR_LIT(p, "data");
             p = cbor_uint(p, r->simple);
             break;
         }
         if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
             p = CBOR_LIT(p, "FunctionReturn");
-            p = CBOR_LIT(p, "0");
+            p = CBOR_LIT(p, "data");
             *p++ = 0xA1;
             p = CBOR_LIT(p, "call_key");
             p = cbor_int(p, r->call_key);
@@ -434,7 +434,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         }
         if (r->kind == RT_RVALUE_FIELD_ACCESS) {
             p = CBOR_LIT(p, "FieldAccess");
-            p = CBOR_LIT(p, "0");
+            p = CBOR_LIT(p, "data");
             *p++ = 0xA2;
             p = CBOR_LIT(p, "receiver");
             p = cbor_uint(p, r->simple);
@@ -446,7 +446,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
             break;
         }
         p = CBOR_LIT(p, "Compound");
-        p = CBOR_LIT(p, "0");
+        p = CBOR_LIT(p, "data");
         commit(b, p);
         return put_ids(b, r->ids, r->len);
     }

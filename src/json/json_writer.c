@@ -354,25 +354,25 @@ static char *put_event(char *p, const rt_event *e)
         p = e->u.assignment.pass_by == RT_PASS_BY_REFERENCE ? LIT(p, ",\"pass_by\":\"Reference\"")
                                                             : LIT(p, ",\"pass_by\":\"Value\"");
         if (r->kind == RT_RVALUE_SIMPLE) {
-            p = LIT(p, ",\"from\":{\"kind\":\"Simple\",\"0\":");
+            p = LIT(p, ",\"from\":{\"kind\":\"Simple\",\"data\":");
             p = rt_json_put_u64(p, r->simple);
             return LIT(p, "}}}");
         }
         if (r->kind == RT_RVALUE_LITERAL)
             return LIT(p, ",\"from\":{\"kind\":\"Literal\"}}}");
         if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
-            p = LIT(p, ",\"from\":{\"kind\":\"FunctionReturn\",\"0\":{\"call_key\":");
+            p = LIT(p, ",\"from\":{\"kind\":\"FunctionReturn\",\"data\":{\"call_key\":");
             p = rt_json_put_i64(p, r->call_key);
             return LIT(p, "}}}}");
         }
         if (r->kind == RT_RVALUE_FIELD_ACCESS) {
-            p = LIT(p, ",\"from\":{\"kind\":\"FieldAccess\",\"0\":{\"receiver\":");
+            p = LIT(p, ",\"from\":{\"kind\":\"FieldAccess\",\"data\":{\"receiver\":");
             p = rt_json_put_u64(p, r->simple);
             p = LIT(p, ",\"field\":");
             p = rt_json_put_str(p, r->field.ptr, r->field.len);
             return LIT(p, "}}}}");
         }
-        p = LIT(p, ",\"from\":{\"kind\":\"Compound\",\"0\":");
+        p = LIT(p, ",\"from\":{\"kind\":\"Compound\",\"data\":");
         p = put_ids(p, r->ids, r->len);
         return LIT(p, "}}}");
     }
