@@ -361,6 +361,22 @@ RT_API int rt_format_parse(const char *name, rt_format *out);
 /** "trace.json" for JSON, "trace.bin" for v0 and v1. */
 RT_API const char *rt_format_events_file(rt_format format);
 
+/** The spelling of the events and metadata files (docs/formats.md). 0.14 is
+ * byte-identical with runtime_tracing 0.14.1 and CodeTracer 25.x; 0.19 is
+ * what codetracer-trace-format 0.19 and the CodeTracer debugger of 2026 read
+ * (floats as text, trace_metadata.json with a recording_id, the 16-byte v0
+ * RValue). Readers take both with no option. */
+typedef enum rt_dialect {
+    RT_DIALECT_DEFAULT = -1, /**< where a function takes a dialect: the handle's own, or the input's */
+    RT_DIALECT_0_14 = 0,     /**< runtime_tracing 0.14.1 (the default) */
+    RT_DIALECT_0_19 = 1      /**< codetracer-trace-format 0.19 */
+} rt_dialect;
+
+/** "0.14", "0.19" ("default" for RT_DIALECT_DEFAULT; never NULL). */
+RT_API const char *rt_dialect_name(rt_dialect dialect);
+/** Parses "0.14" or "0.19"; RT_EINVAL when unknown (*out untouched). */
+RT_API int rt_dialect_parse(const char *name, rt_dialect *out);
+
 /** Low-level write function, for callers that want to intercept output
  * (tests inject a full disk with it). Returns bytes written or -1 with errno. */
 typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
@@ -368,6 +384,7 @@ typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 /** Options of rt_writer_open(); fill with rt_writer_options_init(). */
 typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
+    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
     /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
      * that readers accept (levels 20-22 would ask for more). */
@@ -431,6 +448,7 @@ typedef enum rt_mode {
 typedef struct rt_tracer_options {
     rt_format format;              /**< default RT_FORMAT_JSON */
     rt_mode mode;                  /**< default RT_MODE_BUFFERED */
+    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1; 0: 3 */
     size_t frame_size;             /**< v1; 0: 2 MiB */
