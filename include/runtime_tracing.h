@@ -506,6 +506,14 @@ RT_API int rt_tracer_errcode(const rt_tracer *t);
 RT_API int rt_tracer_set_workdir(rt_tracer *t, const char *workdir);
 /** The working directory written to trace_metadata.json; owned by t. */
 RT_API const char *rt_tracer_workdir(const rt_tracer *t);
+/** Sets the recording id (copied): a canonical lowercase hyphenated UUIDv7
+ * (RFC 9562), else RT_EINVAL. trace_metadata.json of the 0.19 dialect
+ * carries it, and a CTFS container's meta.dat should carry the same. */
+RT_API int rt_tracer_set_recording_id(rt_tracer *t, const char *id);
+/** The recording id: the one set, else a UUIDv7 minted at the first call
+ * (or when 0.19 metadata is written) and kept for the tracer's life. Owned
+ * by t (36 characters, NUL-terminated); NULL only for a NULL t. */
+RT_API const char *rt_tracer_recording_id(rt_tracer *t);
 /** The tracer's format (rt_tracer_options.format). */
 RT_API rt_format rt_tracer_format(const rt_tracer *t);
 
@@ -626,7 +634,8 @@ RT_API int rt_finish_writing_trace_events(rt_tracer *t);
 RT_API int rt_tracer_flush(rt_tracer *t);
 /** Remembers where trace_metadata.json goes. */
 RT_API int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path);
-/** Writes trace_metadata.json (workdir, program, args). */
+/** Writes trace_metadata.json: workdir, program, args; in the 0.19
+ * dialect recording_id first (rt_tracer_recording_id). */
 RT_API int rt_finish_writing_trace_metadata(rt_tracer *t);
 /** Remembers where trace_paths.json goes. */
 RT_API int rt_begin_writing_trace_paths(rt_tracer *t, const char *path);
@@ -736,17 +745,19 @@ RT_API void rt_event_list_free(rt_event_list *list);
 
 /** trace_metadata.json */
 typedef struct rt_metadata {
-    char *workdir;  /**< "workdir" */
+    char *workdir;  /**< "workdir" (NULL when absent) */
     char *program;  /**< "program" */
     char **args;    /**< "args", nargs strings */
     size_t nargs;   /**< Entries in args. */
+    char *recording_id; /**< "recording_id" of the 0.19 dialect (NULL when absent) */
 } rt_metadata;
 
-/** Reads a metadata file into *out (free with rt_metadata_clear; on error
- * *out is left empty). Returns RT_OK; RT_ENOENT or RT_EIO when the file
- * cannot be read; RT_EFORMAT when it is not an object with the strings
- * "workdir" and "program" and the string array "args" (other keys are
- * skipped; a string holding NUL is refused); RT_EUTF8; RT_ETRUNCATED when it
+/** Reads a metadata file of either dialect into *out (free with
+ * rt_metadata_clear; on error *out is left empty). Returns RT_OK; RT_ENOENT
+ * or RT_EIO when the file cannot be read; RT_EFORMAT when it is not an
+ * object with the string "program" and the string array "args" ("workdir"
+ * and "recording_id" are optional strings, other keys are skipped; a
+ * string holding NUL is refused); RT_EUTF8; RT_ETRUNCATED when it
  * ends early; RT_ELIMIT over 1 GiB; RT_ENOMEM. On error the message (the
  * file and the byte offset) goes to errbuf when given. */
 RT_API int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t errbuf_len);

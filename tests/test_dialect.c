@@ -408,6 +408,80 @@ static void v1_long_float_text(void **state)
     tu_rmtree(dir);
 }
 
+/* ---- trace_metadata.json ------------------------------------------------ */
+
+static void metadata_recording_id(void **state)
+{
+    (void)state;
+    rt_metadata m;
+    char err[256];
+    assert_int_equal(rt_metadata_read(v19("threads/json/trace_metadata.json"), &m, err, sizeof err),
+                     RT_OK);
+    assert_string_equal(m.recording_id, "01a23ee3-857a-7af3-86f1-49c2f4381316");
+    assert_string_equal(m.workdir, "/home/user/example");
+    assert_int_equal(m.nargs, 2);
+    rt_metadata_clear(&m);
+
+    const char *dir = tu_tmpdir();
+    const char *path = tu_join(dir, "trace_metadata.json");
+    FILE *f = fopen(path, "w");
+    fputs("{\"program\":\"p\",\"args\":[]}", f);
+    fclose(f);
+    assert_int_equal(rt_metadata_read(path, &m, err, sizeof err), RT_OK); /* no workdir */
+    assert_null(m.workdir);
+    assert_null(m.recording_id);
+    rt_metadata_clear(&m);
+
+    static const char *const args[] = {"--threads", "2"};
+    for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
+        rt_tracer_options o;
+        rt_tracer_options_init(&o);
+        o.dialect = (rt_dialect)d;
+        rt_tracer *t = NULL;
+        assert_int_equal(rt_tracer_new(&t, "threads_program", args, 2, &o), RT_OK);
+        assert_int_equal(rt_tracer_set_workdir(t, "/home/user/example"), RT_OK);
+        assert_int_equal(rt_tracer_set_recording_id(t, "01A23EE3-857A-7AF3-86F1-49C2F4381316"),
+                         RT_EINVAL);
+        assert_int_equal(rt_tracer_set_recording_id(t, "01a23ee3-857a-4af3-86f1-49c2f4381316"),
+                         RT_EINVAL); /* a v4 */
+        assert_int_equal(rt_tracer_set_recording_id(t, NULL), RT_EINVAL);
+        if (d == RT_DIALECT_0_19)
+            assert_int_equal(rt_tracer_set_recording_id(t, "01a23ee3-857a-7af3-86f1-49c2f4381316"),
+                             RT_OK);
+        assert_int_equal(rt_begin_writing_trace_metadata(t, path), RT_OK);
+        assert_int_equal(rt_finish_writing_trace_metadata(t), RT_OK);
+        const char *want = d == RT_DIALECT_0_19 ? v19("threads/json/trace_metadata.json") : NULL;
+        if (want) {
+            tu_assert_same_file(path, want);
+        } else {
+            static const char old[] =
+                "{\"workdir\":\"/home/user/example\",\"program\":\"threads_program\","
+                "\"args\":[\"--threads\",\"2\"]}";
+            tu_assert_file_equals(path, old, sizeof old - 1);
+            /* minted on demand, then kept */
+            const char *id = rt_tracer_recording_id(t);
+            assert_non_null(id);
+            assert_int_equal(strlen(id), 36);
+            assert_ptr_equal(rt_tracer_recording_id(t), id);
+            assert_string_equal(rt_tracer_recording_id(t), id);
+        }
+        rt_tracer_free(t);
+    }
+    /* a minted id is what 0.19 metadata carries */
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.dialect = RT_DIALECT_0_19;
+    rt_tracer *t = NULL;
+    assert_int_equal(rt_tracer_new(&t, "p", NULL, 0, &o), RT_OK);
+    assert_int_equal(rt_begin_writing_trace_metadata(t, path), RT_OK);
+    assert_int_equal(rt_finish_writing_trace_metadata(t), RT_OK);
+    assert_int_equal(rt_metadata_read(path, &m, err, sizeof err), RT_OK);
+    assert_string_equal(m.recording_id, rt_tracer_recording_id(t));
+    rt_metadata_clear(&m);
+    rt_tracer_free(t);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +494,7 @@ int main(void)
         cmocka_unit_test(v019_binary_round_trip),
         cmocka_unit_test(new_events_round_trip),
         cmocka_unit_test(v1_long_float_text),
+        cmocka_unit_test(metadata_recording_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
