@@ -700,6 +700,12 @@ RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
 RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 /** The detected format. */
 RT_API rt_format rt_reader_format(const rt_reader *r);
+/** The dialect the events read so far require: RT_DIALECT_0_19 once one
+ * held a float as text, a Char or an Assignment RValue beyond Simple and
+ * Compound (which the 0.14 dialect cannot spell in every format), else
+ * RT_DIALECT_0_14. Costs nothing on the read path: the decoders note it
+ * as they go. */
+RT_API rt_dialect rt_reader_dialect(const rt_reader *r);
 /** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
 /** Message of the last error on r (empty when none); owned by r. */

@@ -192,6 +192,46 @@ static void golden_v019_read(void **state)
     tu_rmtree(dir);
 }
 
+/* The same through the tool: cat --dialect 0.19 prints the JSON file beside
+ * each events file, plus a newline; without the option the output follows
+ * the input (all of these need 0.19 but the tutorial). */
+static void golden_v019_cat(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *json;
+        bool auto_0_19;
+    } cases[] = {
+        {"tutorial/v0/trace.bin", "tutorial/json/trace.json", false},
+        {"tutorial/v1/trace.bin", "tutorial/json/trace.json", false},
+        {"simple/v0", "simple/json/trace.json", true},
+        {"simple/v1/trace.bin", "simple/json/trace.json", true},
+        {"threads/json/trace.json", "threads/json/trace.json", true},
+        {"threads/v1/trace.bin", "threads/json/trace-short.json", true},
+        {"values-specialfloat/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json", false},
+        {"values-specialfloat/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json", true},
+    };
+    const char *dir = tu_tmpdir();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int opt = 0; opt < 2; opt++) {
+            if (opt && !cases[i].auto_0_19)
+                continue;
+            const char *out = tu_join(dir, "out.json");
+            assert_int_equal(tu_run("%s/runtime-tracing cat %s '%s' > '%s'", RT_BIN_DIR,
+                                    opt ? "" : "--dialect 0.19", v19(cases[i].in), out),
+                             0);
+            size_t n;
+            char *want = tu_read_file(v19(cases[i].json), &n);
+            assert_non_null(want);
+            want = realloc(want, n + 1);
+            want[n] = '\n';
+            tu_assert_file_equals(out, want, n + 1);
+            free(want);
+        }
+    }
+    tu_rmtree(dir);
+}
+
 /* Replaces every `from` in s (NUL-terminated, owned) by `to`, same length
  * or shorter. */
 static void replace_all(char *s, const char *from, const char *to)
@@ -489,6 +529,7 @@ int main(void)
         cmocka_unit_test(display_round_trips),
         cmocka_unit_test(from_text_grammar),
         cmocka_unit_test(golden_v019_read),
+        cmocka_unit_test(golden_v019_cat),
         cmocka_unit_test(golden_v019_chars_as_raw),
         cmocka_unit_test(golden_014_to_019),
         cmocka_unit_test(v019_binary_round_trip),
