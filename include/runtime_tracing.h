@@ -670,6 +670,20 @@ RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 RT_API rt_format rt_reader_format(const rt_reader *r);
 /** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
+/** Bytes of the input read so far, to compare with the file size for
+ * progress: the file's own bytes, so for v1 the compressed bytes. The
+ * readers read ahead in pieces, so this runs ahead of the last event by at
+ * most one read buffer (v0 reads its whole message before the first
+ * event). 0 for NULL. */
+RT_API uint64_t rt_reader_bytes_consumed(const rt_reader *r);
+/** Encoded size of the event rt_reader_next returned last, in bytes of the
+ * format's own encoding of one event: JSON, the text of the event object
+ * (without the separating "," and whitespace); v1, its CBOR item (after
+ * decompression); v0, the unpacked message words its struct and the data
+ * it points to take (8 bytes each). 0 before the first event, for NULL, or
+ * when the format cannot tell. The sizes of all events add up to about the
+ * uncompressed size of the events. */
+RT_API uint64_t rt_reader_event_size(const rt_reader *r);
 /** Message of the last error on r (empty when none); owned by r. */
 RT_API const char *rt_reader_errmsg(const rt_reader *r);
 /** Frees r (NULL is fine). */

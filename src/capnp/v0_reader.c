@@ -981,9 +981,12 @@ static int v0_next(rt_decoder *dec, rt_event *out)
     if (d->next >= d->events.count)
         return RT_READ_END;
     sref el = element(&d->events, (uint32_t)d->next);
+    uint64_t budget = d->budget;
     int rc = read_event(d, &el, out);
     if (rc)
         return d->status = rc;
+    /* The words this event's struct and what it points to took. */
+    d->base.event_size = (budget - d->budget) * 8;
     d->next++;
     if (d->map && d->released_at - d->budget > RELEASE_WORDS) {
         /* Pages read so far leave the process (they stay in the page cache

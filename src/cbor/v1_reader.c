@@ -92,6 +92,7 @@ static int v1_next(rt_decoder *dec, rt_event *out)
             int rc = rt_cbor_decode_event(&d, v->env.event_arena, out);
             if (rc == RT_OK) {
                 v->pos += (size_t)(d.p - d.start);
+                v->base.event_size = (uint64_t)(d.p - d.start);
                 v->want = 1;
                 v->tried = 0;
                 return RT_READ_EVENT;

@@ -22,6 +22,9 @@ typedef struct rt_decoder_ops {
 
 struct rt_decoder {
     const rt_decoder_ops *ops;
+    /* Encoded bytes of the event next() returned last, in the format's own
+     * event encoding (rt_reader_event_size); 0 when a decoder cannot say. */
+    uint64_t event_size;
 };
 
 /* What a decoder is created with; everything outlives the decoder. The

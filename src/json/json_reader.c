@@ -246,6 +246,7 @@ static int parse_element(json_decoder *d, rt_event *out)
     c.c_locale = d->loc;
     d->in_el = false;
     d->pos = d->scan;
+    d->base.event_size = d->scan - d->el_start;
     d->st = ST_AFTER;
     int rc = rt_json_parse_event(&c, out);
     return rc ? rc : RT_READ_EVENT;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const char convert_help[] =
     "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
@@ -41,11 +42,13 @@ static const char format_help[] =
 /* Copies every event of r to w. A truncated input keeps its complete
  * events, with a warning. In follow mode, waits for more events until the
  * writer finishes the file. Returns an exit status (messages printed). */
-static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow)
+static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow,
+                       cli_progress *pg)
 {
     const rt_event *e;
     int rc;
     for (;;) {
+        cli_progress_event(pg);
         rc = rt_reader_next(r, &e);
         if (rc == RT_READ_PENDING && follow) {
             /* Show what arrived so far, then wait for more. */
@@ -58,6 +61,8 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool fo
         if (rc != RT_READ_EVENT)
             break;
         int wrc = rt_writer_write(w, e);
+        if (wrc)
+            cli_progress_end(pg);
         if (wrc) {
             cli_error("%s: event %llu cannot be written: %s (%s)", out_name,
                       (unsigned long long)(rt_reader_event_index(r) - 1), rt_writer_errmsg(w),
@@ -65,6 +70,7 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool fo
             return CLI_INVALID;
         }
     }
+    cli_progress_end(pg);
     if (rc == RT_ETRUNCATED) {
         fprintf(stderr, CLI_NAME ": warning: %s; the %llu complete events before it were kept\n",
                 rt_reader_errmsg(r), (unsigned long long)rt_reader_event_index(r));
@@ -94,6 +100,7 @@ static bool same_file(const char *a, const char *b)
 
 int cmd_convert(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     static const char *const opts[] = {"--to"};
     const char *vals[1], *pos[2];
     size_t npos;
@@ -126,6 +133,8 @@ int cmd_convert(int argc, char **argv)
         return cli_usage("convert", "IN and OUT are the same file");
     }
     rt_reader *r = cli_open_reader(in, false);
+    cli_progress pg;
+    cli_progress_begin(&pg, r, in, quiet, false);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -140,7 +149,7 @@ int cmd_convert(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, pos[1], false);
+    int status = copy_events(r, w, pos[1], false, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status != CLI_OK)
@@ -167,16 +176,8 @@ int cmd_cat(int argc, char **argv)
 {
     const char *pos[1];
     size_t npos;
-    bool follow = false;
-    /* --follow takes no value: take it out before the common parser. */
-    int kept = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i > 0 && strcmp(argv[i], "--follow") == 0)
-            follow = true;
-        else
-            argv[kept++] = argv[i];
-    }
-    argc = kept;
+    bool follow = cli_take_flag(&argc, argv, "--follow");
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
     if (rc < 0) {
         fputs(cat_help, stdout);
@@ -195,6 +196,8 @@ int cmd_cat(int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     rt_reader *r = cli_open_reader(in, follow);
+    cli_progress pg; /* not while following: there is no end to count to */
+    cli_progress_begin(&pg, r, in, quiet || follow, true);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -210,7 +213,7 @@ int cmd_cat(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, "standard output", follow);
+    int status = copy_events(r, w, "standard output", follow, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status == CLI_OK && write_all(STDOUT_FILENO, "\n", 1) != 0) {
@@ -275,6 +278,7 @@ static long filter_write(void *ctx, const void *data, size_t len)
 
 int cmd_format_trace(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     const char *pos[2];
     size_t npos;
     int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 2, &npos);
@@ -295,6 +299,8 @@ int cmd_format_trace(int argc, char **argv)
         return cli_usage("format-trace", "IN and OUT are the same file");
     }
     rt_reader *r = cli_open_reader(in, false);
+    cli_progress pg;
+    cli_progress_begin(&pg, r, in, quiet, to_stdout);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -324,7 +330,7 @@ int cmd_format_trace(int argc, char **argv)
         cli_error("%s: %s (%s)", out_name, err, rt_status_name(rc));
         status = CLI_INVALID;
     } else {
-        status = copy_events(r, w, out_name, false);
+        status = copy_events(r, w, out_name, false, &pg);
         rt_writer_free(w);
         if (status == CLI_OK && write_all(fd, "\n", 1) != 0) {
             cli_error("%s: %s", out_name, strerror(errno));
