@@ -1,7 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
 /* The progress line: bytes read of the total, events, rate and time left,
  * redrawn in place on stderr a few times a second. The per-event cost is a
- * countdown; the clock is read every 4096 events (a coarse clock: cheap). */
+ * countdown; the clock is read every 4096 events (a coarse clock: cheap).
+ * The line first appears after 4096 events, so reading a small trace shows
+ * nothing. */
 #include "progress.h"
 
 #include <stdio.h>
@@ -12,7 +14,6 @@
 
 #define CHECK_EVERY 4096u
 #define REDRAW_SECONDS 0.25
-#define FIRST_DRAW_SECONDS 0.5 /* short commands never show the line */
 
 static double now(void)
 {
@@ -35,7 +36,8 @@ void cli_progress_begin(cli_progress *p, const rt_reader *r, const char *path, b
     int64_t size = path ? cli_file_size(path) : -1;
     p->total = size > 0 ? (uint64_t)size : 0;
     p->countdown = CHECK_EVERY;
-    p->start = p->last = now();
+    p->start = now();
+    p->last = p->start - REDRAW_SECONDS;
 }
 
 /* "12.3 MB" into buf. */
@@ -54,10 +56,10 @@ void cli_progress_update(cli_progress *p)
 {
     p->countdown = CHECK_EVERY;
     double t = now();
-    if (t - p->last < REDRAW_SECONDS || t - p->start < FIRST_DRAW_SECONDS)
+    if (t - p->last < REDRAW_SECONDS)
         return;
     p->last = t;
-    double elapsed = t - p->start;
+    double elapsed = t - p->start > 1e-3 ? t - p->start : 1e-3;
     uint64_t done = rt_reader_bytes_consumed(p->r);
     uint64_t events = rt_reader_event_index(p->r);
     char got[32], all[32], rate[32], left[48] = "";
