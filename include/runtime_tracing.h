@@ -775,6 +775,17 @@ typedef struct rt_repair_result {
  * truncation) with a message in errbuf when given.
  */
 RT_API int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len);
+/** How far a long operation is: bytes of its input read so far (as
+ * rt_reader_bytes_consumed), of bytes_total (0 when unknown), and events
+ * read. */
+typedef void (*rt_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_total,
+                               uint64_t events);
+/** rt_trace_repair, calling progress(ctx, ...) every 4096 events of each
+ * pass over the file (one for a complete file; then the repair and the
+ * reading back, each counted from 0 again). progress may be NULL. */
+RT_API int rt_trace_repair_progress(const char *path, rt_repair_result *out,
+                                    rt_progress_fn progress, void *ctx, char *errbuf,
+                                    size_t errbuf_len);
 
 #ifdef __cplusplus
 }

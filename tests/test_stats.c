@@ -501,7 +501,7 @@ static void test_progress(void **state)
     /* stderr not a terminal: nothing on it. */
     static const char *const cmds[] = {"convert '%s' '%s/o.bin'", "validate '%s'",
                                        "stats '%s'", "flamegraph '%s' -o '%s/o.svg'",
-                                       "cat '%s'"};
+                                       "cat '%s'", "repair '%s'"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char args[1024];
         snprintf(args, sizeof args, cmds[i], trace, workdir);
@@ -534,6 +534,49 @@ static void test_progress(void **state)
     }
 }
 
+typedef struct heard {
+    unsigned calls;
+    uint64_t bytes, total, events;
+} heard;
+
+static void hear(void *ctx, uint64_t bytes, uint64_t total, uint64_t events)
+{
+    heard *h = ctx;
+    assert_true(bytes <= total);
+    h->calls++;
+    h->bytes = bytes;
+    h->total = total;
+    h->events = events;
+}
+
+static void test_repair_progress(void **state)
+{
+    (void)state;
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s/steps.json", workdir);
+    write_steps(trace, 20000);
+    size_t len;
+    char *text = tu_read_file(trace, &len);
+    assert_non_null(text);
+    /* Cut in the middle: repaired in three passes. */
+    FILE *f = fopen(trace, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, len / 2, f), len / 2);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+    heard h = {0, 0, 0, 0};
+    rt_repair_result res;
+    char why[256];
+    assert_int_equal(rt_trace_repair_progress(trace, &res, hear, &h, why, sizeof why), RT_OK);
+    assert_true(res.was_truncated);
+    assert_true(h.calls >= 2); /* the first pass and the reading back, 4096 events each */
+    assert_int_equal(h.total, res.new_size);
+    assert_true(h.events >= 4096 && h.events < res.events);
+    /* NULL: no calls, the same result. */
+    assert_int_equal(rt_trace_repair_progress(trace, &res, NULL, NULL, why, sizeof why), RT_OK);
+    assert_false(res.was_truncated);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fib_recording, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repair_progress, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

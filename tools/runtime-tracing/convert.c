@@ -19,7 +19,8 @@ static const char convert_help[] =
     "Reads the events file IN (any format: trace.json, or trace.bin v0 or v1; or a\n"
     "trace directory, meaning its events file) and writes its events to OUT.\n"
     "The output format is --to, else OUT's extension: .json is JSON, .bin is v1.\n"
-    "On failure OUT is removed.\n";
+    "On failure OUT is removed. A progress line shows on stderr when it is a\n"
+    "terminal (--quiet: never).\n";
 
 static const char cat_help[] =
     "Usage: " CLI_NAME " cat [--follow] IN\n"
@@ -30,14 +31,16 @@ static const char cat_help[] =
     "with a warning on stderr, and exits 0.\n"
     "\n"
     "  --follow   keep reading as another process appends events (JSON and v1),\n"
-    "             until the writer finishes the file\n";
+    "             until the writer finishes the file\n"
+    "  --quiet    no progress line (shown on stderr when it is a terminal and\n"
+    "             the output is not)\n";
 
 static const char format_help[] =
     "Usage: " CLI_NAME " format-trace IN OUT\n"
     "\n"
     "Writes the events of IN as a JSON array with one compact event per line\n"
     "(\"[\", then the events separated by \",\" and a newline, then \"]\").\n"
-    "OUT '-' is standard output.\n";
+    "OUT '-' is standard output. --quiet: no progress line on a terminal.\n";
 
 /* Copies every event of r to w. A truncated input keeps its complete
  * events, with a warning. In follow mode, waits for more events until the

@@ -60,8 +60,8 @@ void cli_progress_update(cli_progress *p)
         return;
     p->last = t;
     double elapsed = t - p->start > 1e-3 ? t - p->start : 1e-3;
-    uint64_t done = rt_reader_bytes_consumed(p->r);
-    uint64_t events = rt_reader_event_index(p->r);
+    uint64_t done = p->r ? rt_reader_bytes_consumed(p->r) : p->bytes;
+    uint64_t events = p->r ? rt_reader_event_index(p->r) : p->events;
     char got[32], all[32], rate[32], left[48] = "";
     human_bytes(got, sizeof got, (double)done);
     human_bytes(rate, sizeof rate, (double)done / elapsed);
@@ -78,6 +78,19 @@ void cli_progress_update(cli_progress *p)
     }
     fflush(stderr);
     p->shown = true;
+}
+
+void cli_progress_fn(void *ctx, uint64_t bytes_read, uint64_t bytes_total, uint64_t events)
+{
+    cli_progress *p = ctx;
+    if (!p->on)
+        return;
+    if (bytes_read < p->bytes) /* another pass over the input: a new rate */
+        p->start = now();
+    p->bytes = bytes_read;
+    p->total = bytes_total;
+    p->events = events;
+    cli_progress_update(p);
 }
 
 void cli_progress_hide(cli_progress *p)

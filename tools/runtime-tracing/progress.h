@@ -12,7 +12,8 @@
 typedef struct cli_progress {
     bool on;              /* stderr is a terminal and the line is wanted */
     bool shown;           /* the line is on the screen */
-    const rt_reader *r;
+    const rt_reader *r;   /* where bytes and events come from; NULL: cli_progress_fn */
+    uint64_t bytes, events;
     uint64_t total;       /* bytes of the input, 0 when unknown */
     uint32_t countdown;   /* events until the clock is looked at again */
     double start, last;   /* seconds: when reading began, when the line was drawn */
@@ -29,6 +30,10 @@ void cli_progress_update(cli_progress *p);
 void cli_progress_end(cli_progress *p);
 /* Erases the line before another message; the next update draws it again. */
 void cli_progress_hide(cli_progress *p);
+
+/* An rt_progress_fn for library calls (ctx: a cli_progress begun with a
+ * NULL reader): redraws the line when it is time. */
+void cli_progress_fn(void *ctx, uint64_t bytes_read, uint64_t bytes_total, uint64_t events);
 
 /* Once per event: looks at the clock every 4096 events only. */
 static inline void cli_progress_event(cli_progress *p)

@@ -28,6 +28,7 @@ static const char validate_help[] =
     "Warnings (the trace stays valid): BindVariable, Assignment, DropVariables and\n"
     "CompoundValue with a value that is not a Sequence, which CodeTracer 25.x does\n"
     "not handle. The first " "50" " errors and warnings are printed with their event index.\n"
+    "--quiet: no progress line on a terminal.\n"
     "\n"
     "Exit status: 0 when valid (warnings allowed), 1 when not, 2 on a usage error.\n";
 
