@@ -104,17 +104,45 @@ static double pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* The three tables, ranked; shown: the rows printed (the top ones). */
+typedef struct tables {
+    ranked *funcs, *paths, *vars;
+    size_t nfuncs, npaths, nvars;
+    size_t shown_funcs, shown_paths, shown_vars;
+} tables;
+
+static size_t at_most(size_t n, size_t top)
+{
+    return top && top < n ? top : n;
+}
+
+static void make_tables(const profile *p, size_t top, tables *t)
+{
+    t->funcs = rank(p->nfuncs, func_key, p, &t->nfuncs);
+    t->paths = rank(p->npaths, path_key, p, &t->npaths);
+    t->vars = rank(p->nvars, var_key, p, &t->nvars);
+    t->shown_funcs = at_most(t->nfuncs, top);
+    t->shown_paths = at_most(t->npaths, top);
+    t->shown_vars = at_most(t->nvars, top);
+}
+
+static void free_tables(tables *t)
+{
+    free(t->funcs);
+    free(t->paths);
+    free(t->vars);
+}
+
 static void print_tables(const profile *p, const char *path, size_t top)
 {
-    size_t nf, np, nv;
-    ranked *fr = rank(p->nfuncs, func_key, p, &nf);
-    ranked *pr = rank(p->npaths, path_key, p, &np);
-    ranked *vr = rank(p->nvars, var_key, p, &nv);
+    tables t;
+    make_tables(p, top, &t);
+    const ranked *fr = t.funcs, *pr = t.paths, *vr = t.vars;
     printf("%s: %s, %llu events, %llu steps, %llu calls, %llu bytes (%s)%s\n", path,
            rt_format_name(p->format), ULL(p->total.events), ULL(p->total.steps), ULL(p->calls),
            ULL(p->total.bytes), bytes_meaning(p->format), p->complete ? "" : ", read up to a cut");
-    size_t n = top && top < nf ? top : nf;
-    printf("\nFunctions by events (%zu of %zu):\n", n, nf);
+    size_t n = t.shown_funcs;
+    printf("\nFunctions by events (%zu of %zu):\n", n, t.nfuncs);
     printf("%12s %6s %12s %6s %10s %10s %10s %10s  %s\n", "events", "%", "bytes", "%", "steps",
            "+callees", "calls", "values", "function");
     for (size_t i = 0; i < n; i++) {
@@ -128,31 +156,28 @@ static void print_tables(const profile *p, const char *path, size_t top)
             printf(" (%s:%lld)", fpath, (long long)f->line);
         putchar('\n');
     }
-    n = top && top < np ? top : np;
-    printf("\nSource files by steps (%zu of %zu):\n", n, np);
+    n = t.shown_paths;
+    printf("\nSource files by steps (%zu of %zu):\n", n, t.npaths);
     printf("%12s %6s  %s\n", "steps", "%", "path");
     for (size_t i = 0; i < n; i++)
         printf("%12llu %6.2f  %s\n", ULL(p->paths[pr[i].idx].steps),
                pct(p->paths[pr[i].idx].steps, p->total.steps), p->paths[pr[i].idx].name);
-    n = top && top < nv ? top : nv;
-    printf("\nVariables by values (%zu of %zu):\n", n, nv);
+    n = t.shown_vars;
+    printf("\nVariables by values (%zu of %zu):\n", n, t.nvars);
     printf("%12s %12s %6s  %s\n", "values", "bytes", "%", "variable");
     for (size_t i = 0; i < n; i++) {
         const prof_var *v = &p->vars[vr[i].idx];
         printf("%12llu %12llu %6.2f  %s\n", ULL(v->values), ULL(v->bytes),
                pct(v->bytes, p->total.bytes), v->name);
     }
-    free(fr);
-    free(pr);
-    free(vr);
+    free_tables(&t);
 }
 
 static void print_json(const profile *p, const char *path, size_t top)
 {
-    size_t nf, np, nv;
-    ranked *fr = rank(p->nfuncs, func_key, p, &nf);
-    ranked *pr = rank(p->npaths, path_key, p, &np);
-    ranked *vr = rank(p->nvars, var_key, p, &nv);
+    tables t;
+    make_tables(p, top, &t);
+    const ranked *fr = t.funcs, *pr = t.paths, *vr = t.vars;
     printf("{\"trace\":");
     profile_json_string(stdout, path);
     printf(",\"format\":\"%s\",\"complete\":%s,\"bytes_are\":\"%s\"", rt_format_name(p->format),
@@ -162,8 +187,7 @@ static void print_json(const profile *p, const char *path, size_t top)
            ULL(p->total.events), ULL(p->total.steps), ULL(p->total.bytes), ULL(p->calls),
            ULL(p->returns));
     printf(",\"functions\":[");
-    size_t n = top && top < nf ? top : nf;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < t.shown_funcs; i++) {
         const prof_func *f = &p->funcs[fr[i].idx];
         printf("%s\n{\"name\":", i ? "," : "");
         profile_json_string(stdout, f->name);
@@ -176,24 +200,20 @@ static void print_json(const profile *p, const char *path, size_t top)
                ULL(f->values));
     }
     printf("],\"files\":[");
-    n = top && top < np ? top : np;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < t.shown_paths; i++) {
         printf("%s\n{\"path\":", i ? "," : "");
         profile_json_string(stdout, p->paths[pr[i].idx].name);
         printf(",\"steps\":%llu}", ULL(p->paths[pr[i].idx].steps));
     }
     printf("],\"variables\":[");
-    n = top && top < nv ? top : nv;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < t.shown_vars; i++) {
         printf("%s\n{\"name\":", i ? "," : "");
         profile_json_string(stdout, p->vars[vr[i].idx].name);
         printf(",\"values\":%llu,\"bytes\":%llu}", ULL(p->vars[vr[i].idx].values),
                ULL(p->vars[vr[i].idx].bytes));
     }
     printf("]}\n");
-    free(fr);
-    free(pr);
-    free(vr);
+    free_tables(&t);
 }
 
 /* A row count: digits only. */
