@@ -60,9 +60,10 @@ static int by_name(const void *a, const void *b)
     return c ? c : (x > y) - (x < y);
 }
 
-static void *xmalloc(size_t n)
+/* Zeroed memory (never NULL: exits on OOM). */
+static void *xcalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = calloc(n ? n : 1, 1);
     if (!p) {
         cli_error("out of memory");
         exit(CLI_INVALID);
@@ -73,8 +74,8 @@ static void *xmalloc(size_t n)
 static void make_labels(const profile *p, labels *l)
 {
     l->n = p->nfuncs;
-    l->text = xmalloc(p->nfuncs * sizeof *l->text);
-    uint32_t *order = xmalloc(p->nfuncs * sizeof *order);
+    l->text = xcalloc(p->nfuncs * sizeof *l->text);
+    uint32_t *order = xcalloc(p->nfuncs * sizeof *order);
     for (size_t i = 0; i < p->nfuncs; i++)
         order[i] = (uint32_t)i;
     sort_profile = p;
@@ -92,7 +93,7 @@ static void make_labels(const profile *p, labels *l)
         const char *base = strrchr(path, '/');
         base = base ? base + 1 : path;
         size_t len = strlen(name) + strlen(base) + 32;
-        l->text[f] = xmalloc(len);
+        l->text[f] = xcalloc(len);
         snprintf(l->text[f], len, "%s %s:%lld", name, base, (long long)p->funcs[f].line);
     }
     free(order);
@@ -115,7 +116,7 @@ static void put_folded_name(FILE *out, const char *s)
 
 static void write_folded(FILE *out, const profile *p, const labels *l, weight w)
 {
-    uint32_t *chain = xmalloc((p->depth_max + 1) * sizeof *chain);
+    uint32_t *chain = xcalloc((p->depth_max + 1) * sizeof *chain);
     for (size_t i = 0; i < p->nnodes; i++) {
         uint64_t v = cost_of(&p->nodes[i].self, w);
         if (!v)
@@ -124,7 +125,7 @@ static void write_folded(FILE *out, const profile *p, const labels *l, weight w)
         for (uint32_t k = (uint32_t)i; k != 0; k = p->nodes[k].parent)
             chain[n++] = k;
         if (n == 0) /* the root: events outside any call */
-            put_folded_name(out, l->text[PROF_NO_CALL]);
+            put_folded_name(out, profile_func_name(p, PROF_NO_CALL));
         while (n--) {
             put_folded_name(out, l->text[p->nodes[chain[n]].func]);
             if (n)
@@ -199,16 +200,15 @@ static void make_layout(const profile *p, const labels *l, const prof_cost *tot,
                         layout *lay)
 {
     size_t n = p->nnodes;
-    lay->first = xmalloc((n + 1) * sizeof *lay->first);
-    lay->kids = xmalloc(n * sizeof *lay->kids);
-    lay->x = xmalloc(n * sizeof *lay->x);
-    lay->depth = xmalloc(n * sizeof *lay->depth);
-    memset(lay->first, 0, (n + 1) * sizeof *lay->first);
+    lay->first = xcalloc((n + 1) * sizeof *lay->first);
+    lay->kids = xcalloc(n * sizeof *lay->kids);
+    lay->x = xcalloc(n * sizeof *lay->x);
+    lay->depth = xcalloc(n * sizeof *lay->depth);
     for (size_t i = 1; i < n; i++)
         lay->first[p->nodes[i].parent + 1]++;
     for (size_t i = 0; i < n; i++)
         lay->first[i + 1] += lay->first[i];
-    uint32_t *fill = xmalloc((n + 1) * sizeof *fill);
+    uint32_t *fill = xcalloc((n + 1) * sizeof *fill);
     memcpy(fill, lay->first, (n + 1) * sizeof *fill);
     for (size_t i = 1; i < n; i++)
         lay->kids[fill[p->nodes[i].parent]++] = (uint32_t)i;
