@@ -985,8 +985,9 @@ static int v0_next(rt_decoder *dec, rt_event *out)
     int rc = read_event(d, &el, out);
     if (rc)
         return d->status = rc;
-    /* The words this event's struct and what it points to took. */
-    d->base.event_size = (budget - d->budget) * 8;
+    /* The words of this event's element in the list (charged with the list
+     * at load) and of what it points to (charged now). */
+    d->base.event_size = (budget - d->budget + d->events.dw + d->events.pc) * 8;
     d->next++;
     if (d->map && d->released_at - d->budget > RELEASE_WORDS) {
         /* Pages read so far leave the process (they stay in the page cache
