@@ -708,6 +708,20 @@ RT_API rt_format rt_reader_format(const rt_reader *r);
 RT_API rt_dialect rt_reader_dialect(const rt_reader *r);
 /** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
+/** Bytes of the input read so far, to compare with the file size for
+ * progress: the file's own bytes, so for v1 the compressed bytes. The
+ * readers read ahead in pieces, so this runs ahead of the last event by at
+ * most one read buffer (v0 reads its whole message before the first
+ * event). 0 for NULL. */
+RT_API uint64_t rt_reader_bytes_consumed(const rt_reader *r);
+/** Encoded size of the event rt_reader_next returned last, in bytes of the
+ * format's own encoding of one event: JSON, the text of the event object
+ * (without the separating "," and whitespace); v1, its CBOR item (after
+ * decompression); v0, the unpacked message words its struct and the data
+ * it points to take (8 bytes each). 0 before the first event, for NULL, or
+ * when the format cannot tell. The sizes of all events add up to about the
+ * uncompressed size of the events. */
+RT_API uint64_t rt_reader_event_size(const rt_reader *r);
 /** Message of the last error on r (empty when none); owned by r. */
 RT_API const char *rt_reader_errmsg(const rt_reader *r);
 /** Frees r (NULL is fine). */
@@ -801,6 +815,17 @@ typedef struct rt_repair_result {
  * truncation) with a message in errbuf when given.
  */
 RT_API int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len);
+/** How far a long operation is: bytes of its input read so far (as
+ * rt_reader_bytes_consumed), of bytes_total (0 when unknown), and events
+ * read. */
+typedef void (*rt_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_total,
+                               uint64_t events);
+/** rt_trace_repair, calling progress(ctx, ...) every 4096 events of each
+ * pass over the file (one for a complete file; then the repair and the
+ * reading back, each counted from 0 again). progress may be NULL. */
+RT_API int rt_trace_repair_progress(const char *path, rt_repair_result *out,
+                                    rt_progress_fn progress, void *ctx, char *errbuf,
+                                    size_t errbuf_len);
 
 #ifdef __cplusplus
 }

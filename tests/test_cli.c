@@ -599,7 +599,7 @@ static uint64_t rng(void)
 
 static void run_all_commands(const char *path)
 {
-    char out[1024];
+    char out[1024], svg[1024];
     result r;
     const char *const *cmds[] = {
         (const char *const[]){"cat", path, NULL},
@@ -607,6 +607,8 @@ static void run_all_commands(const char *path)
         (const char *const[]){"info", path, NULL},
         (const char *const[]){"convert", path, wpath(out, "g.json"), NULL},
         (const char *const[]){"format-trace", path, "-", NULL},
+        (const char *const[]){"stats", path, "--json", NULL},
+        (const char *const[]){"flamegraph", path, "-o", wpath(svg, "g.svg"), NULL},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         r = run_v(cmds[i]);

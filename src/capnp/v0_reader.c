@@ -1007,9 +1007,13 @@ static int v0_next(rt_decoder *dec, rt_event *out)
     if (d->next >= d->events.count)
         return RT_READ_END;
     sref el = element(&d->events, (uint32_t)d->next);
+    uint64_t budget = d->budget;
     int rc = read_event(d, &el, out);
     if (rc)
         return d->status = rc;
+    /* The words of this event's element in the list (charged with the list
+     * at load) and of what it points to (charged now). */
+    d->base.event_size = (budget - d->budget + d->events.dw + d->events.pc) * 8;
     d->next++;
     if (d->map && d->released_at - d->budget > RELEASE_WORDS) {
         /* Pages read so far leave the process (they stay in the page cache

@@ -93,6 +93,7 @@ static int v1_next(rt_decoder *dec, rt_event *out)
             if (rc == RT_OK) {
                 v->base.needs_0_19 |= d.needs_0_19;
                 v->pos += (size_t)(d.p - d.start);
+                v->base.event_size = (uint64_t)(d.p - d.start);
                 v->want = 1;
                 v->tried = 0;
                 return RT_READ_EVENT;

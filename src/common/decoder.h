@@ -25,6 +25,9 @@ struct rt_decoder {
     /* Sticky: an event read so far held what only the 0.19 dialect spells
      * (a float as text, a Char); rt_reader_dialect. */
     bool needs_0_19;
+    /* Encoded bytes of the event next() returned last, in the format's own
+     * event encoding (rt_reader_event_size); 0 when a decoder cannot say. */
+    uint64_t event_size;
 };
 
 /* What a decoder is created with; everything outlives the decoder. The

@@ -244,6 +244,7 @@ static int parse_element(json_decoder *d, rt_event *out)
     c.event_index = *d->index;
     d->in_el = false;
     d->pos = d->scan;
+    d->base.event_size = d->scan - d->el_start;
     d->st = ST_AFTER;
     int rc = rt_json_parse_event(&c, out);
     d->base.needs_0_19 |= c.needs_0_19;

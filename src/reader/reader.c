@@ -223,6 +223,16 @@ uint64_t rt_reader_event_index(const rt_reader *r)
     return r ? r->index : 0;
 }
 
+uint64_t rt_reader_bytes_consumed(const rt_reader *r)
+{
+    return r ? r->src.offset : 0;
+}
+
+uint64_t rt_reader_event_size(const rt_reader *r)
+{
+    return r && r->dec && r->index ? r->dec->event_size : 0;
+}
+
 const char *rt_reader_errmsg(const rt_reader *r)
 {
     return r ? r->err.msg : "NULL reader";

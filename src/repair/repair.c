@@ -17,10 +17,17 @@ static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a
     return rc;
 }
 
+/* Who hears how far a pass over the file is. */
+typedef struct progress {
+    rt_progress_fn fn;
+    void *ctx;
+    uint64_t total; /* the file's size */
+} progress;
+
 /* Reads events until the end or an error; *events counts them. With w, each
  * event is also written there. Returns the reader's final status. */
 static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_format *format,
-                        char *msg, size_t msg_len)
+                        const progress *pg, char *msg, size_t msg_len)
 {
     rt_reader *r;
     int rc = rt_reader_open(&r, path, NULL);
@@ -36,7 +43,8 @@ static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_for
             snprintf(msg, msg_len, "%s", rt_writer_errmsg(w));
             break;
         }
-        (*events)++;
+        if ((++*events & 4095) == 0 && pg->fn)
+            pg->fn(pg->ctx, rt_reader_bytes_consumed(r), pg->total, *events);
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "%s", rt_reader_errmsg(r));
@@ -112,7 +120,8 @@ static int repair_json(const char *path, uint64_t events, rt_repair_result *out,
     return rc;
 }
 
-static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size_t len)
+static int repair_v1(const char *path, rt_repair_result *out, const progress *pg, char *errbuf,
+                     size_t len)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp)
@@ -126,7 +135,7 @@ static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size
     char msg[512] = "";
     uint64_t n;
     rt_format f;
-    rc = count_events(path, w, &n, &f, msg, sizeof msg);
+    rc = count_events(path, w, &n, &f, pg, msg, sizeof msg);
     if (rc == RT_ETRUNCATED || rc == RT_READ_END)
         rc = rt_writer_finish(w);
     else if (rc >= 0)
@@ -149,6 +158,12 @@ static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size
 
 int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len)
 {
+    return rt_trace_repair_progress(path, out, NULL, NULL, errbuf, errbuf_len);
+}
+
+int rt_trace_repair_progress(const char *path, rt_repair_result *out, rt_progress_fn fn,
+                             void *ctx, char *errbuf, size_t errbuf_len)
+{
     if (!path || !out)
         return RT_EINVAL;
     memset(out, 0, sizeof *out);
@@ -159,9 +174,10 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
         return fail(errbuf, errbuf_len, errno == ENOENT ? RT_ENOENT : RT_EIO, "%s: %s", path,
                     strerror(errno));
     out->old_size = out->new_size = (uint64_t)st.st_size;
+    progress pg = {fn, ctx, (uint64_t)st.st_size};
     char msg[512] = "";
     uint64_t events = 0;
-    int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg);
+    int rc = count_events(path, NULL, &events, &out->format, &pg, msg, sizeof msg);
     out->events = events;
     if (rc == RT_READ_END)
         return RT_OK;
@@ -174,7 +190,7 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
         rc = repair_json(path, events, out, errbuf, errbuf_len);
         break;
     case RT_FORMAT_V1:
-        rc = repair_v1(path, out, errbuf, errbuf_len);
+        rc = repair_v1(path, out, &pg, errbuf, errbuf_len);
         break;
     default:
         return fail(errbuf, errbuf_len, RT_EUNSUPPORTED, "%s: %s", path,
@@ -185,7 +201,8 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
     /* The repaired file must now read to its end. */
     uint64_t again;
     rt_format f;
-    rc = count_events(path, NULL, &again, &f, msg, sizeof msg);
+    pg.total = out->new_size;
+    rc = count_events(path, NULL, &again, &f, &pg, msg, sizeof msg);
     if (rc != RT_READ_END || again != events)
         return fail(errbuf, errbuf_len, RT_EFORMAT, "%s: repaired file does not read back: %s",
                     path, msg);

@@ -23,6 +23,8 @@ int cmd_format_trace(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
 
 /* "runtime-tracing: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 #define DIALECT_HELP                                                                        \
     "\n"                                                                                    \
@@ -26,7 +27,8 @@ static const char convert_help[] =
     "Reads the events file IN (any format: trace.json, or trace.bin v0 or v1; or a\n"
     "trace directory, meaning its events file) and writes its events to OUT.\n"
     "The output format is --to, else OUT's extension: .json is JSON, .bin is v1.\n"
-    "On failure OUT is removed.\n"
+    "On failure OUT is removed. A progress line shows on stderr when it is a\n"
+    "terminal (--quiet: never).\n"
     DIALECT_HELP;
 
 static const char cat_help[] =
@@ -39,6 +41,8 @@ static const char cat_help[] =
     "\n"
     "  --follow   keep reading as another process appends events (JSON and v1),\n"
     "             until the writer finishes the file\n"
+    "  --quiet    no progress line (shown on stderr when it is a terminal and\n"
+    "             the output is not)\n"
     DIALECT_HELP;
 
 static const char format_help[] =
@@ -46,17 +50,19 @@ static const char format_help[] =
     "\n"
     "Writes the events of IN as a JSON array with one compact event per line\n"
     "(\"[\", then the events separated by \",\" and a newline, then \"]\").\n"
-    "OUT '-' is standard output.\n"
+    "OUT '-' is standard output. --quiet: no progress line on a terminal.\n"
     DIALECT_HELP;
 
 /* Copies every event of r to w. A truncated input keeps its complete
  * events, with a warning. In follow mode, waits for more events until the
  * writer finishes the file. Returns an exit status (messages printed). */
-static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow)
+static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow,
+                       cli_progress *pg)
 {
     const rt_event *e;
     int rc;
     for (;;) {
+        cli_progress_event(pg);
         rc = rt_reader_next(r, &e);
         if (rc == RT_READ_PENDING && follow) {
             /* Show what arrived so far, then wait for more. */
@@ -69,6 +75,8 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool fo
         if (rc != RT_READ_EVENT)
             break;
         int wrc = rt_writer_write(w, e);
+        if (wrc)
+            cli_progress_end(pg);
         if (wrc) {
             cli_error("%s: event %llu cannot be written: %s (%s)", out_name,
                       (unsigned long long)(rt_reader_event_index(r) - 1), rt_writer_errmsg(w),
@@ -76,6 +84,7 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool fo
             return CLI_INVALID;
         }
     }
+    cli_progress_end(pg);
     if (rc == RT_ETRUNCATED) {
         fprintf(stderr, CLI_NAME ": warning: %s; the %llu complete events before it were kept\n",
                 rt_reader_errmsg(r), (unsigned long long)rt_reader_event_index(r));
@@ -105,6 +114,7 @@ static bool same_file(const char *a, const char *b)
 
 int cmd_convert(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     static const char *const opts[] = {"--to", "--dialect"};
     const char *vals[2], *pos[2];
     size_t npos;
@@ -142,6 +152,8 @@ int cmd_convert(int argc, char **argv)
         return rc;
     }
     rt_reader *r = cli_open_reader(in, false);
+    cli_progress pg;
+    cli_progress_begin(&pg, r, in, quiet, false);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -157,7 +169,7 @@ int cmd_convert(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, pos[1], false);
+    int status = copy_events(r, w, pos[1], false, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status != CLI_OK)
@@ -184,16 +196,8 @@ int cmd_cat(int argc, char **argv)
 {
     const char *pos[1];
     size_t npos;
-    bool follow = false;
-    /* --follow takes no value: take it out before the common parser. */
-    int kept = 0;
-    for (int i = 0; i < argc; i++) {
-        if (i > 0 && strcmp(argv[i], "--follow") == 0)
-            follow = true;
-        else
-            argv[kept++] = argv[i];
-    }
-    argc = kept;
+    bool follow = cli_take_flag(&argc, argv, "--follow");
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     static const char *const opts[] = {"--dialect"};
     const char *vals[1];
     int rc = cli_parse(argc, argv, opts, vals, 1, pos, 1, &npos);
@@ -219,6 +223,8 @@ int cmd_cat(int argc, char **argv)
         return rc;
     }
     rt_reader *r = cli_open_reader(in, follow);
+    cli_progress pg; /* not while following: there is no end to count to */
+    cli_progress_begin(&pg, r, in, quiet || follow, true);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -235,7 +241,7 @@ int cmd_cat(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, "standard output", follow);
+    int status = copy_events(r, w, "standard output", follow, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status == CLI_OK && write_all(STDOUT_FILENO, "\n", 1) != 0) {
@@ -300,6 +306,7 @@ static long filter_write(void *ctx, const void *data, size_t len)
 
 int cmd_format_trace(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     static const char *const opts[] = {"--dialect"};
     const char *vals[1], *pos[2];
     size_t npos;
@@ -326,6 +333,8 @@ int cmd_format_trace(int argc, char **argv)
         return rc;
     }
     rt_reader *r = cli_open_reader(in, false);
+    cli_progress pg;
+    cli_progress_begin(&pg, r, in, quiet, to_stdout);
     free(in);
     if (!r)
         return CLI_INVALID;
@@ -356,7 +365,7 @@ int cmd_format_trace(int argc, char **argv)
         cli_error("%s: %s (%s)", out_name, err, rt_status_name(rc));
         status = CLI_INVALID;
     } else {
-        status = copy_events(r, w, out_name, false);
+        status = copy_events(r, w, out_name, false, &pg);
         rt_writer_free(w);
         if (status == CLI_OK && write_all(fd, "\n", 1) != 0) {
             cli_error("%s: %s", out_name, strerror(errno));

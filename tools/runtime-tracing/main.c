@@ -13,6 +13,8 @@ static const char usage_text[] =
     "  " CLI_NAME " validate PATH\n"
     "  " CLI_NAME " info PATH\n"
     "  " CLI_NAME " repair FILE\n"
+    "  " CLI_NAME " stats PATH [--top N] [--json]\n"
+    "  " CLI_NAME " flamegraph PATH -o OUT.svg [--weight steps|events|bytes] [--folded]\n"
     "\n"
     "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
     "its header) and trace directories. Every command reads any format.\n"
@@ -24,10 +26,14 @@ static const char usage_text[] =
     "  validate      check a trace directory or an events file\n"
     "  info          describe a trace directory or an events file\n"
     "  repair        make a truncated events file (a killed recording) complete\n"
+    "  stats         where the events and bytes go: per function, file, variable\n"
+    "  flamegraph    the call stacks as an SVG flame graph or folded stacks\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help; " CLI_NAME " COMMAND --help for a command's\n"
     "  --version      the version of the tool and of the library\n"
+    "  --quiet        (convert, cat, validate, repair, stats, flamegraph) no progress\n"
+    "                 line; it is shown on stderr only when stderr is a terminal\n"
     "\n"
     "Exit status: 0 on success, 1 on invalid input or a failed check, 2 on a usage error.\n";
 
@@ -37,6 +43,7 @@ static const struct {
 } commands[] = {
     {"convert", cmd_convert},   {"cat", cmd_cat},   {"format-trace", cmd_format_trace},
     {"validate", cmd_validate}, {"info", cmd_info},     {"repair", cmd_repair},
+    {"stats", cmd_stats},       {"flamegraph", cmd_flamegraph},
 };
 
 int main(int argc, char **argv)

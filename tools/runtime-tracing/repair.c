@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const char repair_help[] =
     "Usage: " CLI_NAME " repair FILE\n"
@@ -10,10 +11,13 @@ static const char repair_help[] =
     "Makes a truncated events file (a recording killed before it finished) readable\n"
     "by any reader: a JSON array is closed after its last complete event; a v1 file\n"
     "is rewritten from its recoverable events with a valid seek table. A complete\n"
-    "file is left as it is. A truncated v0 file cannot be repaired.\n";
+    "file is left as it is. A truncated v0 file cannot be repaired.\n"
+    "\n"
+    "  --quiet   no progress line on a terminal\n";
 
 int cmd_repair(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     const char *pos[1];
     size_t npos;
     int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
@@ -30,7 +34,10 @@ int cmd_repair(int argc, char **argv)
         return CLI_INVALID;
     rt_repair_result res;
     char why[512];
-    rc = rt_trace_repair(file, &res, why, sizeof why);
+    cli_progress pg;
+    cli_progress_begin(&pg, NULL, file, quiet, false);
+    rc = rt_trace_repair_progress(file, &res, cli_progress_fn, &pg, why, sizeof why);
+    cli_progress_end(&pg);
     if (rc != RT_OK) {
         cli_error("%s (%s)", why[0] ? why : rt_strerror(rc), rt_status_name(rc));
         free(file);

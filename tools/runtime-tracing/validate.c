@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const char validate_help[] =
     "Usage: " CLI_NAME " validate PATH\n"
@@ -27,6 +28,7 @@ static const char validate_help[] =
     "Warnings (the trace stays valid): BindVariable, Assignment, DropVariables and\n"
     "CompoundValue with a value that is not a Sequence, which CodeTracer 25.x does\n"
     "not handle. The first " "50" " errors and warnings are printed with their event index.\n"
+    "--quiet: no progress line on a terminal.\n"
     "\n"
     "Exit status: 0 when valid (warnings allowed), 1 when not, 2 on a usage error.\n";
 
@@ -41,6 +43,8 @@ typedef struct checker {
     uint64_t errors, warnings, shown_errors, shown_warnings;
     char **paths; /* the Path events, in order */
     size_t npaths_kept, paths_cap;
+    bool quiet;      /* no progress line */
+    cli_progress pg; /* while the events are read */
 } checker;
 
 static void vreport(checker *c, bool error, bool with_event, const char *fmt, va_list ap)
@@ -53,6 +57,7 @@ static void vreport(checker *c, bool error, bool with_event, const char *fmt, va
     if (*shown >= MAX_SHOWN)
         return;
     (*shown)++;
+    cli_progress_hide(&c->pg);
     if (with_event)
         printf("%s: event %llu: %s: ", c->file, (unsigned long long)c->index,
                error ? "error" : "warning");
@@ -294,10 +299,13 @@ static uint64_t check_events(checker *c, const char *file)
     }
     const rt_event *e;
     int rc;
+    cli_progress_begin(&c->pg, r, file, c->quiet, false);
     while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
         c->index = rt_reader_event_index(r) - 1;
         check_event(c, e);
+        cli_progress_event(&c->pg);
     }
+    cli_progress_end(&c->pg);
     uint64_t n = rt_reader_event_index(r);
     if (rc != RT_READ_END) {
         /* The reader's message starts with the file name: not twice. */
@@ -380,6 +388,7 @@ static void check_dir(checker *c, const char *dir)
 
 int cmd_validate(int argc, char **argv)
 {
+    bool quiet = cli_take_flag(&argc, argv, "--quiet");
     const char *pos[1];
     size_t npos;
     int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
@@ -394,6 +403,7 @@ int cmd_validate(int argc, char **argv)
     const char *path = pos[0];
     checker c;
     memset(&c, 0, sizeof c);
+    c.quiet = quiet;
     uint64_t events = 0;
     if (cli_is_dir(path)) {
         char *events_path = cli_events_path(path);
