@@ -163,13 +163,30 @@ static const char *v19(const char *rel)
     return tu_fixture(b);
 }
 
+/* An events file and the JSON of fixtures/v0.19/ that it converts to. */
+typedef struct golden {
+    const char *in, *want;
+} golden;
+
+/* Converts each input (in fixtures/v0.19/ when in_v19, else in fixtures/)
+ * to JSON of the 0.19 dialect and compares the bytes. */
+static void convert_all(const golden *cases, size_t n, bool in_v19)
+{
+    const char *dir = tu_tmpdir();
+    for (size_t i = 0; i < n; i++) {
+        const char *out = tu_join(dir, "out.json");
+        convert(in_v19 ? v19(cases[i].in) : tu_fixture(cases[i].in), out, RT_FORMAT_JSON,
+                RT_DIALECT_0_19);
+        tu_assert_same_file(out, v19(cases[i].want));
+    }
+    tu_rmtree(dir);
+}
+
 /* Every events file of fixtures/v0.19/ reads back to the JSON beside it. */
 static void golden_v019_read(void **state)
 {
     (void)state;
-    static const struct {
-        const char *in, *json;
-    } cases[] = {
+    static const golden cases[] = {
         {"tutorial/json/trace.json", "tutorial/json/trace.json"},
         {"tutorial/v0/trace.bin", "tutorial/json/trace.json"},
         {"tutorial/v1/trace.bin", "tutorial/json/trace.json"},
@@ -183,13 +200,7 @@ static void golden_v019_read(void **state)
         {"values-specialfloat/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json"},
         {"values-specialfloat/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json"},
     };
-    const char *dir = tu_tmpdir();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *out = tu_join(dir, "out.json");
-        convert(v19(cases[i].in), out, RT_FORMAT_JSON, RT_DIALECT_0_19);
-        tu_assert_same_file(out, v19(cases[i].json));
-    }
-    tu_rmtree(dir);
+    convert_all(cases, sizeof cases / sizeof cases[0], true);
 }
 
 /* The same through the tool: cat --dialect 0.19 prints the JSON file beside
@@ -273,9 +284,7 @@ static void golden_v019_chars_as_raw(void **state)
 static void golden_014_to_019(void **state)
 {
     (void)state;
-    static const struct {
-        const char *in, *want;
-    } cases[] = {
+    static const golden cases[] = {
         {"tutorial/trace.json", "tutorial/json/trace.json"},
         {"tutorial/trace.v0.bin", "tutorial/json/trace.json"},
         {"tutorial/trace.v1.bin", "tutorial/json/trace.json"},
@@ -284,13 +293,7 @@ static void golden_014_to_019(void **state)
         {"values/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json"},
         {"values/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json"},
     };
-    const char *dir = tu_tmpdir();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *out = tu_join(dir, "out.json");
-        convert(tu_fixture(cases[i].in), out, RT_FORMAT_JSON, RT_DIALECT_0_19);
-        tu_assert_same_file(out, v19(cases[i].want));
-    }
-    tu_rmtree(dir);
+    convert_all(cases, sizeof cases / sizeof cases[0], false);
 }
 
 /* The 0.19 fixtures written back as v0 and v1 of the 0.19 dialect read back
