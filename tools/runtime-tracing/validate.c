@@ -544,20 +544,17 @@ int cmd_validate(int argc, char **argv)
     checker c;
     memset(&c, 0, sizeof c);
     uint64_t events = 0;
-    char *events_path = cli_is_dir(path) ? cli_events_path(path) : cli_strdup(path);
+    bool dir = cli_is_dir(path);
+    char *events_path = dir ? cli_events_path(path) : cli_strdup(path);
     if (!events_path)
         return CLI_INVALID;
     rt_dialect d = RT_DIALECT_0_14;
     if (target)
         c.for_0_19 = strcmp(target, "codetracer-0.19") == 0;
-    else if ((rc = cli_output_dialect("validate", NULL, events_path, &d)) == CLI_OK)
+    else if (cli_output_dialect("validate", NULL, events_path, &d) == CLI_OK)
         c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path);
-    free(events_path);
     printf("%s: checked for codetracer-%s\n", path, c.for_0_19 ? "0.19" : "0.14");
-    if (cli_is_dir(path)) {
-        char *events_path = cli_events_path(path);
-        if (!events_path)
-            return CLI_INVALID;
+    if (dir) {
         c.file = events_path;
         events = check_events(&c, events_path);
         c.file = path;
@@ -567,11 +564,11 @@ int cmd_validate(int argc, char **argv)
             file_warning(&c, "both trace.json and trace.bin: trace.json was checked, and a "
                              "loader may read either");
         free(bin);
-        free(events_path);
     } else {
         c.file = path;
         events = check_events(&c, path);
     }
+    free(events_path);
     if (c.shown_errors < c.errors || c.shown_warnings < c.warnings)
         printf("%s: ... %llu more errors and %llu more warnings not shown\n", path,
                ULL(c.errors - c.shown_errors), ULL(c.warnings - c.shown_warnings));
