@@ -398,7 +398,7 @@ typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 /** Options of rt_writer_open(); fill with rt_writer_options_init(). */
 typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    rt_dialect dialect;            /**< default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
     /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
      * that readers accept (levels 20-22 would ask for more). */
@@ -462,7 +462,8 @@ typedef enum rt_mode {
 typedef struct rt_tracer_options {
     rt_format format;              /**< default RT_FORMAT_JSON */
     rt_mode mode;                  /**< default RT_MODE_BUFFERED */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    /** default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14; RT_EINVAL when unknown */
+    rt_dialect dialect;
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1; 0: 3 */
     size_t frame_size;             /**< v1; 0: 2 MiB */

@@ -525,6 +525,68 @@ static void metadata_recording_id(void **state)
     tu_rmtree(dir);
 }
 
+/* The tracer's thread and special-event calls, in every format and both
+ * dialects; a bad Char or dialect is refused. */
+static void tracer_new_calls(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
+        for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
+            rt_tracer_options o;
+            rt_tracer_options_init(&o);
+            o.dialect = (rt_dialect)d;
+            o.format = (rt_format)f;
+            rt_tracer *t = NULL;
+            assert_int_equal(rt_tracer_new(&t, "p", NULL, 0, &o), RT_OK);
+            assert_int_equal(rt_start(t, "/a.rs", 1), RT_OK);
+            assert_int_equal(rt_register_thread_start(t, 7), RT_OK);
+            assert_int_equal(rt_register_thread_switch(t, 7), RT_OK);
+            assert_int_equal(rt_register_special_event_n(t, RT_LOG_WRITE, rt_str_c("m"),
+                                                         rt_str_c("c")), RT_OK);
+            rt_type_id ch;
+            assert_int_equal(rt_ensure_type_id(t, RT_TYPE_CHAR, "char", &ch), RT_OK);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0xE9, ch)),
+                             RT_OK);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0xD800, ch)),
+                             RT_EINVAL);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0x110000, ch)),
+                             RT_EINVAL);
+            assert_int_equal(rt_register_thread_exit(t, 7), RT_OK);
+            assert_int_equal(rt_register_thread_start(NULL, 1), RT_EINVAL);
+            assert_int_equal(rt_tracer_write_trace_dir(t, dir, RT_FORMAT_DEFAULT), RT_OK);
+            uint64_t n = rt_tracer_event_count(t);
+            rt_event_list *l = NULL;
+            assert_int_equal(rt_event_list_load(&l, tu_join(dir, rt_format_events_file((rt_format)f)),
+                                                NULL, NULL, 0),
+                             RT_OK);
+            assert_int_equal(rt_event_list_len(l), n);
+            bool raw = f == RT_FORMAT_V0 || d == RT_DIALECT_0_14;
+            for (uint64_t i = 0; i < n; i++) {
+                const rt_event *want = rt_tracer_event_at(t, i);
+                assert_true(raw ? rt_event_equal_raw_chars(want, rt_event_list_at(l, i))
+                                : rt_event_equal(want, rt_event_list_at(l, i)));
+            }
+            const rt_event *last = rt_event_list_at(l, n - 1);
+            assert_int_equal(last->kind, RT_EVENT_THREAD_EXIT);
+            assert_int_equal(last->u.thread_id, 7);
+            rt_event_list_free(l);
+            rt_tracer_free(t);
+        }
+    }
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.dialect = (rt_dialect)7;
+    rt_tracer *t = NULL;
+    assert_int_equal(rt_tracer_new(&t, "p", NULL, 0, &o), RT_EINVAL);
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    wo.dialect = (rt_dialect)7;
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, tu_join(dir, "x.json"), &wo), RT_EINVAL);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +601,7 @@ int main(void)
         cmocka_unit_test(new_events_round_trip),
         cmocka_unit_test(v1_long_float_text),
         cmocka_unit_test(metadata_recording_id),
+        cmocka_unit_test(tracer_new_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
