@@ -109,7 +109,21 @@ int rt_f64_shortest(double v, char *digits, int *k)
             d = shortest_decimal(c, q, m == 0 && be > 1, &e);
         }
     }
-    while (d % 10 == 0) {
+    /* Trailing zeros off, eight at a time, then 4, 2, 1 (d has at most 17
+     * digits): fewer divisions than one digit at a time. */
+    while (d % 100000000 == 0) {
+        d /= 100000000;
+        e += 8;
+    }
+    if (d % 10000 == 0) {
+        d /= 10000;
+        e += 4;
+    }
+    if (d % 100 == 0) {
+        d /= 100;
+        e += 2;
+    }
+    if (d % 10 == 0) {
         d /= 10;
         e++;
     }
