@@ -259,9 +259,12 @@ typedef struct rt_rvalue {
     rt_variable_id simple;
     const rt_variable_id *ids;  /**< RT_RVALUE_COMPOUND */
     size_t len;                 /**< Entries in ids. */
-    int64_t call_key;           /**< RT_RVALUE_FUNCTION_RETURN */
+    /** One word for either (an rt_event stays 80 bytes: 16-byte stores clear it). */
+    union {
+        int64_t call_key;       /**< RT_RVALUE_FUNCTION_RETURN */
+        int64_t index;          /**< RT_RVALUE_INDEX_ACCESS: the element's index */
+    };
     rt_str field;               /**< RT_RVALUE_FIELD_ACCESS: the field's name */
-    int64_t index;              /**< RT_RVALUE_INDEX_ACCESS: the element's index */
 } rt_rvalue;
 
 /** The variant of a trace event (rt_event.kind). */
@@ -398,7 +401,7 @@ typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 /** Options of rt_writer_open(); fill with rt_writer_options_init(). */
 typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    rt_dialect dialect;            /**< default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
     /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
      * that readers accept (levels 20-22 would ask for more). */
@@ -462,7 +465,8 @@ typedef enum rt_mode {
 typedef struct rt_tracer_options {
     rt_format format;              /**< default RT_FORMAT_JSON */
     rt_mode mode;                  /**< default RT_MODE_BUFFERED */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    /** default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14; RT_EINVAL when unknown */
+    rt_dialect dialect;
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1; 0: 3 */
     size_t frame_size;             /**< v1; 0: 2 MiB */

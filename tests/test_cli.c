@@ -372,7 +372,42 @@ static void test_validate_fixtures(void **state)
     snprintf(in, sizeof in, "%s", tu_fixture("real/noir-3_two_files.json"));
     expect(RUN("validate", in), 0, ": valid (63 events, 0 warnings)", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("real/ruby-control_flow_trace.json"));
-    expect(RUN("validate", in), 0, "valid (387 events, 50 warnings)", NULL);
+    /* Ruby's FunctionReturn RValues: the file's dialect is 0.19 */
+    expect(RUN("validate", in), 0, "checked for codetracer-0.19", NULL);
+    expect(RUN("validate", in), 0, "valid (387 events, 0 warnings)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "invalid (3 errors, 50 warnings, 387 events)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 105: error: Assignment with the RValue Literal", NULL);
+    expect(RUN("validate", "--for", "0.19", in), 2, NULL, "unknown target '0.19'");
+
+    /* What each target cannot load, with the event index and the remedy */
+    snprintf(in, sizeof in, "%s", tu_fixture("values/values-specialfloat.json"));
+    expect(RUN("validate", in), 1, "event 19: error: Value: Float NaN, which codetracer-0.14 "
+                                   "cannot read from JSON (null): record it as a Raw value",
+           NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", in), 1,
+           "error: Value: a Float written as a number (or null), which codetracer-0.19 refuses",
+           NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/values-specialfloat/values-specialfloat.json"));
+    expect(RUN("validate", in), 0, "checked for codetracer-0.19", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "a Float written as text, the 0.19 dialect's spelling", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/threads/json"));
+    expect(RUN("validate", in), 0, "json: valid (58 events, 0 warnings)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 14: error: Value: a Char value, which codetracer-0.14 cannot read", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 30: error: Assignment with the RValue IndexAccess", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("simple"));
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "event 12: error: DropLastStep: the debugger's load fails on any", NULL);
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "event 31: error: AssignCompoundItem into place 0, which no CompoundValue gave", NULL);
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "error: trace_metadata.json has no recording_id", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/simple/json"));
+    expect(RUN("validate", in), 1, "checked for codetracer-0.19", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("tutorial/trace.v1.bin"));
     result r = RUN("validate", in);
     if (r.status == 1 && strstr(r.err, "RT_EUNSUPPORTED"))
