@@ -351,14 +351,18 @@ typedef enum rt_format {
     RT_FORMAT_DEFAULT = -1, /**< where a function takes a format: the handle's own */
     RT_FORMAT_JSON = 0,     /**< trace.json */
     RT_FORMAT_V0 = 1,       /**< trace.bin, packed Cap'n Proto */
-    RT_FORMAT_V1 = 2        /**< trace.bin, CBOR in seekable zstd */
+    RT_FORMAT_V1 = 2,       /**< trace.bin, CBOR in seekable zstd */
+    /** trace.ct, the CTFS container CodeTracer opens first (docs/formats.md;
+     * events always in the 0.19 dialect). Writing needs a regular file. */
+    RT_FORMAT_CT = 3
 } rt_format;
 
-/** "json", "v0", "v1" (never NULL). */
+/** "json", "v0", "v1", "ct" (never NULL). */
 RT_API const char *rt_format_name(rt_format format);
-/** Parses "json", "v0", "v1" (also "binary" = v1); RT_EINVAL when unknown. */
+/** Parses "json", "v0", "v1", "ct" (also "binary" = v1, "ctfs" = ct);
+ * RT_EINVAL when unknown. */
 RT_API int rt_format_parse(const char *name, rt_format *out);
-/** "trace.json" for JSON, "trace.bin" for v0 and v1. */
+/** "trace.json" for JSON, "trace.bin" for v0 and v1, "trace.ct" for ct. */
 RT_API const char *rt_format_events_file(rt_format format);
 
 /** The spelling of the events and metadata files (docs/formats.md). 0.14 is
@@ -376,6 +380,14 @@ typedef enum rt_dialect {
 RT_API const char *rt_dialect_name(rt_dialect dialect);
 /** Parses "0.14" or "0.19"; RT_EINVAL when unknown (*out untouched). */
 RT_API int rt_dialect_parse(const char *name, rt_dialect *out);
+
+/** trace_metadata.json */
+typedef struct rt_metadata {
+    char *workdir;  /**< "workdir" */
+    char *program;  /**< "program" */
+    char **args;    /**< "args", nargs strings */
+    size_t nargs;   /**< Entries in args. */
+} rt_metadata;
 
 /** Low-level write function, for callers that want to intercept output
  * (tests inject a full disk with it). Returns bytes written or -1 with errno. */
@@ -400,6 +412,16 @@ typedef struct rt_writer_options {
      * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
     char *errbuf;
     size_t errbuf_len; /**< size of errbuf */
+    /** RT_FORMAT_CT: program, args and workdir for the container's meta.dat
+     * (copied at open; NULL: all empty). Relative Path events are resolved
+     * against its workdir for meta.dat's list of sources. */
+    const rt_metadata *metadata;
+    /** RT_FORMAT_CT: the recording id for meta.dat, a canonical lowercase
+     * UUIDv7 (RT_EINVAL otherwise); NULL: a fresh one. */
+    const char *recording_id;
+    /** RT_FORMAT_CT: events.log as CBOR items (events.fmt "cbor") instead of
+     * the default split-binary. */
+    bool ct_cbor;
 } rt_writer_options;
 
 /** Fills opts with the defaults for format. */
@@ -711,13 +733,6 @@ RT_API const rt_event *rt_event_list_at(const rt_event_list *list, size_t i);
 /** Frees list (NULL is fine). */
 RT_API void rt_event_list_free(rt_event_list *list);
 
-/** trace_metadata.json */
-typedef struct rt_metadata {
-    char *workdir;  /**< "workdir" */
-    char *program;  /**< "program" */
-    char **args;    /**< "args", nargs strings */
-    size_t nargs;   /**< Entries in args. */
-} rt_metadata;
 
 /** Reads a metadata file into *out (free with rt_metadata_clear; on error
  * *out is left empty). Returns RT_OK; RT_ENOENT or RT_EIO when the file
