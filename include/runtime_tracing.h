@@ -122,6 +122,7 @@ typedef uint64_t rt_type_id;     /**< Index of a Type event; 0 is None after rt_
 typedef uint64_t rt_variable_id; /**< Index of a VariableName event. */
 typedef int64_t rt_line;         /**< A source line number. */
 typedef int64_t rt_place;        /**< A memory place (cells, compound values). */
+typedef uint64_t rt_thread_id;   /**< A thread of the traced program (ThreadStart, ...). */
 
 /** TypeKind, numbered as in every format. */
 typedef enum rt_type_kind {
@@ -160,10 +161,13 @@ typedef enum rt_value_kind {
     RT_VALUE_INT, RT_VALUE_FLOAT, RT_VALUE_BOOL, RT_VALUE_STRING,
     RT_VALUE_SEQUENCE, RT_VALUE_TUPLE, RT_VALUE_STRUCT, RT_VALUE_VARIANT,
     RT_VALUE_REFERENCE, RT_VALUE_RAW, RT_VALUE_ERROR, RT_VALUE_NONE,
-    RT_VALUE_CELL, RT_VALUE_BIGINT
+    RT_VALUE_CELL, RT_VALUE_BIGINT,
+    /** One Unicode scalar value (u.ch). JSON and CBOR of the 0.19 dialect
+     * write it as Char; v0 and the 0.14 dialect write Raw{r: its UTF-8}. */
+    RT_VALUE_CHAR
 } rt_value_kind;
 /** Number of rt_value_kind values. */
-#define RT_VALUE_KIND_COUNT 14
+#define RT_VALUE_KIND_COUNT 15
 
 /**
  * A ValueRecord. Build it with the rt_value_* constructors below; they only
@@ -196,6 +200,7 @@ typedef struct rt_value {
             uint64_t address;                    /**< Its address. */
         } reference;
         rt_place place; /**< Cell */
+        uint32_t ch;    /**< Char: a Unicode scalar value (<= 0x10FFFF, not a surrogate) */
         /** BigInt. */
         struct {
             const uint8_t *bytes; /**< big-endian magnitude */
@@ -241,19 +246,22 @@ typedef struct rt_type_record {
 typedef enum rt_rvalue_kind {
     RT_RVALUE_SIMPLE,          /**< one variable */
     RT_RVALUE_COMPOUND,        /**< several variables */
-    RT_RVALUE_LITERAL,         /**< a literal (Ruby recorder; not in v0) */
-    RT_RVALUE_FUNCTION_RETURN, /**< a call's result (Ruby recorder; not in v0) */
-    RT_RVALUE_FIELD_ACCESS     /**< a field of a variable (Ruby recorder; not in v0) */
+    RT_RVALUE_LITERAL,         /**< a literal (v0 only in the 0.19 dialect) */
+    RT_RVALUE_FUNCTION_RETURN, /**< a call's result (v0 only in the 0.19 dialect) */
+    RT_RVALUE_FIELD_ACCESS,    /**< a field of a variable (v0 only in the 0.19 dialect) */
+    RT_RVALUE_INDEX_ACCESS     /**< an element of a variable (v0 only in the 0.19 dialect) */
 } rt_rvalue_kind;
 
 /** The right-hand side of an Assignment. */
 typedef struct rt_rvalue {
     rt_rvalue_kind kind;        /**< Which of the members below is used. */
-    rt_variable_id simple;      /**< RT_RVALUE_SIMPLE; the receiver of RT_RVALUE_FIELD_ACCESS */
+    /** RT_RVALUE_SIMPLE; the receiver of RT_RVALUE_FIELD_ACCESS and RT_RVALUE_INDEX_ACCESS */
+    rt_variable_id simple;
     const rt_variable_id *ids;  /**< RT_RVALUE_COMPOUND */
     size_t len;                 /**< Entries in ids. */
     int64_t call_key;           /**< RT_RVALUE_FUNCTION_RETURN */
     rt_str field;               /**< RT_RVALUE_FIELD_ACCESS: the field's name */
+    int64_t index;              /**< RT_RVALUE_INDEX_ACCESS: the element's index */
 } rt_rvalue;
 
 /** The variant of a trace event (rt_event.kind). */
@@ -263,10 +271,12 @@ typedef enum rt_event_kind {
     RT_EVENT_RETURN, RT_EVENT_EVENT, RT_EVENT_ASM, RT_EVENT_BIND_VARIABLE,
     RT_EVENT_ASSIGNMENT, RT_EVENT_DROP_VARIABLES, RT_EVENT_COMPOUND_VALUE,
     RT_EVENT_CELL_VALUE, RT_EVENT_ASSIGN_COMPOUND_ITEM, RT_EVENT_ASSIGN_CELL,
-    RT_EVENT_VARIABLE_CELL, RT_EVENT_DROP_VARIABLE, RT_EVENT_DROP_LAST_STEP
+    RT_EVENT_VARIABLE_CELL, RT_EVENT_DROP_VARIABLE, RT_EVENT_DROP_LAST_STEP,
+    /* runtime_tracing 0.15 and later, legal in both dialects (u.thread_id) */
+    RT_EVENT_THREAD_START, RT_EVENT_THREAD_EXIT, RT_EVENT_THREAD_SWITCH
 } rt_event_kind;
 /** Number of rt_event_kind values. */
-#define RT_EVENT_KIND_COUNT 21
+#define RT_EVENT_KIND_COUNT 24
 
 /** One trace event. Which member of u is used depends on kind. */
 typedef struct rt_event {
@@ -296,6 +306,7 @@ typedef struct rt_event {
         /** AssignCompoundItem. */
         struct { rt_place place; uint64_t index; rt_place item_place; } assign_item;
         rt_variable_id drop_variable; /**< DropVariable */
+        rt_thread_id thread_id;       /**< ThreadStart, ThreadExit, ThreadSwitch */
     } u;
 } rt_event;
 
@@ -341,6 +352,9 @@ RT_API rt_value rt_value_none(rt_type_id type_id);
 RT_API rt_value rt_value_cell(rt_place place);
 /** BigInt from a big-endian magnitude of len bytes and a sign. */
 RT_API rt_value rt_value_bigint(const uint8_t *be_magnitude, size_t len, bool negative, rt_type_id type_id);
+/** Char value: one Unicode scalar value ch. Recording a surrogate or a value
+ * over 0x10FFFF fails with RT_EINVAL. */
+RT_API rt_value rt_value_char(uint32_t ch, rt_type_id type_id);
 
 /* ------------------------------------------------------------------------ */
 /* Formats and writers                                                      */
@@ -551,7 +565,9 @@ RT_API int rt_register_call(rt_tracer *t, rt_function_id function_id,
 RT_API int rt_register_return(rt_tracer *t, rt_value value);
 /** Event{kind, metadata "", content}. */
 RT_API int rt_register_special_event(rt_tracer *t, rt_event_log_kind kind, const char *content);
-/** Event with metadata and content of any bytes. */
+/** Event with metadata and content of any bytes: the 0.19 tracer's
+ * register_special_event(kind, metadata, content) (DIALECT-0.19.md section
+ * 5), legal in both dialects. */
 RT_API int rt_register_special_event_n(rt_tracer *t, rt_event_log_kind kind, rt_str metadata, rt_str content);
 /** Asm event with len lines of disassembly. */
 RT_API int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len);
@@ -587,6 +603,13 @@ RT_API int rt_compound_rvalue(rt_tracer *t, const char *const *names, size_t len
                               rt_variable_id *ids, rt_rvalue *out);
 /** DropLastStep. */
 RT_API int rt_drop_last_step(rt_tracer *t);
+/** ThreadStart: thread starts running (both dialects; CodeTracer ignores
+ * thread events when it builds the call tree). */
+RT_API int rt_register_thread_start(rt_tracer *t, rt_thread_id thread);
+/** ThreadExit: thread has finished. */
+RT_API int rt_register_thread_exit(rt_tracer *t, rt_thread_id thread);
+/** ThreadSwitch: the events that follow belong to thread. */
+RT_API int rt_register_thread_switch(rt_tracer *t, rt_thread_id thread);
 
 /** Non-interning: always emits a Path event and returns its id (the next
  * rt_ensure_path_id of the same path returns the first id registered for

@@ -195,7 +195,7 @@ static size_t *event_ends(const events *l)
     rt_buf_init(&b, NULL);
     size_t *ends = malloc((l->len + 1) * sizeof *ends);
     for (size_t i = 0; i < l->len; i++) {
-        assert_int_equal(rt_cbor_encode_event(&b, &l->ev[i]), RT_OK);
+        assert_int_equal(rt_cbor_encode_event(&b, &l->ev[i], rt_dialect_get(RT_DIALECT_0_14)), RT_OK);
         ends[i] = b.len;
     }
     rt_buf_free(&b);

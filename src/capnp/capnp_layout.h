@@ -37,7 +37,8 @@ enum {
 /* Union tags of TraceLowLevelEvent and ValueRecord are the rt_event_kind and
  * rt_value_kind numbers (checked by the static asserts below). */
 _Static_assert(RT_EVENT_STEP == 0 && RT_EVENT_ASSIGNMENT == 12 && RT_EVENT_DROP_VARIABLE == 19 &&
-                   RT_EVENT_DROP_LAST_STEP == 20,
+                   RT_EVENT_DROP_LAST_STEP == 20 && RT_EVENT_THREAD_START == 21 &&
+                   RT_EVENT_THREAD_EXIT == 22 && RT_EVENT_THREAD_SWITCH == 23,
                "TraceLowLevelEvent union tags");
 _Static_assert(RT_VALUE_INT == 0 && RT_VALUE_REFERENCE == 8 && RT_VALUE_CELL == 12 &&
                    RT_VALUE_BIGINT == 13,
@@ -45,7 +46,12 @@ _Static_assert(RT_VALUE_INT == 0 && RT_VALUE_REFERENCE == 8 && RT_VALUE_CELL == 
 
 /* TypeSpecificInfo and RValue tags. */
 enum { CP_INFO_NONE = 0, CP_INFO_STRUCT = 1, CP_INFO_POINTER = 2 };
-enum { CP_RVALUE_SIMPLE = 0, CP_RVALUE_COMPOUND = 1 };
+/* RValue: 0.14 has the first two (8 bytes, 1 pointer); 0.19 all six (16
+ * bytes, 2 pointers: DIALECT-0.19.md section 2). */
+enum {
+    CP_RVALUE_SIMPLE = 0, CP_RVALUE_COMPOUND = 1, CP_RVALUE_LITERAL = 2,
+    CP_RVALUE_FIELD_ACCESS = 3, CP_RVALUE_INDEX_ACCESS = 4, CP_RVALUE_FUNCTION_RETURN = 5
+};
 
 /* EventLogKind: v0 numbers by name (write, writeFile, read, readFile,
  * readDir, openDir, closeDir, socket, open, error, traceLogEvent,

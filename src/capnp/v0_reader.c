@@ -674,7 +674,7 @@ static int read_value(v0_decoder *d, const sref *r, rt_value *v, int depth)
     unsigned tag = (unsigned)(data_word(d, r, CP_VALUE_TAG_WORD) & 0xFFFF);
     uint64_t w0 = data_word(d, r, 0);
     int rc;
-    if (tag >= RT_VALUE_KIND_COUNT)
+    if (tag > RT_VALUE_BIGINT) /* v0 has no Char: it is written as Raw */
         return fail_at(d, RT_EFORMAT, r->seg, r->pos, "unknown ValueRecord tag %u", tag);
     v->kind = (rt_value_kind)tag;
     switch (v->kind) {
@@ -724,6 +724,8 @@ static int read_value(v0_decoder *d, const sref *r, rt_value *v, int depth)
         v->u.bigint.len = b.len;
         return field_id(d, r, 1, &v->type_id, "type id");
     }
+    case RT_VALUE_CHAR:
+        break; /* refused above */
     }
     return RT_OK;
 }
@@ -894,17 +896,36 @@ static int read_event(v0_decoder *d, const sref *el, rt_event *ev)
         if ((rc = field_id(d, &r, 0, &ev->u.assignment.to, "variable id")) ||
             (rc = field_struct(d, &r, 1, &rv, "from")))
             return rc;
+        /* The 8-byte struct of 0.14 (tags 0, 1) or the 16-byte one of 0.19
+         * (DIALECT-0.19.md section 2); missing words read as zero. */
         unsigned k = (unsigned)(data_word(d, &rv, 0) & 0xFFFF);
         rt_rvalue *from = &ev->u.assignment.from;
-        if (k == CP_RVALUE_SIMPLE) {
+        switch (k) {
+        case CP_RVALUE_SIMPLE:
             from->kind = RT_RVALUE_SIMPLE;
             return field_id(d, &rv, 0, &from->simple, "variable id");
-        }
-        if (k == CP_RVALUE_COMPOUND) {
+        case CP_RVALUE_COMPOUND:
             from->kind = RT_RVALUE_COMPOUND;
             return id_list(d, &rv, 0, &from->ids, &from->len);
+        case CP_RVALUE_LITERAL:
+            from->kind = RT_RVALUE_LITERAL;
+            return RT_OK;
+        case CP_RVALUE_FIELD_ACCESS:
+            from->kind = RT_RVALUE_FIELD_ACCESS;
+            if ((rc = field_id(d, &rv, 0, &from->simple, "receiver")))
+                return rc;
+            return field_text(d, &rv, 1, &from->field, "field");
+        case CP_RVALUE_INDEX_ACCESS:
+            from->kind = RT_RVALUE_INDEX_ACCESS;
+            from->index = (int64_t)data_word(d, &rv, 1);
+            return field_id(d, &rv, 0, &from->simple, "receiver");
+        case CP_RVALUE_FUNCTION_RETURN:
+            from->kind = RT_RVALUE_FUNCTION_RETURN;
+            from->call_key = (int64_t)data_word(d, &rv, 1);
+            return RT_OK;
+        default:
+            return fail_at(d, RT_EFORMAT, rv.seg, rv.pos, "unknown RValue tag %u", k);
         }
-        return fail_at(d, RT_EFORMAT, rv.seg, rv.pos, "unknown RValue tag %u", k);
     }
     case RT_EVENT_COMPOUND_VALUE:
     case RT_EVENT_CELL_VALUE:
@@ -924,6 +945,11 @@ static int read_event(v0_decoder *d, const sref *el, rt_event *ev)
             return rc;
         return field_i64(d, &r, 1, &ev->u.assign_item.item_place, "itemPlace");
     }
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH: /* struct ThreadId { i @0 :UInt64 } */
+        ev->u.thread_id = data_word(d, &r, 0);
+        return RT_OK;
     default:
         break;
     }

@@ -36,7 +36,9 @@
 #include "capnp/capnp_pack.h"
 #include "capnp/v0.h"
 #include "common/binary_header.h"
+#include "common/dialect.h"
 #include "common/output.h"
+#include "common/utf8.h"
 
 #define EVENT_LIST_WORDS 8192u      /* segment-0 words packed per batch */
 #define CONTENT_FLUSH_WORDS 16384u  /* pack the content buffer past this */
@@ -58,6 +60,7 @@ typedef struct v0_encoder {
     rt_output *out;
     rt_err *err;
     const rt_allocator *alloc;
+    const rt_dialect_desc *dialect;
     int status; /* sticky I/O error */
 
     /* Content words not packed yet; cw[i] is word cbase + i of segment cseg
@@ -397,6 +400,14 @@ static int put_value_at(v0_encoder *e, size_t at, const rt_value *v)
         if ((rc = put_bytes(e, p0, v->u.bigint.bytes, v->u.bigint.len, false)))
             return rc;
         return put_id(e, p1, v->type_id, "type id");
+    case RT_VALUE_CHAR: { /* v0 has no Char: Raw{r}, as 0.19 writes it */
+        char c[4];
+        rt_str r = {c, rt_utf8_encode(v->u.ch, c)};
+        e->cw[at + CP_VALUE_TAG_WORD] = cp_le64((uint64_t)RT_VALUE_RAW);
+        if ((rc = put_text(e, p0, r)))
+            return rc;
+        return put_id(e, p1, v->type_id, "type id");
+    }
     }
     return rt_err_set(e->err, RT_EINVAL, "v0 writer: unknown value kind %d", (int)v->kind);
 }
@@ -439,6 +450,59 @@ static int put_type(v0_encoder *e, size_t pad, const rt_type_record *t)
     }
     }
     return rt_err_set(e->err, RT_EINVAL, "v0 writer: unknown type info kind %d", (int)t->info_kind);
+}
+
+/* AssignmentRecord: pass_by, to, from. The RValue is the 16-byte struct of
+ * DIALECT-0.19.md section 2 when the dialect has it, else the 8-byte one,
+ * which holds only Simple and Compound. */
+static int put_assignment(v0_encoder *e, size_t pad, const rt_event *ev)
+{
+    const rt_rvalue *from = &ev->u.assignment.from;
+    bool wide = e->dialect->v0_wide_rvalue;
+    size_t r, rv;
+    int rc;
+    if (!wide && from->kind != RT_RVALUE_SIMPLE && from->kind != RT_RVALUE_COMPOUND)
+        return rt_err_set(e->err, RT_EUNSUPPORTED,
+                          "v0 writer: event %llu: an Assignment from a %s RValue cannot be "
+                          "stored in v0 of the 0.14 dialect (its RValue is Simple or Compound); "
+                          "write the 0.19 dialect, or use JSON or v1",
+                          (unsigned long long)e->nevents,
+                          from->kind == RT_RVALUE_LITERAL           ? "Literal"
+                          : from->kind == RT_RVALUE_FUNCTION_RETURN ? "FunctionReturn"
+                          : from->kind == RT_RVALUE_INDEX_ACCESS    ? "IndexAccess"
+                                                                    : "FieldAccess");
+    if ((rc = put_struct(e, pad, 1, 2, &r)) ||
+        (rc = put_id(e, r + 1, ev->u.assignment.to, "variable id")))
+        return rc;
+    e->cw[r] = cp_le64((uint64_t)ev->u.assignment.pass_by);
+    if ((rc = put_struct(e, r + 2, wide ? 2 : 1, wide ? 2 : 1, &rv)))
+        return rc;
+    const size_t p0 = rv + (wide ? 2 : 1);
+    switch (from->kind) {
+    case RT_RVALUE_SIMPLE:
+        e->cw[rv] = cp_le64(CP_RVALUE_SIMPLE);
+        return put_id(e, p0, from->simple, "variable id");
+    case RT_RVALUE_COMPOUND:
+        e->cw[rv] = cp_le64(CP_RVALUE_COMPOUND);
+        return put_id_list(e, p0, from->ids, from->len);
+    case RT_RVALUE_LITERAL:
+        e->cw[rv] = cp_le64(CP_RVALUE_LITERAL);
+        return RT_OK;
+    case RT_RVALUE_FIELD_ACCESS:
+        e->cw[rv] = cp_le64(CP_RVALUE_FIELD_ACCESS);
+        if ((rc = put_id(e, p0, from->simple, "variable id")))
+            return rc;
+        return put_text(e, p0 + 1, from->field);
+    case RT_RVALUE_INDEX_ACCESS:
+        e->cw[rv] = cp_le64(CP_RVALUE_INDEX_ACCESS);
+        e->cw[rv + 1] = cp_le64((uint64_t)from->index);
+        return put_id(e, p0, from->simple, "variable id");
+    case RT_RVALUE_FUNCTION_RETURN:
+        e->cw[rv] = cp_le64(CP_RVALUE_FUNCTION_RETURN);
+        e->cw[rv + 1] = cp_le64((uint64_t)from->call_key);
+        return RT_OK;
+    }
+    return rt_err_set(e->err, RT_EINVAL, "v0 writer: unknown rvalue kind %d", (int)from->kind);
 }
 
 /* Builds the content of every event but Step and DropLastStep behind the
@@ -507,30 +571,8 @@ static int put_event(v0_encoder *e, size_t pad, const rt_event *ev)
             (rc = put_id(e, r, ev->u.bind.variable_id, "variable id")))
             return rc;
         return put_i64(e, r + 1, ev->u.bind.place);
-    case RT_EVENT_ASSIGNMENT: {
-        const rt_rvalue *from = &ev->u.assignment.from;
-        size_t rv;
-        if (from->kind != RT_RVALUE_SIMPLE && from->kind != RT_RVALUE_COMPOUND)
-            return rt_err_set(e->err, RT_EUNSUPPORTED,
-                              "v0 writer: event %llu: an Assignment from a %s RValue cannot "
-                              "be stored in v0 (its RValue is Simple or Compound); use JSON or v1",
-                              (unsigned long long)e->nevents,
-                              from->kind == RT_RVALUE_LITERAL           ? "Literal"
-                              : from->kind == RT_RVALUE_FUNCTION_RETURN ? "FunctionReturn"
-                                                                        : "FieldAccess");
-        if ((rc = put_struct(e, pad, 1, 2, &r)) ||
-            (rc = put_id(e, r + 1, ev->u.assignment.to, "variable id")))
-            return rc;
-        e->cw[r] = cp_le64((uint64_t)ev->u.assignment.pass_by);
-        if ((rc = put_struct(e, r + 2, 1, 1, &rv)))
-            return rc;
-        if (from->kind == RT_RVALUE_SIMPLE) {
-            e->cw[rv] = cp_le64(CP_RVALUE_SIMPLE);
-            return put_id(e, rv + 1, from->simple, "variable id");
-        }
-        e->cw[rv] = cp_le64(CP_RVALUE_COMPOUND);
-        return put_id_list(e, rv + 1, from->ids, from->len);
-    }
+    case RT_EVENT_ASSIGNMENT:
+        return put_assignment(e, pad, ev);
     case RT_EVENT_DROP_VARIABLES:
         return put_id_list(e, pad, ev->u.drop_variables.ids, ev->u.drop_variables.len);
     case RT_EVENT_COMPOUND_VALUE:
@@ -550,6 +592,13 @@ static int put_event(v0_encoder *e, size_t pad, const rt_event *ev)
         return put_i64(e, r + 2, ev->u.assign_item.item_place);
     case RT_EVENT_DROP_VARIABLE:
         return put_id(e, pad, ev->u.drop_variable, "variable id");
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH: /* struct ThreadId { i @0 :UInt64 } */
+        if ((rc = put_struct(e, pad, 1, 0, &r)))
+            return rc;
+        e->cw[r] = cp_le64(ev->u.thread_id);
+        return RT_OK;
     case RT_EVENT_STEP:
     case RT_EVENT_DROP_LAST_STEP:
         break;
@@ -743,6 +792,7 @@ int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tunin
     e->out = env->out;
     e->err = env->err;
     e->alloc = env->alloc;
+    e->dialect = rt_dialect_get(env->opts->dialect);
     e->cseg = 1;
     e->s0.fd = e->s1.fd = -1;
     rt_buf_init(&e->s0.packed, env->alloc);

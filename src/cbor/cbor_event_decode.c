@@ -37,7 +37,9 @@ enum ftype {
     F_INFO,        /* rt_type_record (its specific_info part) */
     F_RVALUE,      /* rt_rvalue */
     F_RV_CALL,     /* {"call_key"} into the rt_rvalue at off */
-    F_RV_ACCESS    /* {"receiver","field"} into the rt_rvalue at off */
+    F_RV_ACCESS,   /* {"receiver","field"} into the rt_rvalue at off */
+    F_RV_INDEX,    /* {"receiver","index"} into the rt_rvalue at off */
+    F_CHAR         /* uint32_t from a text of one Unicode scalar value */
 };
 
 typedef struct field {
@@ -97,6 +99,7 @@ static const field v_none[] = {KIND, TYPE_ID};
 static const field v_cell[] = {KIND, FLD("place", F_I64, VOFF(u.place))};
 static const field v_bigint[] = {KIND, LST("b", F_BASE64, VOFF(u.bigint.bytes), VOFF(u.bigint.len)),
                                  FLD("negative", F_BOOL, VOFF(flag)), TYPE_ID};
+static const field v_char[] = {KIND, FLD("c", F_CHAR, VOFF(u.ch)), TYPE_ID};
 
 typedef struct shape {
     const field *fields;
@@ -109,7 +112,7 @@ static const shape value_shapes[RT_VALUE_KIND_COUNT] = {
     {v_string, NF(v_string)},   {v_sequence, NF(v_sequence)}, {v_tuple, NF(v_tuple)},
     {v_struct, NF(v_struct)},   {v_variant, NF(v_variant)}, {v_reference, NF(v_reference)},
     {v_raw, NF(v_raw)},         {v_error, NF(v_error)},   {v_none, NF(v_none)},
-    {v_cell, NF(v_cell)},       {v_bigint, NF(v_bigint)}};
+    {v_cell, NF(v_cell)},       {v_bigint, NF(v_bigint)}, {v_char, NF(v_char)}};
 
 #define TOFF(m) offsetof(rt_type_record, m)
 static const char *const info_names[] = {"None", "Struct", "Pointer"}; /* rt_specific_info_kind */
@@ -120,7 +123,7 @@ static const shape info_shapes[] = {{i_none, NF(i_none)}, {i_struct, NF(i_struct
 
 #define ROFF(m) offsetof(rt_rvalue, m)
 static const char *const rvalue_names[] = {"Simple", "Compound", "Literal", "FunctionReturn",
-                                           "FieldAccess"}; /* rt_rvalue_kind */
+                                           "FieldAccess", "IndexAccess"}; /* rt_rvalue_kind */
 /* "0" is the form of FORMAT.md section 9; "data" is the Ruby recorder's. */
 static const field r_simple[] = {KIND, OPT("0", F_U64, ROFF(simple)), OPT("data", F_U64, ROFF(simple))};
 static const field r_compound[] = {KIND, {"0", 1, F_IDS, true, ROFF(ids), ROFF(len)},
@@ -129,14 +132,18 @@ static const field r_literal[] = {KIND};
 /* Newer Ruby recorders: FunctionReturn{call_key}, FieldAccess{receiver, field}. */
 static const field r_function_return[] = {KIND, OPT("0", F_RV_CALL, 0), OPT("data", F_RV_CALL, 0)};
 static const field r_field_access[] = {KIND, OPT("0", F_RV_ACCESS, 0), OPT("data", F_RV_ACCESS, 0)};
+static const field r_index_access[] = {KIND, OPT("0", F_RV_INDEX, 0), OPT("data", F_RV_INDEX, 0)};
 static const field r_call_fields[] = {FLD("call_key", F_I64, ROFF(call_key))};
 static const field r_access_fields[] = {FLD("receiver", F_U64, ROFF(simple)),
                                         FLD("field", F_TEXT, ROFF(field))};
+static const field r_index_fields[] = {FLD("receiver", F_U64, ROFF(simple)),
+                                       FLD("index", F_I64, ROFF(index))};
 static const shape rvalue_shapes[] = {{r_simple, NF(r_simple)},
                                       {r_compound, NF(r_compound)},
                                       {r_literal, NF(r_literal)},
                                       {r_function_return, NF(r_function_return)},
-                                      {r_field_access, NF(r_field_access)}};
+                                      {r_field_access, NF(r_field_access)},
+                                      {r_index_access, NF(r_index_access)}};
 
 static const field full_value_fields[] = {FLD("variable_id", F_U64, offsetof(rt_full_value, variable_id)),
                                           FLD("value", F_VALUE, offsetof(rt_full_value, value))};
@@ -145,9 +152,9 @@ static const field field_type_fields[] = {FLD("name", F_TEXT, offsetof(rt_field_
 
 #define EOFF(m) offsetof(rt_event, m)
 static const field e_step[] = {FLD("path_id", F_U64, EOFF(u.step.path_id)), FLD("line", F_I64, EOFF(u.step.line))};
-static const field e_type[] = {FLD("kind", F_TYPE_KIND, EOFF(u.type.kind)),
-                               FLD("lang_type", F_TEXT, EOFF(u.type.lang_type)),
-                               FLD("specific_info", F_INFO, EOFF(u.type))};
+static const field type_fields[] = {FLD("kind", F_TYPE_KIND, TOFF(kind)),
+                                    FLD("lang_type", F_TEXT, TOFF(lang_type)),
+                                    FLD("specific_info", F_INFO, 0)};
 static const field e_value[] = {FLD("variable_id", F_U64, EOFF(u.value.variable_id)),
                                 FLD("value", F_VALUE, EOFF(u.value.value))};
 static const field e_function[] = {FLD("path_id", F_U64, EOFF(u.function.path_id)),
@@ -175,7 +182,6 @@ static const field e_assign_item[] = {FLD("place", F_I64, EOFF(u.assign_item.pla
 /* Indexed by rt_event_kind; events whose payload is not a map have none. */
 static const shape event_shapes[RT_EVENT_KIND_COUNT] = {
     [RT_EVENT_STEP] = {e_step, NF(e_step)},
-    [RT_EVENT_TYPE] = {e_type, NF(e_type)},
     [RT_EVENT_VALUE] = {e_value, NF(e_value)},
     [RT_EVENT_FUNCTION] = {e_function, NF(e_function)},
     [RT_EVENT_CALL] = {e_call, NF(e_call)},
@@ -561,6 +567,18 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
         return rd_struct(c, r_call_fields, NF(r_call_fields), (char *)dst, "FunctionReturn", depth);
     case F_RV_ACCESS:
         return rd_struct(c, r_access_fields, NF(r_access_fields), (char *)dst, "FieldAccess", depth);
+    case F_RV_INDEX:
+        return rd_struct(c, r_index_fields, NF(r_index_fields), (char *)dst, "IndexAccess", depth);
+    case F_CHAR: {
+        rt_str t;
+        TRY(rd_text(c, &t, f->name));
+        if (!rt_utf8_decode_one(t.ptr, t.len, (uint32_t *)dst)) {
+            c->d->p -= t.len;
+            return cbor_fail(c->d, RT_EFORMAT, "%s: a Char is one Unicode scalar value, not %zu bytes",
+                             f->name, t.len);
+        }
+        return RT_OK;
+    }
     case F_RVALUE: {
         rt_rvalue *r = dst;
         const unsigned char *at = c->d->p;
@@ -622,7 +640,7 @@ static int rd_value(ctx *c, rt_value *v, int depth)
         return cbor_fail(c->d, RT_ELIMIT, "value nested deeper than %d", RT_MAX_DEPTH);
     static const char *const names[RT_VALUE_KIND_COUNT] = {
         "Int",       "Float", "Bool",  "String", "Sequence", "Tuple", "Struct",
-        "Variant",   "Reference", "Raw", "Error", "None", "Cell", "BigInt"};
+        "Variant",   "Reference", "Raw", "Error", "None", "Cell", "BigInt", "Char"};
     int k = 0;
     unsigned seen;
     memset(v, 0, sizeof *v);
@@ -658,6 +676,38 @@ static int event_kind(ctx *c, const unsigned char *s, size_t len, int *kind)
     c->d->p = s;
     return cbor_fail(c->d, RT_EFORMAT, "unknown event \"%.*s\"", len > 40 ? 40 : (int)len,
                      (const char *)s);
+}
+
+int rt_cbor_decode_value(cbor_dec *d, rt_arena *arena, rt_value *v)
+{
+    ctx c = {d, arena};
+    return rd_value(&c, v, 0);
+}
+
+int rt_cbor_decode_type(cbor_dec *d, rt_arena *arena, rt_type_record *t)
+{
+    ctx c = {d, arena};
+    memset(t, 0, sizeof *t);
+    return rd_struct(&c, type_fields, NF(type_fields), (char *)t, "Type", 0);
+}
+
+int rt_cbor_decode_args(cbor_dec *d, rt_arena *arena, const rt_full_value **args, size_t *len)
+{
+    ctx c = {d, arena};
+    rt_event e;
+    memset(&e, 0, sizeof e);
+    TRY(rd_field(&c, &e_call[1], (char *)&e, "Call", 0));
+    *args = e.u.call.args;
+    *len = e.u.call.len;
+    return RT_OK;
+}
+
+int rt_cbor_decode_assignment(cbor_dec *d, rt_arena *arena, rt_event *e)
+{
+    ctx c = {d, arena};
+    memset(e, 0, sizeof *e);
+    e->kind = RT_EVENT_ASSIGNMENT;
+    return rd_struct(&c, e_assignment, NF(e_assignment), (char *)e, "Assignment", 0);
 }
 
 int rt_cbor_decode_event(cbor_dec *d, rt_arena *arena, rt_event *e)
@@ -709,6 +759,12 @@ int rt_cbor_decode_event(cbor_dec *d, rt_arena *arena, rt_event *e)
     }
     case RT_EVENT_DROP_VARIABLE:
         return rd_u64(&c, &e->u.drop_variable, name);
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return rd_u64(&c, &e->u.thread_id, name);
+    case RT_EVENT_TYPE:
+        return rd_struct(&c, type_fields, NF(type_fields), (char *)&e->u.type, name, 0);
     case RT_EVENT_DROP_LAST_STEP: { /* {"DropLastStep": null} */
         const unsigned char *v = d->p;
         TRY(cbor_read_head(d, &h));

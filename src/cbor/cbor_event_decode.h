@@ -15,4 +15,13 @@
  * count is checked against the bytes present before anything is allocated. */
 int rt_cbor_decode_event(cbor_dec *d, rt_arena *arena, rt_event *e);
 
+/* The same for the items of cbor_event.h, one standalone item each, every
+ * dialect read alike: a ValueRecord; a TypeRecord; a Vec<FullValueRecord>
+ * (*args in arena, NULL when *len is 0); an AssignmentRecord into
+ * e->u.assignment (e->kind set to RT_EVENT_ASSIGNMENT). */
+int rt_cbor_decode_value(cbor_dec *d, rt_arena *arena, rt_value *v);
+int rt_cbor_decode_type(cbor_dec *d, rt_arena *arena, rt_type_record *t);
+int rt_cbor_decode_args(cbor_dec *d, rt_arena *arena, const rt_full_value **args, size_t *len);
+int rt_cbor_decode_assignment(cbor_dec *d, rt_arena *arena, rt_event *e);
+
 #endif

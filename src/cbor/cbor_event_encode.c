@@ -3,6 +3,7 @@
 #include "cbor/cbor_encode.h"
 #include "common/base64.h"
 #include "cbor/cbor_event.h"
+#include "common/utf8.h"
 
 /* Room for the fixed part of any one value or event: map heads, keys,
  * numbers; strings are added on top. */
@@ -32,19 +33,19 @@ static unsigned char *put_base64(unsigned char *p, const uint8_t *b, size_t n)
     return (unsigned char *)rt_base64_encode((char *)p, b, n);
 }
 
-static int put_value(rt_buf *b, const rt_value *v);
+static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d);
 
-static int put_list(rt_buf *b, const rt_value *items, size_t n)
+static int put_list(rt_buf *b, const rt_value *items, size_t n, const rt_dialect_desc *d)
 {
     for (size_t i = 0; i < n; i++) {
-        int rc = put_value(b, &items[i]);
+        int rc = put_value(b, &items[i], d);
         if (rc)
             return rc;
     }
     return RT_OK;
 }
 
-static int put_value(rt_buf *b, const rt_value *v)
+static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 {
     size_t strn = 0;
     if (v->kind == RT_VALUE_STRING || v->kind == RT_VALUE_RAW || v->kind == RT_VALUE_ERROR)
@@ -148,7 +149,7 @@ static int put_value(rt_buf *b, const rt_value *v)
         }
         p = cbor_head(p, CBOR_ARRAY, v->u.list.len);
         commit(b, p);
-        if ((rc = put_list(b, v->u.list.items, v->u.list.len)))
+        if ((rc = put_list(b, v->u.list.items, v->u.list.len, d)))
             return rc;
         if (!(p = reserve(b, FIXED)))
             return RT_ENOMEM;
@@ -166,7 +167,7 @@ static int put_value(rt_buf *b, const rt_value *v)
         p = cbor_text(p, v->u.variant.discriminator.ptr, v->u.variant.discriminator.len);
         p = CBOR_LIT(p, "contents");
         commit(b, p);
-        if ((rc = put_value(b, v->u.variant.contents)))
+        if ((rc = put_value(b, v->u.variant.contents, d)))
             return rc;
         if (!(p = reserve(b, FIXED)))
             return RT_ENOMEM;
@@ -178,7 +179,7 @@ static int put_value(rt_buf *b, const rt_value *v)
         p = CBOR_LIT(p, "Reference");
         p = CBOR_LIT(p, "dereferenced");
         commit(b, p);
-        if ((rc = put_value(b, v->u.reference.dereferenced)))
+        if ((rc = put_value(b, v->u.reference.dereferenced, d)))
             return rc;
         if (!(p = reserve(b, FIXED)))
             return RT_ENOMEM;
@@ -188,9 +189,30 @@ static int put_value(rt_buf *b, const rt_value *v)
         p = cbor_bool(p, v->flag);
         p = put_type_id(p, v->type_id);
         break;
+    case RT_VALUE_CHAR: {
+        char c[4];
+        size_t n = rt_utf8_encode(v->u.ch, c);
+        *p++ = 0xA3;
+        p = CBOR_LIT(p, "kind");
+        if (d->char_values) {
+            p = CBOR_LIT(p, "Char");
+            p = CBOR_LIT(p, "c");
+        } else {
+            p = CBOR_LIT(p, "Raw");
+            p = CBOR_LIT(p, "r");
+        }
+        p = cbor_text(p, c, n);
+        p = put_type_id(p, v->type_id);
+        break;
+    }
     }
     commit(b, p);
     return RT_OK;
+}
+
+int rt_cbor_encode_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
+{
+    return put_value(b, v, d);
 }
 
 /* {"<name>": <text>} */
@@ -213,13 +235,14 @@ static int put_ids(rt_buf *b, const rt_variable_id *ids, size_t n)
     return RT_OK;
 }
 
-static int put_type(rt_buf *b, const rt_type_record *t)
+int rt_cbor_encode_type(rt_buf *b, const rt_type_record *t, const rt_dialect_desc *d)
 {
+    (void)d; /* TypeRecord is spelled alike in every dialect */
+    if (t->lang_type.len > SIZE_MAX - FIXED)
+        return RT_ENOMEM;
     unsigned char *p = reserve(b, FIXED + t->lang_type.len);
     if (!p)
         return RT_ENOMEM;
-    *p++ = 0xA1;
-    p = CBOR_LIT(p, "Type");
     *p++ = 0xA3;
     p = CBOR_LIT(p, "kind");
     p = cbor_uint(p, (uint64_t)t->kind);
@@ -261,10 +284,101 @@ static int put_type(rt_buf *b, const rt_type_record *t)
     return RT_OK;
 }
 
-int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
+int rt_cbor_encode_args(rt_buf *b, const rt_full_value *args, size_t n, const rt_dialect_desc *d)
+{
+    unsigned char *p = reserve(b, FIXED);
+    if (!p)
+        return RT_ENOMEM;
+    p = cbor_head(p, CBOR_ARRAY, n);
+    for (size_t i = 0; i < n; i++) {
+        commit(b, p);
+        if (!(p = reserve(b, FIXED)))
+            return RT_ENOMEM;
+        *p++ = 0xA2;
+        p = CBOR_LIT(p, "variable_id");
+        p = cbor_uint(p, args[i].variable_id);
+        p = CBOR_LIT(p, "value");
+        commit(b, p);
+        int rc = put_value(b, &args[i].value, d);
+        if (rc)
+            return rc;
+        p = b->data + b->len;
+    }
+    commit(b, p);
+    return RT_OK;
+}
+
+/* FORMAT.md section 9: the adjacently tagged RValue the 0.19 crates read,
+ * in both dialects. */
+int rt_cbor_encode_assignment(rt_buf *b, const rt_event *e, const rt_dialect_desc *d)
+{
+    (void)d; /* Assignment is spelled alike in every dialect */
+    const rt_rvalue *r = &e->u.assignment.from;
+    size_t strn = r->kind == RT_RVALUE_FIELD_ACCESS ? r->field.len : 0;
+    if (strn > SIZE_MAX - FIXED)
+        return RT_ENOMEM;
+    unsigned char *p = reserve(b, FIXED + strn);
+    if (!p)
+        return RT_ENOMEM;
+    *p++ = 0xA3;
+    p = CBOR_LIT(p, "to");
+    p = cbor_uint(p, e->u.assignment.to);
+    p = CBOR_LIT(p, "pass_by");
+    p = e->u.assignment.pass_by == RT_PASS_BY_REFERENCE ? CBOR_LIT(p, "Reference") : CBOR_LIT(p, "Value");
+    p = CBOR_LIT(p, "from");
+    if (r->kind == RT_RVALUE_LITERAL) {
+        *p++ = 0xA1;
+        p = CBOR_LIT(p, "kind");
+        p = CBOR_LIT(p, "Literal");
+        commit(b, p);
+        return RT_OK;
+    }
+    *p++ = 0xA2;
+    p = CBOR_LIT(p, "kind");
+    switch (r->kind) {
+    case RT_RVALUE_SIMPLE:
+        p = CBOR_LIT(p, "Simple");
+        p = CBOR_LIT(p, "data");
+        p = cbor_uint(p, r->simple);
+        break;
+    case RT_RVALUE_FUNCTION_RETURN:
+        p = CBOR_LIT(p, "FunctionReturn");
+        p = CBOR_LIT(p, "data");
+        *p++ = 0xA1;
+        p = CBOR_LIT(p, "call_key");
+        p = cbor_int(p, r->call_key);
+        break;
+    case RT_RVALUE_FIELD_ACCESS:
+        p = CBOR_LIT(p, "FieldAccess");
+        p = CBOR_LIT(p, "data");
+        *p++ = 0xA2;
+        p = CBOR_LIT(p, "receiver");
+        p = cbor_uint(p, r->simple);
+        p = CBOR_LIT(p, "field");
+        p = cbor_text(p, r->field.ptr, r->field.len);
+        break;
+    case RT_RVALUE_INDEX_ACCESS:
+        p = CBOR_LIT(p, "IndexAccess");
+        p = CBOR_LIT(p, "data");
+        *p++ = 0xA2;
+        p = CBOR_LIT(p, "receiver");
+        p = cbor_uint(p, r->simple);
+        p = CBOR_LIT(p, "index");
+        p = cbor_int(p, r->index);
+        break;
+    default: /* RT_RVALUE_COMPOUND */
+        p = CBOR_LIT(p, "Compound");
+        p = CBOR_LIT(p, "data");
+        commit(b, p);
+        return put_ids(b, r->ids, r->len);
+    }
+    commit(b, p);
+    return RT_OK;
+}
+
+int rt_cbor_encode_event(rt_buf *b, const rt_event *e, const rt_dialect_desc *d)
 {
     unsigned char *p;
-    int rc;
     size_t strn = 0;
     switch (e->kind) {
     case RT_EVENT_PATH:
@@ -316,7 +430,10 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = put_str_payload(p, e->u.name);
         break;
     case RT_EVENT_TYPE:
-        return put_type(b, &e->u.type);
+        *p++ = 0xA1;
+        p = CBOR_LIT(p, "Type");
+        commit(b, p);
+        return rt_cbor_encode_type(b, &e->u.type, d);
     case RT_EVENT_VALUE:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Value");
@@ -325,7 +442,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = cbor_uint(p, e->u.value.variable_id);
         p = CBOR_LIT(p, "value");
         commit(b, p);
-        return put_value(b, &e->u.value.value);
+        return put_value(b, &e->u.value.value, d);
     case RT_EVENT_FUNCTION:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Function");
@@ -344,28 +461,15 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = CBOR_LIT(p, "function_id");
         p = cbor_uint(p, e->u.call.function_id);
         p = CBOR_LIT(p, "args");
-        p = cbor_head(p, CBOR_ARRAY, e->u.call.len);
-        for (size_t i = 0; i < e->u.call.len; i++) {
-            commit(b, p);
-            if (!(p = reserve(b, FIXED)))
-                return RT_ENOMEM;
-            *p++ = 0xA2;
-            p = CBOR_LIT(p, "variable_id");
-            p = cbor_uint(p, e->u.call.args[i].variable_id);
-            p = CBOR_LIT(p, "value");
-            commit(b, p);
-            if ((rc = put_value(b, &e->u.call.args[i].value)))
-                return rc;
-            p = b->data + b->len;
-        }
-        break;
+        commit(b, p);
+        return rt_cbor_encode_args(b, e->u.call.args, e->u.call.len, d);
     case RT_EVENT_RETURN:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Return");
         *p++ = 0xA1;
         p = CBOR_LIT(p, "return_value");
         commit(b, p);
-        return put_value(b, &e->u.return_value);
+        return put_value(b, &e->u.return_value, d);
     case RT_EVENT_EVENT:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Event");
@@ -399,57 +503,11 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = CBOR_LIT(p, "place");
         p = cbor_int(p, e->u.bind.place);
         break;
-    case RT_EVENT_ASSIGNMENT: {
-        /* FORMAT.md section 9: the adjacently tagged form the 0.19 crates read. */
-        const rt_rvalue *r = &e->u.assignment.from;
+    case RT_EVENT_ASSIGNMENT:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "Assignment");
-        *p++ = 0xA3;
-        p = CBOR_LIT(p, "to");
-        p = cbor_uint(p, e->u.assignment.to);
-        p = CBOR_LIT(p, "pass_by");
-        p = e->u.assignment.pass_by == RT_PASS_BY_REFERENCE ? CBOR_LIT(p, "Reference") : CBOR_LIT(p, "Value");
-        p = CBOR_LIT(p, "from");
-        if (r->kind == RT_RVALUE_LITERAL) {
-            *p++ = 0xA1;
-            p = CBOR_LIT(p, "kind");
-            p = CBOR_LIT(p, "Literal");
-            break;
-        }
-        *p++ = 0xA2;
-        p = CBOR_LIT(p, "kind");
-        if (r->kind == RT_RVALUE_SIMPLE) {
-            p = CBOR_LIT(p, "Simple");
-            p = CBOR_LIT(p, "data");
-            p = cbor_uint(p, r->simple);
-            break;
-        }
-        if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
-            p = CBOR_LIT(p, "FunctionReturn");
-            p = CBOR_LIT(p, "data");
-            *p++ = 0xA1;
-            p = CBOR_LIT(p, "call_key");
-            p = cbor_int(p, r->call_key);
-            break;
-        }
-        if (r->kind == RT_RVALUE_FIELD_ACCESS) {
-            p = CBOR_LIT(p, "FieldAccess");
-            p = CBOR_LIT(p, "data");
-            *p++ = 0xA2;
-            p = CBOR_LIT(p, "receiver");
-            p = cbor_uint(p, r->simple);
-            p = CBOR_LIT(p, "field");
-            commit(b, p);
-            if (r->field.len > SIZE_MAX - FIXED || !(p = reserve(b, FIXED + r->field.len)))
-                return RT_ENOMEM;
-            p = cbor_text(p, r->field.ptr, r->field.len);
-            break;
-        }
-        p = CBOR_LIT(p, "Compound");
-        p = CBOR_LIT(p, "data");
         commit(b, p);
-        return put_ids(b, r->ids, r->len);
-    }
+        return rt_cbor_encode_assignment(b, e, d);
     case RT_EVENT_DROP_VARIABLES:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "DropVariables");
@@ -470,7 +528,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         p = cbor_int(p, e->u.place_value.place);
         p = e->kind == RT_EVENT_ASSIGN_CELL ? CBOR_LIT(p, "new_value") : CBOR_LIT(p, "value");
         commit(b, p);
-        return put_value(b, &e->u.place_value.value);
+        return put_value(b, &e->u.place_value.value, d);
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
         *p++ = 0xA1;
         p = CBOR_LIT(p, "AssignCompoundItem");
@@ -489,6 +547,18 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e)
         break;
     case RT_EVENT_DROP_LAST_STEP:
         p = CBOR_LIT(p, "DropLastStep");
+        break;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        *p++ = 0xA1;
+        if (e->kind == RT_EVENT_THREAD_START)
+            p = CBOR_LIT(p, "ThreadStart");
+        else if (e->kind == RT_EVENT_THREAD_EXIT)
+            p = CBOR_LIT(p, "ThreadExit");
+        else
+            p = CBOR_LIT(p, "ThreadSwitch");
+        p = cbor_uint(p, e->u.thread_id);
         break;
     }
     commit(b, p);

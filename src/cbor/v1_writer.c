@@ -24,6 +24,7 @@ typedef struct v1_encoder {
     rt_output *out;
     rt_err *err;
     const rt_allocator *alloc;
+    const rt_dialect_desc *dialect;
     rt_buf pending; /* CBOR not yet given to the compressor */
     rt_zwriter zw;
     int status; /* sticky failure of the compressor */
@@ -47,7 +48,7 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
     if (w->out->status)
         return w->out->status;
     size_t mark = w->pending.len;
-    if (rt_cbor_encode_event(&w->pending, e)) {
+    if (rt_cbor_encode_event(&w->pending, e, w->dialect)) {
         w->pending.len = mark; /* never leave half an event behind */
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     }
@@ -101,6 +102,7 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->out = env->out;
     w->err = env->err;
     w->alloc = env->alloc;
+    w->dialect = rt_dialect_get(env->opts->dialect);
     rt_buf_init(&w->pending, env->alloc);
     int rc = rt_zwriter_init(&w->zw, level, frame_size, env->opts->compress_thread, env->alloc,
                              env->err);

@@ -3,8 +3,8 @@
 #include <string.h>
 
 static const rt_dialect_desc dialects[] = {
-    {RT_DIALECT_0_14, false, false, false},
-    {RT_DIALECT_0_19, true, true, true},
+    {RT_DIALECT_0_14, false, false, false, false},
+    {RT_DIALECT_0_19, true, true, true, true},
 };
 
 const rt_dialect_desc *rt_dialect_get(rt_dialect d)

@@ -18,6 +18,9 @@ typedef struct rt_dialect_desc {
     bool v0_wide_rvalue;
     /* trace_metadata.json starts with "recording_id" (a UUIDv7). */
     bool metadata_recording_id;
+    /* Char values as {"kind":"Char","c":...} in JSON and CBOR; otherwise as
+     * Raw{r: the character's UTF-8} (v0 always writes Raw). */
+    bool char_values;
 } rt_dialect_desc;
 
 /* The descriptor of d; RT_DIALECT_DEFAULT and unknown values give 0.14's.

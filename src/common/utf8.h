@@ -9,6 +9,20 @@
 
 bool rt_utf8_valid_slow(const unsigned char *s, size_t len);
 
+/* A Unicode scalar value: at most U+10FFFF and not a surrogate. */
+static inline bool rt_utf8_scalar_valid(uint32_t ch)
+{
+    return ch <= 0x10FFFF && (ch < 0xD800 || ch > 0xDFFF);
+}
+
+/* Writes the UTF-8 of a scalar value (rt_utf8_scalar_valid) into out and
+ * returns its length, 1 to 4. */
+size_t rt_utf8_encode(uint32_t ch, char out[4]);
+
+/* True when s (len bytes) is valid UTF-8 of exactly one scalar value, which
+ * goes to *ch (Char values in JSON and CBOR). */
+bool rt_utf8_decode_one(const char *s, size_t len, uint32_t *ch);
+
 static inline bool rt_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;

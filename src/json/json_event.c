@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "json/json_reader.h"
 #include "model/model.h"
 
@@ -20,6 +21,8 @@ enum ftype {
     FT_RVALUE,    /* rt_rvalue at off */
     FT_RV_CALL,   /* {"call_key":..} into the rt_rvalue at off */
     FT_RV_ACCESS, /* {"receiver":..,"field":..} into the rt_rvalue at off */
+    FT_RV_INDEX,  /* {"receiver":..,"index":..} into the rt_rvalue at off */
+    FT_CHAR,      /* uint32_t from a string of one Unicode scalar value */
     FT_PASS_BY, FT_TYPE_KIND, FT_LOG_KIND,
     FT_BASE64     /* const uint8_t * + len */
 };
@@ -75,7 +78,7 @@ static const jname event_names[RT_EVENT_KIND_COUNT] = {
     N("Function"), N("Call"), N("Return"), N("Event"), N("Asm"), N("BindVariable"),
     N("Assignment"), N("DropVariables"), N("CompoundValue"), N("CellValue"),
     N("AssignCompoundItem"), N("AssignCell"), N("VariableCell"), N("DropVariable"),
-    N("DropLastStep")};
+    N("DropLastStep"), N("ThreadStart"), N("ThreadExit"), N("ThreadSwitch")};
 
 /* In rt_value_kind order; "what" names the value in messages. */
 static const struct {
@@ -88,7 +91,8 @@ static const struct {
     {N("Struct"), "Struct value"},   {N("Variant"), "Variant value"},
     {N("Reference"), "Reference value"}, {N("Raw"), "Raw value"},
     {N("Error"), "Error value"},     {N("None"), "None value"},
-    {N("Cell"), "Cell value"},       {N("BigInt"), "BigInt value"}};
+    {N("Cell"), "Cell value"},       {N("BigInt"), "BigInt value"},
+    {N("Char"), "Char value"}};
 
 /* ---- lists -------------------------------------------------------------- */
 
@@ -286,6 +290,7 @@ static const jfield f_none[] = {TYPE_ID};
 static const jfield f_cell[] = {V("place", FT_I64, 0, u.place)};
 static const jfield f_bigint[] = {FL("b", FT_BASE64, 0, rt_value, u.bigint.bytes, u.bigint.len),
                                   V("negative", FT_BOOL, 1, flag), TYPE_ID};
+static const jfield f_char[] = {V("c", FT_CHAR, 0, u.ch), TYPE_ID};
 
 static const struct {
     const jfield *fields;
@@ -305,6 +310,7 @@ static const struct {
     [RT_VALUE_NONE] = {f_none, COUNT(f_none)},
     [RT_VALUE_CELL] = {f_cell, COUNT(f_cell)},
     [RT_VALUE_BIGINT] = {f_bigint, COUNT(f_bigint)},
+    [RT_VALUE_CHAR] = {f_char, COUNT(f_char)},
 };
 
 static int parse_value(rt_jcur *c, rt_value *v, int depth)
@@ -380,6 +386,11 @@ static const jfield f_rv_call[] = {F("0", FT_RV_CALL, 0, rt_rvalue, kind),
                                    F("data", FT_RV_CALL, 0, rt_rvalue, kind)};
 static const jfield f_rv_access[] = {F("0", FT_RV_ACCESS, 0, rt_rvalue, kind),
                                      F("data", FT_RV_ACCESS, 0, rt_rvalue, kind)};
+/* 0.19: IndexAccess{receiver, index}. */
+static const jfield f_rv_index_fields[] = {F("receiver", FT_U64, 0, rt_rvalue, simple),
+                                           F("index", FT_I64, 1, rt_rvalue, index)};
+static const jfield f_rv_index[] = {F("0", FT_RV_INDEX, 0, rt_rvalue, kind),
+                                    F("data", FT_RV_INDEX, 0, rt_rvalue, kind)};
 
 static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
 {
@@ -412,6 +423,11 @@ static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
     if (key_is(kind, "FieldAccess")) {
         r->kind = RT_RVALUE_FIELD_ACCESS;
         return parse_fields(c, f_rv_access, COUNT(f_rv_access), r, 0, "FieldAccess rvalue", kp,
+                            mid);
+    }
+    if (key_is(kind, "IndexAccess")) {
+        r->kind = RT_RVALUE_INDEX_ACCESS;
+        return parse_fields(c, f_rv_index, COUNT(f_rv_index), r, 0, "IndexAccess rvalue", kp,
                             mid);
     }
     return unknown_variant(c, at, "rvalue kind", kind);
@@ -511,6 +527,17 @@ static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int dep
     case FT_RV_ACCESS:
         return parse_fields(c, f_rv_access_fields, COUNT(f_rv_access_fields), dst, depth,
                             "FieldAccess data", KIND_FIELD, NULL);
+    case FT_RV_INDEX:
+        return parse_fields(c, f_rv_index_fields, COUNT(f_rv_index_fields), dst, depth,
+                            "IndexAccess data", KIND_FIELD, NULL);
+    case FT_CHAR: {
+        rt_str s;
+        if ((rc = rt_jstr(c, &s)))
+            return rc;
+        if (!rt_utf8_decode_one(s.ptr, s.len, (uint32_t *)dst))
+            return rt_jerr(c, RT_EFORMAT, at, "Char: `c` must be one Unicode scalar value");
+        return RT_OK;
+    }
     case FT_PASS_BY: {
         rt_str s;
         if ((rc = rt_jkey(c, &s)))
@@ -627,6 +654,10 @@ static int parse_payload(rt_jcur *c, rt_event *e)
         return parse_fields(c, e_assign_item, COUNT(e_assign_item), e, 0, what, KIND_FIELD, NULL);
     case RT_EVENT_DROP_VARIABLE:
         return rt_ju64(c, &e->u.drop_variable);
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return rt_ju64(c, &e->u.thread_id);
     case RT_EVENT_DROP_LAST_STEP:
         if (rt_jnull(c))
             return RT_OK;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "common/dialect.h"
+#include "common/utf8.h"
 #include "json/json_writer.h"
 #include "model/model.h"
 
@@ -13,6 +15,7 @@ typedef struct json_encoder {
     rt_output *out;
     rt_err *err;
     const rt_allocator *alloc;
+    const rt_dialect_desc *dialect;
     bool first;
 } json_encoder;
 
@@ -140,19 +143,19 @@ static inline char *put_bool(char *p, bool b)
     return b ? LIT(p, "true") : LIT(p, "false");
 }
 
-static char *put_value(char *p, const rt_value *v);
+static char *put_value(char *p, const rt_value *v, const rt_dialect_desc *d);
 
-static char *put_list(char *p, const rt_value *items, size_t n)
+static char *put_list(char *p, const rt_value *items, size_t n, const rt_dialect_desc *d)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
             *p++ = ',';
-        p = put_value(p, &items[i]);
+        p = put_value(p, &items[i], d);
     }
     return p;
 }
 
-static char *put_value(char *p, const rt_value *v)
+static char *put_value(char *p, const rt_value *v, const rt_dialect_desc *d)
 {
     switch (v->kind) {
     case RT_VALUE_INT:
@@ -195,32 +198,39 @@ static char *put_value(char *p, const rt_value *v)
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_SEQUENCE:
         p = LIT(p, "{\"kind\":\"Sequence\",\"elements\":[");
-        p = put_list(p, v->u.list.items, v->u.list.len);
+        p = put_list(p, v->u.list.items, v->u.list.len, d);
         p = v->flag ? LIT(p, "],\"is_slice\":true") : LIT(p, "],\"is_slice\":false");
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_TUPLE:
         p = LIT(p, "{\"kind\":\"Tuple\",\"elements\":[");
-        p = put_list(p, v->u.list.items, v->u.list.len);
+        p = put_list(p, v->u.list.items, v->u.list.len, d);
         *p++ = ']';
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_STRUCT:
         p = LIT(p, "{\"kind\":\"Struct\",\"field_values\":[");
-        p = put_list(p, v->u.list.items, v->u.list.len);
+        p = put_list(p, v->u.list.items, v->u.list.len, d);
         *p++ = ']';
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_VARIANT:
         p = LIT(p, "{\"kind\":\"Variant\",\"discriminator\":");
         p = rt_json_put_str(p, v->u.variant.discriminator.ptr, v->u.variant.discriminator.len);
         p = LIT(p, ",\"contents\":");
-        p = put_value(p, v->u.variant.contents);
+        p = put_value(p, v->u.variant.contents, d);
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_REFERENCE:
         p = LIT(p, "{\"kind\":\"Reference\",\"dereferenced\":");
-        p = put_value(p, v->u.reference.dereferenced);
+        p = put_value(p, v->u.reference.dereferenced, d);
         p = LIT(p, ",\"address\":");
         p = rt_json_put_u64(p, v->u.reference.address);
         p = v->flag ? LIT(p, ",\"mutable\":true") : LIT(p, ",\"mutable\":false");
         return put_type_id_end(p, v->type_id);
+    case RT_VALUE_CHAR: {
+        char c[4];
+        size_t n = rt_utf8_encode(v->u.ch, c);
+        p = d->char_values ? LIT(p, "{\"kind\":\"Char\",\"c\":") : LIT(p, "{\"kind\":\"Raw\",\"r\":");
+        p = rt_json_put_str(p, c, n);
+        return put_type_id_end(p, v->type_id);
+    }
     }
     return p; /* not reached: events are checked */
 }
@@ -265,7 +275,7 @@ static char *put_type(char *p, const rt_type_record *t)
     return p;
 }
 
-static char *put_event(char *p, const rt_event *e)
+static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
 {
     switch (e->kind) {
     case RT_EVENT_STEP:
@@ -295,7 +305,7 @@ static char *put_event(char *p, const rt_event *e)
         p = LIT(p, "{\"Value\":{\"variable_id\":");
         p = rt_json_put_u64(p, e->u.value.variable_id);
         p = LIT(p, ",\"value\":");
-        p = put_value(p, &e->u.value.value);
+        p = put_value(p, &e->u.value.value, d);
         return LIT(p, "}}");
     case RT_EVENT_FUNCTION:
         p = LIT(p, "{\"Function\":{\"path_id\":");
@@ -315,13 +325,13 @@ static char *put_event(char *p, const rt_event *e)
             p = LIT(p, "{\"variable_id\":");
             p = rt_json_put_u64(p, e->u.call.args[i].variable_id);
             p = LIT(p, ",\"value\":");
-            p = put_value(p, &e->u.call.args[i].value);
+            p = put_value(p, &e->u.call.args[i].value, d);
             *p++ = '}';
         }
         return LIT(p, "]}}");
     case RT_EVENT_RETURN:
         p = LIT(p, "{\"Return\":{\"return_value\":");
-        p = put_value(p, &e->u.return_value);
+        p = put_value(p, &e->u.return_value, d);
         return LIT(p, "}}");
     case RT_EVENT_EVENT:
         p = LIT(p, "{\"Event\":{\"kind\":");
@@ -372,6 +382,13 @@ static char *put_event(char *p, const rt_event *e)
             p = rt_json_put_str(p, r->field.ptr, r->field.len);
             return LIT(p, "}}}}");
         }
+        if (r->kind == RT_RVALUE_INDEX_ACCESS) {
+            p = LIT(p, ",\"from\":{\"kind\":\"IndexAccess\",\"data\":{\"receiver\":");
+            p = rt_json_put_u64(p, r->simple);
+            p = LIT(p, ",\"index\":");
+            p = rt_json_put_i64(p, r->index);
+            return LIT(p, "}}}}");
+        }
         p = LIT(p, ",\"from\":{\"kind\":\"Compound\",\"data\":");
         p = put_ids(p, r->ids, r->len);
         return LIT(p, "}}}");
@@ -392,7 +409,7 @@ static char *put_event(char *p, const rt_event *e)
             p = LIT(p, "{\"AssignCell\":{\"place\":");
         p = rt_json_put_i64(p, e->u.place_value.place);
         p = e->kind == RT_EVENT_ASSIGN_CELL ? LIT(p, ",\"new_value\":") : LIT(p, ",\"value\":");
-        p = put_value(p, &e->u.place_value.value);
+        p = put_value(p, &e->u.place_value.value, d);
         return LIT(p, "}}");
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
         p = LIT(p, "{\"AssignCompoundItem\":{\"place\":");
@@ -409,6 +426,21 @@ static char *put_event(char *p, const rt_event *e)
         return p;
     case RT_EVENT_DROP_LAST_STEP:
         return LIT(p, "\"DropLastStep\"");
+    case RT_EVENT_THREAD_START:
+        p = LIT(p, "{\"ThreadStart\":");
+        p = rt_json_put_u64(p, e->u.thread_id);
+        *p++ = '}';
+        return p;
+    case RT_EVENT_THREAD_EXIT:
+        p = LIT(p, "{\"ThreadExit\":");
+        p = rt_json_put_u64(p, e->u.thread_id);
+        *p++ = '}';
+        return p;
+    case RT_EVENT_THREAD_SWITCH:
+        p = LIT(p, "{\"ThreadSwitch\":");
+        p = rt_json_put_u64(p, e->u.thread_id);
+        *p++ = '}';
+        return p;
     }
     return NULL;
 }
@@ -432,7 +464,7 @@ static int json_write(rt_encoder *enc, const rt_event *e)
     if (!j->first)
         *p++ = ',';
     j->first = false;
-    p = put_event(p, e);
+    p = put_event(p, e, j->dialect);
     o->buf.len += (size_t)(p - start);
     return rt_output_maybe_drain(o);
 }
@@ -470,6 +502,7 @@ int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     j->out = env->out;
     j->err = env->err;
     j->alloc = env->alloc;
+    j->dialect = rt_dialect_get(env->opts->dialect);
     j->first = true;
     if (rt_output_put(j->out, "[", 1)) {
         rt_free(env->alloc, j, sizeof *j);

@@ -52,6 +52,11 @@ static int check_value(const rt_value *v, rt_err *err, int depth)
             return rt_err_set(err, RT_EINVAL, "BigInt value: NULL bytes with length %zu",
                               v->u.bigint.len);
         return RT_OK;
+    case RT_VALUE_CHAR:
+        if (!rt_utf8_scalar_valid(v->u.ch))
+            return rt_err_set(err, RT_EINVAL, "Char value: U+%04X is not a Unicode scalar value",
+                              (unsigned)v->u.ch);
+        return RT_OK;
     }
     return rt_err_set(err, RT_EINVAL, "unknown value kind %d", (int)v->kind);
 }
@@ -82,6 +87,9 @@ int rt_event_check(const rt_event *e, rt_err *err)
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
     case RT_EVENT_DROP_VARIABLE:
     case RT_EVENT_DROP_LAST_STEP:
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
         return RT_OK;
     case RT_EVENT_PATH:
         return check_str(e->u.path, err, "Path");
@@ -142,6 +150,7 @@ int rt_event_check(const rt_event *e, rt_err *err)
         case RT_RVALUE_SIMPLE:
         case RT_RVALUE_LITERAL:
         case RT_RVALUE_FUNCTION_RETURN:
+        case RT_RVALUE_INDEX_ACCESS:
             return RT_OK;
         case RT_RVALUE_FIELD_ACCESS:
             return check_str(e->u.assignment.from.field, err, "Assignment field access");

@@ -1,6 +1,7 @@
 /* Structural equality, for tests and the tools' checks. */
 #include <string.h>
 
+#include "common/utf8.h"
 #include "model/model.h"
 
 static bool str_eq(rt_str a, rt_str b)
@@ -8,8 +9,19 @@ static bool str_eq(rt_str a, rt_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
-bool rt_value_equal(const rt_value *a, const rt_value *b)
+/* b is a as a format without Char values holds it: Raw{r: its UTF-8}. */
+static bool char_as_raw(const rt_value *a, const rt_value *b)
 {
+    char c[4];
+    size_t n = rt_utf8_encode(a->u.ch, c);
+    return b->kind == RT_VALUE_RAW && a->type_id == b->type_id && b->u.text.len == n &&
+           memcmp(b->u.text.ptr, c, n) == 0;
+}
+
+static bool value_eq(const rt_value *a, const rt_value *b, bool raw_chars)
+{
+    if (raw_chars && a->kind == RT_VALUE_CHAR)
+        return char_as_raw(a, b);
     if (a->kind != b->kind)
         return false;
     if (a->kind != RT_VALUE_CELL && a->type_id != b->type_id)
@@ -37,15 +49,15 @@ bool rt_value_equal(const rt_value *a, const rt_value *b)
         if (a->u.list.len != b->u.list.len)
             return false;
         for (size_t i = 0; i < a->u.list.len; i++)
-            if (!rt_value_equal(&a->u.list.items[i], &b->u.list.items[i]))
+            if (!value_eq(&a->u.list.items[i], &b->u.list.items[i], raw_chars))
                 return false;
         return true;
     case RT_VALUE_VARIANT:
         return str_eq(a->u.variant.discriminator, b->u.variant.discriminator) &&
-               rt_value_equal(a->u.variant.contents, b->u.variant.contents);
+               value_eq(a->u.variant.contents, b->u.variant.contents, raw_chars);
     case RT_VALUE_REFERENCE:
         return a->flag == b->flag && a->u.reference.address == b->u.reference.address &&
-               rt_value_equal(a->u.reference.dereferenced, b->u.reference.dereferenced);
+               value_eq(a->u.reference.dereferenced, b->u.reference.dereferenced, raw_chars);
     case RT_VALUE_NONE:
         return true;
     case RT_VALUE_CELL:
@@ -54,8 +66,15 @@ bool rt_value_equal(const rt_value *a, const rt_value *b)
         return a->flag == b->flag && a->u.bigint.len == b->u.bigint.len &&
                (a->u.bigint.len == 0 ||
                 memcmp(a->u.bigint.bytes, b->u.bigint.bytes, a->u.bigint.len) == 0);
+    case RT_VALUE_CHAR:
+        return a->u.ch == b->u.ch;
     }
     return false;
+}
+
+bool rt_value_equal(const rt_value *a, const rt_value *b)
+{
+    return value_eq(a, b, false);
 }
 
 static bool ids_eq(const rt_variable_id *a, size_t na, const rt_variable_id *b, size_t nb)
@@ -63,7 +82,7 @@ static bool ids_eq(const rt_variable_id *a, size_t na, const rt_variable_id *b, 
     return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
 }
 
-bool rt_event_equal(const rt_event *a, const rt_event *b)
+static bool event_eq(const rt_event *a, const rt_event *b, bool raw_chars)
 {
     if (a->kind != b->kind)
         return false;
@@ -93,7 +112,7 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
     }
     case RT_EVENT_VALUE:
         return a->u.value.variable_id == b->u.value.variable_id &&
-               rt_value_equal(&a->u.value.value, &b->u.value.value);
+               value_eq(&a->u.value.value, &b->u.value.value, raw_chars);
     case RT_EVENT_FUNCTION:
         return a->u.function.path_id == b->u.function.path_id &&
                a->u.function.line == b->u.function.line &&
@@ -103,11 +122,11 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
             return false;
         for (size_t i = 0; i < a->u.call.len; i++)
             if (a->u.call.args[i].variable_id != b->u.call.args[i].variable_id ||
-                !rt_value_equal(&a->u.call.args[i].value, &b->u.call.args[i].value))
+                !value_eq(&a->u.call.args[i].value, &b->u.call.args[i].value, raw_chars))
                 return false;
         return true;
     case RT_EVENT_RETURN:
-        return rt_value_equal(&a->u.return_value, &b->u.return_value);
+        return value_eq(&a->u.return_value, &b->u.return_value, raw_chars);
     case RT_EVENT_EVENT:
         return a->u.event.kind == b->u.event.kind &&
                str_eq(a->u.event.metadata, b->u.event.metadata) &&
@@ -135,6 +154,8 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
             return x->call_key == y->call_key;
         if (x->kind == RT_RVALUE_FIELD_ACCESS)
             return x->simple == y->simple && str_eq(x->field, y->field);
+        if (x->kind == RT_RVALUE_INDEX_ACCESS)
+            return x->simple == y->simple && x->index == y->index;
         return true;
     }
     case RT_EVENT_DROP_VARIABLES:
@@ -144,7 +165,7 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
     case RT_EVENT_CELL_VALUE:
     case RT_EVENT_ASSIGN_CELL:
         return a->u.place_value.place == b->u.place_value.place &&
-               rt_value_equal(&a->u.place_value.value, &b->u.place_value.value);
+               value_eq(&a->u.place_value.value, &b->u.place_value.value, raw_chars);
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
         return a->u.assign_item.place == b->u.assign_item.place &&
                a->u.assign_item.index == b->u.assign_item.index &&
@@ -153,6 +174,20 @@ bool rt_event_equal(const rt_event *a, const rt_event *b)
         return a->u.drop_variable == b->u.drop_variable;
     case RT_EVENT_DROP_LAST_STEP:
         return true;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return a->u.thread_id == b->u.thread_id;
     }
     return false;
+}
+
+bool rt_event_equal(const rt_event *a, const rt_event *b)
+{
+    return event_eq(a, b, false);
+}
+
+bool rt_event_equal_raw_chars(const rt_event *a, const rt_event *b)
+{
+    return event_eq(a, b, true);
 }

@@ -26,5 +26,8 @@ int rt_str_copy(rt_arena *arena, rt_str src, rt_str *dst);
 /* Structural equality of two events (used by tests and tools). */
 bool rt_event_equal(const rt_event *a, const rt_event *b);
 bool rt_value_equal(const rt_value *a, const rt_value *b);
+/* The same, where b was read back from a format or dialect that writes
+ * Char values as Raw: a Char of a matches a Raw of b holding its UTF-8. */
+bool rt_event_equal_raw_chars(const rt_event *a, const rt_event *b);
 
 #endif

@@ -5,11 +5,11 @@ static const char *const event_names[RT_EVENT_KIND_COUNT] = {
     "Step", "Path", "VariableName", "Variable", "Type", "Value", "Function", "Call",
     "Return", "Event", "Asm", "BindVariable", "Assignment", "DropVariables",
     "CompoundValue", "CellValue", "AssignCompoundItem", "AssignCell", "VariableCell",
-    "DropVariable", "DropLastStep"};
+    "DropVariable", "DropLastStep", "ThreadStart", "ThreadExit", "ThreadSwitch"};
 
 static const char *const value_names[RT_VALUE_KIND_COUNT] = {
     "Int", "Float", "Bool", "String", "Sequence", "Tuple", "Struct", "Variant",
-    "Reference", "Raw", "Error", "None", "Cell", "BigInt"};
+    "Reference", "Raw", "Error", "None", "Cell", "BigInt", "Char"};
 
 static const char *const type_kind_names[RT_TYPE_KIND_COUNT] = {
     "Seq", "Set", "HashSet", "OrderedSet", "Array", "Varargs", "Struct", "Int", "Float",

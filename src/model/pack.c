@@ -224,6 +224,9 @@ static unsigned char *put_value(unsigned char *p, const rt_value *v)
         p = put_str(p, b);
         break;
     }
+    case RT_VALUE_CHAR:
+        p = put_uv(p, v->u.ch);
+        break;
     }
     return small ? p : put_uv(p, v->type_id);
 }
@@ -323,6 +326,8 @@ static unsigned char *put_event(unsigned char *p, const rt_event *e)
             return put_sv(p, e->u.assignment.from.call_key);
         if (e->u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
             return put_str(put_uv(p, e->u.assignment.from.simple), e->u.assignment.from.field);
+        if (e->u.assignment.from.kind == RT_RVALUE_INDEX_ACCESS)
+            return put_sv(put_uv(p, e->u.assignment.from.simple), e->u.assignment.from.index);
         return p;
     case RT_EVENT_DROP_VARIABLES:
         return put_ids(p, e->u.drop_variables.ids, e->u.drop_variables.len);
@@ -339,6 +344,10 @@ static unsigned char *put_event(unsigned char *p, const rt_event *e)
         return put_uv(p, e->u.drop_variable);
     case RT_EVENT_DROP_LAST_STEP:
         return p;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return put_uv(p, e->u.thread_id);
     }
     return p;
 }
@@ -523,6 +532,12 @@ static const unsigned char *get_value(const unsigned char *p, rt_arena *a, rt_va
         v->u.bigint.len = b.len;
         break;
     }
+    case RT_VALUE_CHAR: {
+        uint64_t ch;
+        p = get_uv(p, &ch);
+        v->u.ch = (uint32_t)ch;
+        break;
+    }
     }
     if (small) {
         v->type_id = small - 1;
@@ -647,6 +662,8 @@ static const unsigned char *get_event(const unsigned char *p, rt_arena *a, rt_ev
             return get_sv(p, &r->call_key);
         if (r->kind == RT_RVALUE_FIELD_ACCESS)
             return get_str(get_uv(p, &r->simple), &r->field);
+        if (r->kind == RT_RVALUE_INDEX_ACCESS)
+            return get_sv(get_uv(p, &r->simple), &r->index);
         return p;
     }
     case RT_EVENT_DROP_VARIABLES:
@@ -664,6 +681,10 @@ static const unsigned char *get_event(const unsigned char *p, rt_arena *a, rt_ev
         return get_uv(p, &e->u.drop_variable);
     case RT_EVENT_DROP_LAST_STEP:
         return p;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return get_uv(p, &e->u.thread_id);
     }
     return p;
 }

@@ -116,3 +116,9 @@ rt_value rt_value_bigint(const uint8_t *be_magnitude, size_t len, bool negative,
     v.flag = negative;
     return v;
 }
+rt_value rt_value_char(uint32_t ch, rt_type_id type_id)
+{
+    rt_value v = make(RT_VALUE_CHAR, type_id);
+    v.u.ch = ch;
+    return v;
+}

@@ -719,6 +719,30 @@ int rt_drop_last_step(rt_tracer *t)
     return rt_tracer_emit(t, &e, true);
 }
 
+static int thread_event(rt_tracer *t, rt_event_kind kind, rt_thread_id thread)
+{
+    CHECK_T(t);
+    rt_event e;
+    e.kind = kind;
+    e.u.thread_id = thread;
+    return rt_tracer_emit(t, &e, true);
+}
+
+int rt_register_thread_start(rt_tracer *t, rt_thread_id thread)
+{
+    return thread_event(t, RT_EVENT_THREAD_START, thread);
+}
+
+int rt_register_thread_exit(rt_tracer *t, rt_thread_id thread)
+{
+    return thread_event(t, RT_EVENT_THREAD_EXIT, thread);
+}
+
+int rt_register_thread_switch(rt_tracer *t, rt_thread_id thread)
+{
+    return thread_event(t, RT_EVENT_THREAD_SWITCH, thread);
+}
+
 /* ---- raw events -------------------------------------------------------- */
 
 /* Raw defining events go through the same code as register_*, so that ids

@@ -75,6 +75,10 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
         rt_tracer_options_init(&o);
     if ((unsigned)o.format > RT_FORMAT_V1 || (unsigned)o.mode > RT_MODE_STREAMING)
         return RT_EINVAL;
+    if (o.dialect == RT_DIALECT_DEFAULT)
+        o.dialect = RT_DIALECT_0_14;
+    if ((unsigned)o.dialect > RT_DIALECT_0_19)
+        return RT_EINVAL;
     const rt_allocator *a = rt_alloc_or_default(o.allocator);
     rt_tracer *t = rt_malloc(a, sizeof *t);
     if (!t)
@@ -310,6 +314,7 @@ static void writer_options(const rt_tracer *t, rt_format format, rt_writer_optio
 {
     rt_writer_options_init(wo, format);
     wo->allocator = t->alloc;
+    wo->dialect = t->opts.dialect;
     wo->zstd_level = t->opts.zstd_level;
     wo->frame_size = t->opts.frame_size;
     wo->compress_thread = t->opts.compress_thread;

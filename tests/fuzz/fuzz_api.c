@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
+#include "common/dialect.h"
 #include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -144,6 +145,8 @@ static rt_value gen_value(fuzz_in *in, int depth)
         bpool_used += n;
         return rt_value_bigint(n ? b : NULL, n, neg, type);
     }
+    case RT_VALUE_CHAR: /* any 21 bits: surrogates and > U+10FFFF must be refused */
+        return rt_value_char((uint32_t)fuzz_u64(in, 3) & 0x1FFFFF, type);
     default: {
         /* An out-of-range kind: the API must refuse it. */
         rt_value v = rt_value_none(type);
@@ -235,8 +238,12 @@ static int add_raw_event(rt_tracer *t, fuzz_in *in)
     case RT_EVENT_ASSIGNMENT: {
         e.u.assignment.to = id(in);
         e.u.assignment.pass_by = (rt_pass_by)(fuzz_u8(in) % 3);
-        e.u.assignment.from.kind = (rt_rvalue_kind)(fuzz_u8(in) % 3);
+        e.u.assignment.from.kind = (rt_rvalue_kind)(fuzz_u8(in) % 7);
         e.u.assignment.from.simple = id(in);
+        e.u.assignment.from.index = i64(in);
+        e.u.assignment.from.call_key = i64(in);
+        if (e.u.assignment.from.kind == RT_RVALUE_FIELD_ACCESS)
+            e.u.assignment.from.field = fuzz_bytes(in, 12);
         if (e.u.assignment.from.kind == RT_RVALUE_COMPOUND) {
             size_t n = fuzz_u8(in) % 7;
             for (size_t i = 0; i < n; i++)
@@ -269,6 +276,11 @@ static int add_raw_event(rt_tracer *t, fuzz_in *in)
         e.u.drop_variable = id(in);
         break;
     case RT_EVENT_DROP_LAST_STEP:
+        break;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        e.u.thread_id = fuzz_u64(in, 8);
         break;
     }
     return rt_add_event(t, &e);
@@ -491,8 +503,9 @@ static long mem_write(void *ctx, const void *data, size_t len)
 
 static int devnull = -1;
 
-static void round_trip(const rt_tracer *t, rt_format f, size_t frame_size)
+static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size_t frame_size)
 {
+    const rt_dialect_desc *dd = rt_dialect_get(dialect);
     uint64_t n = rt_tracer_event_count(t);
     membuf m = {NULL, 0, 0};
     rt_writer_options wo;
@@ -500,6 +513,7 @@ static void round_trip(const rt_tracer *t, rt_format f, size_t frame_size)
     wo.write_fn = mem_write;
     wo.write_ctx = &m;
     wo.frame_size = frame_size;
+    wo.dialect = dialect;
     rt_writer *w = NULL;
     FUZZ_CHECK(rt_writer_open_fd(&w, devnull, &wo) == RT_OK);
     for (uint64_t i = 0; i < n; i++) {
@@ -546,8 +560,10 @@ static void round_trip(const rt_tracer *t, rt_format f, size_t frame_size)
             abort();
         }
         const rt_event *want = rt_tracer_event_at(t, i);
-        bool same = rt_event_equal(want, got) ||
-                    (f == RT_FORMAT_JSON && want->kind == got->kind && event_has_inf(want));
+        bool raw_chars = f == RT_FORMAT_V0 || !dd->char_values;
+        bool same = (raw_chars ? rt_event_equal_raw_chars(want, got) : rt_event_equal(want, got)) ||
+                    (f == RT_FORMAT_JSON && !dd->float_as_text && want->kind == got->kind &&
+                     event_has_inf(want));
         if (!same) {
             fprintf(stderr, "%s: event %llu (%s) differs after the round trip\n",
                     rt_format_name(f), (unsigned long long)i, rt_event_kind_name(want->kind));
@@ -662,9 +678,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         FUZZ_CHECK(rt_tracer_event_count(t) >= before);
     }
-    round_trip(t, RT_FORMAT_JSON, frame_size);
-    round_trip(t, RT_FORMAT_V0, frame_size);
-    round_trip(t, RT_FORMAT_V1, frame_size);
+    for (rt_dialect d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
+        round_trip(t, RT_FORMAT_JSON, d, frame_size);
+        round_trip(t, RT_FORMAT_V0, d, frame_size);
+        round_trip(t, RT_FORMAT_V1, d, frame_size);
+    }
     check_paths(t);
     check_metadata(t, args, nargs);
     rt_tracer_free(t);

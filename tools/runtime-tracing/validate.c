@@ -244,7 +244,8 @@ static void check_event(checker *c, const rt_event *e)
     case RT_EVENT_ASSIGNMENT: {
         const rt_rvalue *r = &e->u.assignment.from;
         check_var_id(c, name, e->u.assignment.to);
-        if (r->kind == RT_RVALUE_SIMPLE || r->kind == RT_RVALUE_FIELD_ACCESS)
+        if (r->kind == RT_RVALUE_SIMPLE || r->kind == RT_RVALUE_FIELD_ACCESS ||
+            r->kind == RT_RVALUE_INDEX_ACCESS)
             check_var_id(c, "Assignment source", r->simple);
         else if (r->kind == RT_RVALUE_COMPOUND)
             for (size_t i = 0; i < r->len; i++)
@@ -269,6 +270,10 @@ static void check_event(checker *c, const rt_event *e)
         break;
     case RT_EVENT_DROP_VARIABLE:
         check_var_id(c, name, e->u.drop_variable);
+        break;
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
         break;
     case RT_EVENT_DROP_LAST_STEP:
         if (c->live_steps == 0)
