@@ -123,7 +123,6 @@ static int rd_count(cbor_dec *d, size_t unit, uint32_t *n)
 static int rd_body(cbor_dec *d, rt_arena *a, unsigned tag, rt_event *e)
 {
     int rc;
-    uint64_t u;
     switch (tag) {
     case SB_STEP:
         e->kind = RT_EVENT_STEP;
@@ -219,8 +218,12 @@ static int rd_body(cbor_dec *d, rt_arena *a, unsigned tag, rt_event *e)
     case SB_DROP_LAST_STEP:
         e->kind = RT_EVENT_DROP_LAST_STEP;
         return RT_OK;
+    case SB_THREAD_START:
+    case SB_THREAD_EXIT:
+    case SB_THREAD_SWITCH:
+        e->kind = (rt_event_kind)(RT_EVENT_THREAD_START + (tag - SB_THREAD_START));
+        return rd_u64(d, &e->u.thread_id);
     default:
-        (void)u;
         d->p--;
         return cbor_fail(d, RT_EFORMAT, "unknown split-binary tag %u", tag);
     }

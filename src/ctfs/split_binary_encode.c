@@ -143,6 +143,11 @@ int rt_split_binary_encode(rt_buf *b, const rt_event *e, const rt_dialect_desc *
         return put_head_u64(b, SB_DROP_VARIABLE, e->u.drop_variable);
     case RT_EVENT_DROP_LAST_STEP:
         return put_u8(b, SB_DROP_LAST_STEP);
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return put_head_u64(b, SB_THREAD_START + (unsigned)(e->kind - RT_EVENT_THREAD_START),
+                            e->u.thread_id);
     default:
         return RT_EINVAL;
     }

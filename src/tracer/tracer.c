@@ -73,7 +73,7 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
         o = *opts;
     else
         rt_tracer_options_init(&o);
-    if ((unsigned)o.format > RT_FORMAT_V1 || (unsigned)o.mode > RT_MODE_STREAMING)
+    if ((unsigned)o.format > RT_FORMAT_CT || (unsigned)o.mode > RT_MODE_STREAMING)
         return RT_EINVAL;
     if (o.dialect == RT_DIALECT_DEFAULT)
         o.dialect = RT_DIALECT_0_14;
@@ -376,7 +376,7 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_events: NULL path");
     if (format == RT_FORMAT_DEFAULT)
         format = t->opts.format;
-    if ((unsigned)format > RT_FORMAT_V1)
+    if ((unsigned)format > RT_FORMAT_CT)
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (t->writer)
         return rt_err_set(&t->err, RT_ESTATE, "an events file is already being written");
@@ -480,7 +480,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
         return rt_err_set(&t->err, RT_EINVAL, "write_trace_dir: NULL directory");
     if (format == RT_FORMAT_DEFAULT)
         format = t->opts.format;
-    if ((unsigned)format > RT_FORMAT_V1)
+    if ((unsigned)format > RT_FORMAT_CT)
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         int e = errno;

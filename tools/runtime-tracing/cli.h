@@ -47,10 +47,14 @@ char *cli_strdup(const char *s);
 /* dir + "/" + name into a new heap string (never NULL: exits on OOM). */
 char *cli_join(const char *dir, const char *name);
 
-/* The events file of a trace directory: DIR/trace.json, else
- * DIR/trace.bin; a file path is returned as is. NULL when a directory has
+/* The events file of a trace directory: DIR/trace.ct, else DIR/trace.json,
+ * else DIR/trace.bin; a file path is returned as is. NULL when a directory has
  * neither (message printed). Free the result. */
 char *cli_events_path(const char *path);
+
+/* Reads the trace_metadata.json in the directory of events_path into *out
+ * (free with rt_metadata_clear); false when there is none or it is bad. */
+bool cli_sibling_metadata(const char *events_path, rt_metadata *out);
 
 /* Opens an events file for reading (follow: see rt_reader_options); prints
  * why not and returns NULL. */

@@ -13,12 +13,13 @@
 #include "cli.h"
 
 static const char convert_help[] =
-    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
+    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct]\n"
     "\n"
-    "Reads the events file IN (any format: trace.json, or trace.bin v0 or v1; or a\n"
-    "trace directory, meaning its events file) and writes its events to OUT.\n"
-    "The output format is --to, else OUT's extension: .json is JSON, .bin is v1.\n"
-    "On failure OUT is removed.\n";
+    "Reads the events file IN (any format: trace.json, trace.bin v0 or v1, trace.ct;\n"
+    "or a trace directory, meaning its events file) and writes its events to OUT.\n"
+    "The output format is --to, else OUT's extension: .json is JSON, .bin is v1,\n"
+    ".ct is ct (its meta.dat takes program, args and workdir from the\n"
+    "trace_metadata.json beside IN, when there is one). On failure OUT is removed.\n";
 
 static const char cat_help[] =
     "Usage: " CLI_NAME " cat [--follow] IN\n"
@@ -109,13 +110,15 @@ int cmd_convert(int argc, char **argv)
     rt_format fmt;
     if (vals[0]) {
         if (rt_format_parse(vals[0], &fmt) != RT_OK)
-            return cli_usage("convert", "unknown format '%s' (json, v0 or v1)", vals[0]);
+            return cli_usage("convert", "unknown format '%s' (json, v0, v1 or ct)", vals[0]);
     } else if (ends_with(pos[1], ".json")) {
         fmt = RT_FORMAT_JSON;
     } else if (ends_with(pos[1], ".bin")) {
         fmt = RT_FORMAT_V1;
+    } else if (ends_with(pos[1], ".ct")) {
+        fmt = RT_FORMAT_CT;
     } else {
-        return cli_usage("convert", "cannot tell the format from '%s': use --to json|v0|v1",
+        return cli_usage("convert", "cannot tell the format from '%s': use --to json|v0|v1|ct",
                          pos[1]);
     }
     char *in = cli_events_path(pos[0]);
@@ -126,11 +129,15 @@ int cmd_convert(int argc, char **argv)
         return cli_usage("convert", "IN and OUT are the same file");
     }
     rt_reader *r = cli_open_reader(in, false);
+    rt_metadata md = {0};
+    bool have_md = fmt == RT_FORMAT_CT && cli_sibling_metadata(in, &md);
     free(in);
     if (!r)
         return CLI_INVALID;
     rt_writer_options wo;
     rt_writer_options_init(&wo, fmt);
+    if (have_md)
+        wo.metadata = &md;
     char err[512] = "";
     wo.errbuf = err;
     wo.errbuf_len = sizeof err;
@@ -138,11 +145,13 @@ int cmd_convert(int argc, char **argv)
     if ((rc = rt_writer_open(&w, pos[1], &wo))) {
         cli_error("%s (%s)", err, rt_status_name(rc));
         rt_reader_free(r);
+        rt_metadata_clear(&md);
         return CLI_INVALID;
     }
     int status = copy_events(r, w, pos[1], false);
     rt_writer_free(w);
     rt_reader_free(r);
+    rt_metadata_clear(&md);
     if (status != CLI_OK)
         unlink(pos[1]);
     return status;
