@@ -800,6 +800,85 @@ typedef struct rt_repair_result {
  */
 RT_API int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len);
 
+/* ------------------------------------------------------------------------ */
+/* Experimental: the CTFS container (trace.ct)                              */
+/* ------------------------------------------------------------------------ */
+
+#ifdef RT_EXPERIMENTAL_CTFS
+/* CTFS follows a moving upstream (CodeTracer's debugger and
+ * codetracer-trace-format): what follows may change in any release. Define
+ * RT_EXPERIMENTAL_CTFS before including this header to use it, as with
+ * ZSTD_STATIC_LINKING_ONLY. Writing and reading a .ct through rt_writer /
+ * rt_reader (RT_FORMAT_CT) is stable; this section only looks inside. */
+
+/** One member of a container's root directory. */
+typedef struct rt_ct_member {
+    char name[13];     /**< base40 name, NUL-terminated */
+    unsigned slot;     /**< root directory slot */
+    uint64_t size;     /**< bytes */
+    uint64_t map_block; /**< its mapping block */
+} rt_ct_member;
+
+/** One chunk of events.log: the 16-byte header and where it is. */
+typedef struct rt_ct_chunk {
+    uint64_t offset;      /**< byte offset of the header inside events.log */
+    uint32_t compressed;  /**< bytes of the zstd frame */
+    uint32_t events;      /**< the header's event count */
+    uint64_t first_event; /**< the header's first event index */
+} rt_ct_chunk;
+
+/** What rt_ct_inspect finds in a .ct. Strings and arrays are owned by the
+ * struct: free with rt_ct_info_clear. */
+typedef struct rt_ct_info {
+    uint64_t file_size;       /**< bytes in the file */
+    bool whole_blocks;        /**< the size is a multiple of the block size (the debugger needs it) */
+    unsigned version;         /**< container version (2-4) */
+    uint32_t block_size;      /**< 1024, 2048 or 4096 */
+    uint32_t max_root_entries; /**< the header's field */
+    rt_ct_member *members;    /**< present members, in slot order */
+    size_t nmembers;          /**< entries in members */
+    /** meta.dat: parsed as the debugger parses it; when it is not valid,
+     * meta_valid is false and meta_error says why (the fields below are
+     * then empty). */
+    bool meta_valid;
+    char meta_error[512];      /**< why meta.dat is refused ("" when valid) */
+    unsigned meta_flags;       /**< meta.dat flags */
+    char *recording_id;        /**< UUIDv7 */
+    char *program;             /**< program */
+    char **args;               /**< nargs arguments */
+    size_t nargs;              /**< entries in args */
+    char *workdir;             /**< workdir */
+    char *recorder_id;         /**< recorder_id */
+    char **paths;              /**< npaths source paths */
+    size_t npaths;             /**< entries in paths */
+    /** events.log and events.fmt. */
+    bool has_events_log;       /**< the member is present */
+    bool split_binary;         /**< events.fmt is "split-binary" (else CBOR) */
+    bool has_header;           /**< events.log starts with C0 DE 72 AC E2 01 00 00 */
+    bool raw_cbor;             /**< no chunks: the debugger's raw-CBOR fallback */
+    rt_ct_chunk *chunks;       /**< the chunks, in order */
+    size_t nchunks;            /**< entries in chunks */
+    uint64_t chunk_events;     /**< sum of the chunks' event counts */
+    bool counts_consistent;    /**< each first_event is the sum of the counts before it */
+    uint64_t complete_end;     /**< events.log bytes up to the end of the last whole chunk */
+    bool truncated;            /**< the last chunk runs past the end of events.log */
+} rt_ct_info;
+
+/**
+ * Reads the container at path, its meta.dat, events.fmt and the chunk
+ * headers of events.log (without decompressing them) into *out. Returns
+ * RT_OK when the container itself opens as the debugger opens it (a bad
+ * meta.dat or a cut last chunk is reported in *out, not as an error);
+ * RT_ENOENT/RT_EIO when it cannot be read; RT_EFORMAT (magic, version,
+ * block size, a mapping block outside the file, ...) or RT_ETRUNCATED with
+ * *out filled as far as it went; RT_ENOMEM. The message goes to errbuf.
+ * Free *out with rt_ct_info_clear in every case.
+ */
+RT_API int rt_ct_inspect(const char *path, rt_ct_info *out, char *errbuf, size_t errbuf_len);
+/** Frees what rt_ct_inspect put into info and zeroes it (NULL is fine). */
+RT_API void rt_ct_info_clear(rt_ct_info *info);
+#endif /* RT_EXPERIMENTAL_CTFS */
+
 #ifdef __cplusplus
 }
 #endif

@@ -310,9 +310,17 @@ static int set_path(rt_tracer *t, char **slot, const char *path)
     return RT_OK;
 }
 
-static void writer_options(const rt_tracer *t, rt_format format, rt_writer_options *wo)
+/* md: storage for the view of the recording that trace.ct's meta.dat
+ * takes (the writer copies it at open). */
+static void writer_options(const rt_tracer *t, rt_format format, rt_writer_options *wo,
+                           rt_metadata *md)
 {
     rt_writer_options_init(wo, format);
+    md->workdir = t->workdir;
+    md->program = t->program;
+    md->args = t->args;
+    md->nargs = t->nargs;
+    wo->metadata = md;
     wo->allocator = t->alloc;
     wo->dialect = t->opts.dialect;
     wo->zstd_level = t->opts.zstd_level;
@@ -326,7 +334,8 @@ static void writer_options(const rt_tracer *t, rt_format format, rt_writer_optio
 static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open)
 {
     rt_writer_options wo;
-    writer_options(t, format, &wo);
+    rt_metadata md;
+    writer_options(t, format, &wo, &md);
     rt_writer *w = NULL;
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
     if (rc)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* info, validate and repair look inside trace.ct (rt_ct_inspect). */
+#define RT_EXPERIMENTAL_CTFS
 #include "runtime_tracing.h"
 
 /* Exit statuses. */
@@ -59,6 +61,12 @@ bool cli_sibling_metadata(const char *events_path, rt_metadata *out);
 /* Opens an events file for reading (follow: see rt_reader_options); prints
  * why not and returns NULL. */
 rt_reader *cli_open_reader(const char *path, bool follow);
+
+/* True when the file at path starts as a CTFS container (trace.ct). */
+bool cli_is_ct(const char *path);
+/* Prints what rt_ct_inspect finds (members, meta.dat, chunks); with
+ * chunks, every chunk. Returns the rt_ct_inspect status. */
+int cli_print_ct(const char *path, bool chunks);
 
 /* Prints the reader's error for a failed rt_reader_next. */
 void cli_read_error(rt_reader *r, int rc);
