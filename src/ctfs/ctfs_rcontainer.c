@@ -63,6 +63,9 @@ int ctfs_rfile_open(ctfs_rfile *f, int fd, const unsigned char *mem, size_t mem_
     if (f->block_size != 1024 && f->block_size != 2048 && f->block_size != 4096)
         return rt_err_set(err, RT_EFORMAT, "%s: CTFS block size %u (the debugger reads 1024, 2048, 4096)",
                           name, (unsigned)f->block_size);
+    if (f->len < f->block_size)
+        return rt_err_set(err, RT_ETRUNCATED, "%s: %llu bytes, shorter than its first block", name,
+                          (unsigned long long)f->len);
     f->max_entries = ctfs_get_u32(h + 12);
     uint64_t fits = (f->len - CTFS_HEADER_LEN) / CTFS_ENTRY_LEN;
     uint64_t n = f->max_entries < fits ? f->max_entries : fits;
@@ -116,10 +119,13 @@ const ctfs_entry *ctfs_rfile_find(const ctfs_rfile *f, const char *name)
     return NULL;
 }
 
+/* The debugger reads only blocks inside the file's whole blocks. One past
+ * them is a cut file (RT_ETRUNCATED: the events before it are kept). */
 static int whole(ctfs_rfile *f, uint64_t b, const char *what)
 {
     if (b >= f->len / f->block_size)
-        return rt_err_set(f->err, RT_EFORMAT, "%s: %s block %llu is outside the file's %llu whole blocks",
+        return rt_err_set(f->err, RT_ETRUNCATED,
+                          "%s: %s block %llu is outside the file's %llu whole blocks (cut short?)",
                           f->name, what, (unsigned long long)b,
                           (unsigned long long)(f->len / f->block_size));
     return RT_OK;

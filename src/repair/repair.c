@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef RT_EXPERIMENTAL_CTFS
+#define RT_EXPERIMENTAL_CTFS /* rt_ct_inspect */
+#endif
 #include "runtime_tracing.h"
 
 static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a, const char *b)
@@ -20,7 +23,7 @@ static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a
 /* Reads events until the end or an error; *events counts them. With w, each
  * event is also written there. Returns the reader's final status. */
 static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_format *format,
-                        char *msg, size_t msg_len)
+                        char *msg, size_t msg_len, uint64_t *paths)
 {
     rt_reader *r;
     int rc = rt_reader_open(&r, path, NULL);
@@ -37,6 +40,8 @@ static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_for
             break;
         }
         (*events)++;
+        if (paths && e->kind == RT_EVENT_PATH)
+            (*paths)++;
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "%s", rt_reader_errmsg(r));
@@ -112,13 +117,28 @@ static int repair_json(const char *path, uint64_t events, rt_repair_result *out,
     return rc;
 }
 
-static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size_t len)
+/* Rewrites path from its readable events in format (v1 or ct, whose
+ * meta.dat keeps the recording's program, args, workdir and id, and gets
+ * every source of the Path events). */
+static int rewrite(const char *path, rt_format format, const rt_ct_info *ci,
+                   rt_repair_result *out, char *errbuf, size_t len)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp)
         return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
     rt_writer_options wo;
-    rt_writer_options_init(&wo, RT_FORMAT_V1);
+    rt_writer_options_init(&wo, format);
+    rt_metadata md = {NULL, NULL, NULL, 0};
+    if (ci && ci->meta_valid) {
+        md.workdir = ci->workdir;
+        md.program = ci->program;
+        md.args = ci->args;
+        md.nargs = ci->nargs;
+        wo.metadata = &md;
+        wo.recording_id = ci->recording_id;
+    }
+    if (ci)
+        wo.ct_cbor = ci->has_events_log && !ci->split_binary;
     rt_writer *w;
     int rc = rt_writer_open(&w, tmp, &wo);
     if (rc)
@@ -126,7 +146,7 @@ static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size
     char msg[512] = "";
     uint64_t n;
     rt_format f;
-    rc = count_events(path, w, &n, &f, msg, sizeof msg);
+    rc = count_events(path, w, &n, &f, msg, sizeof msg, NULL);
     if (rc == RT_ETRUNCATED || rc == RT_READ_END)
         rc = rt_writer_finish(w);
     else if (rc >= 0)
@@ -147,6 +167,18 @@ static int repair_v1(const char *path, rt_repair_result *out, char *errbuf, size
     return RT_OK;
 }
 
+/* The repaired file must now read to its end. */
+static int check_again(const char *path, uint64_t events, char *errbuf, size_t len)
+{
+    char msg[512] = "";
+    uint64_t again;
+    rt_format f;
+    int rc = count_events(path, NULL, &again, &f, msg, sizeof msg, NULL);
+    if (rc != RT_READ_END || again != events)
+        return fail(errbuf, len, RT_EFORMAT, "%s: repaired file does not read back: %s", path, msg);
+    return RT_OK;
+}
+
 int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_t errbuf_len)
 {
     if (!path || !out)
@@ -160,9 +192,25 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
                     strerror(errno));
     out->old_size = out->new_size = (uint64_t)st.st_size;
     char msg[512] = "";
-    uint64_t events = 0;
-    int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg);
+    uint64_t events = 0, paths = 0;
+    int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg, &paths);
     out->events = events;
+    rt_ct_info ci;
+    bool ct = out->format == RT_FORMAT_CT && (rc == RT_READ_END || rc == RT_ETRUNCATED);
+    if (ct) {
+        rt_ct_inspect(path, &ci, NULL, 0);
+        /* Complete: whole blocks, whole chunks, meta.dat with every source. */
+        bool whole = rc == RT_READ_END && ci.whole_blocks && !ci.truncated && ci.meta_valid &&
+                     ci.npaths == paths;
+        if (!whole) {
+            out->was_truncated = true;
+            rc = rewrite(path, RT_FORMAT_CT, &ci, out, errbuf, errbuf_len);
+        }
+        rt_ct_info_clear(&ci);
+        if (rc || !whole)
+            return rc ? rc : check_again(path, events, errbuf, errbuf_len);
+        return RT_OK;
+    }
     if (rc == RT_READ_END)
         return RT_OK;
     if (rc != RT_ETRUNCATED)
@@ -174,20 +222,11 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
         rc = repair_json(path, events, out, errbuf, errbuf_len);
         break;
     case RT_FORMAT_V1:
-        rc = repair_v1(path, out, errbuf, errbuf_len);
+        rc = rewrite(path, RT_FORMAT_V1, NULL, out, errbuf, errbuf_len);
         break;
     default:
         return fail(errbuf, errbuf_len, RT_EUNSUPPORTED, "%s: %s", path,
                     "a truncated v0 file cannot be repaired");
     }
-    if (rc)
-        return rc;
-    /* The repaired file must now read to its end. */
-    uint64_t again;
-    rt_format f;
-    rc = count_events(path, NULL, &again, &f, msg, sizeof msg);
-    if (rc != RT_READ_END || again != events)
-        return fail(errbuf, errbuf_len, RT_EFORMAT, "%s: repaired file does not read back: %s",
-                    path, msg);
-    return RT_OK;
+    return rc ? rc : check_again(path, events, errbuf, errbuf_len);
 }
