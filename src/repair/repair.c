@@ -20,15 +20,35 @@ static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a
     return rc;
 }
 
+/* True when path starts as a CTFS container (trace.ct). */
+static bool is_ct(const char *path)
+{
+    unsigned char h[6];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ct = read(fd, h, sizeof h) == (ssize_t)sizeof h && memcmp(h, "\xC0\xDE\x72\xAC\xE2", 5) == 0 &&
+              h[5] >= 2 && h[5] <= 4;
+    close(fd);
+    return ct;
+}
+
 /* Reads events until the end or an error; *events counts them. With w, each
  * event is also written there. Returns the reader's final status. */
 static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_format *format,
                         char *msg, size_t msg_len, uint64_t *paths)
 {
     rt_reader *r;
-    int rc = rt_reader_open(&r, path, NULL);
+    char why[512] = "";
+    rt_reader_options ro;
+    rt_reader_options_init(&ro);
+    ro.errbuf = why;
+    ro.errbuf_len = sizeof why;
+    int rc = rt_reader_open(&r, path, &ro);
     if (rc) {
-        snprintf(msg, msg_len, "%s: %s", path, rt_strerror(rc));
+        snprintf(msg, msg_len, "%s", why[0] ? why : rt_strerror(rc));
+        if (is_ct(path)) /* a container cut before its first event */
+            *format = RT_FORMAT_CT;
         return rc;
     }
     *format = rt_reader_format(r);
