@@ -395,12 +395,14 @@ RT_API const char *rt_dialect_name(rt_dialect dialect);
 /** Parses "0.14" or "0.19"; RT_EINVAL when unknown (*out untouched). */
 RT_API int rt_dialect_parse(const char *name, rt_dialect *out);
 
-/** trace_metadata.json */
+/** trace_metadata.json; also what trace.ct's meta.dat says of the
+ * recording (rt_writer_options.metadata). */
 typedef struct rt_metadata {
-    char *workdir;  /**< "workdir" */
+    char *workdir;  /**< "workdir" (NULL when absent) */
     char *program;  /**< "program" */
     char **args;    /**< "args", nargs strings */
     size_t nargs;   /**< Entries in args. */
+    char *recording_id; /**< "recording_id" of the 0.19 dialect (NULL when absent) */
 } rt_metadata;
 
 /** Low-level write function, for callers that want to intercept output
@@ -426,13 +428,12 @@ typedef struct rt_writer_options {
      * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
     char *errbuf;
     size_t errbuf_len; /**< size of errbuf */
-    /** RT_FORMAT_CT: program, args and workdir for the container's meta.dat
-     * (copied at open; NULL: all empty). Relative Path events are resolved
-     * against its workdir for meta.dat's list of sources. */
+    /** RT_FORMAT_CT: program, args, workdir and recording id for the
+     * container's meta.dat (copied at open; NULL: all empty and a fresh id).
+     * The recording id must be a canonical lowercase UUIDv7 (RT_EINVAL
+     * otherwise; NULL: a fresh one). Relative Path events are resolved
+     * against the workdir for meta.dat's list of sources. */
     const rt_metadata *metadata;
-    /** RT_FORMAT_CT: the recording id for meta.dat, a canonical lowercase
-     * UUIDv7 (RT_EINVAL otherwise); NULL: a fresh one. */
-    const char *recording_id;
     /** RT_FORMAT_CT: events.log as CBOR items (events.fmt "cbor") instead of
      * the default split-binary. */
     bool ct_cbor;
@@ -528,6 +529,14 @@ RT_API int rt_tracer_errcode(const rt_tracer *t);
 RT_API int rt_tracer_set_workdir(rt_tracer *t, const char *workdir);
 /** The working directory written to trace_metadata.json; owned by t. */
 RT_API const char *rt_tracer_workdir(const rt_tracer *t);
+/** Sets the recording id (copied): a canonical lowercase hyphenated UUIDv7
+ * (RFC 9562), else RT_EINVAL. trace_metadata.json of the 0.19 dialect
+ * carries it, and a CTFS container's meta.dat should carry the same. */
+RT_API int rt_tracer_set_recording_id(rt_tracer *t, const char *id);
+/** The recording id: the one set, else a UUIDv7 minted at the first call
+ * (or when 0.19 metadata is written) and kept for the tracer's life. Owned
+ * by t (36 characters, NUL-terminated); NULL only for a NULL t. */
+RT_API const char *rt_tracer_recording_id(rt_tracer *t);
 /** The tracer's format (rt_tracer_options.format). */
 RT_API rt_format rt_tracer_format(const rt_tracer *t);
 
@@ -648,7 +657,8 @@ RT_API int rt_finish_writing_trace_events(rt_tracer *t);
 RT_API int rt_tracer_flush(rt_tracer *t);
 /** Remembers where trace_metadata.json goes. */
 RT_API int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path);
-/** Writes trace_metadata.json (workdir, program, args). */
+/** Writes trace_metadata.json: workdir, program, args; in the 0.19
+ * dialect recording_id first (rt_tracer_recording_id). */
 RT_API int rt_finish_writing_trace_metadata(rt_tracer *t);
 /** Remembers where trace_paths.json goes. */
 RT_API int rt_begin_writing_trace_paths(rt_tracer *t, const char *path);
@@ -757,11 +767,12 @@ RT_API const rt_event *rt_event_list_at(const rt_event_list *list, size_t i);
 RT_API void rt_event_list_free(rt_event_list *list);
 
 
-/** Reads a metadata file into *out (free with rt_metadata_clear; on error
- * *out is left empty). Returns RT_OK; RT_ENOENT or RT_EIO when the file
- * cannot be read; RT_EFORMAT when it is not an object with the strings
- * "workdir" and "program" and the string array "args" (other keys are
- * skipped; a string holding NUL is refused); RT_EUTF8; RT_ETRUNCATED when it
+/** Reads a metadata file of either dialect into *out (free with
+ * rt_metadata_clear; on error *out is left empty). Returns RT_OK; RT_ENOENT
+ * or RT_EIO when the file cannot be read; RT_EFORMAT when it is not an
+ * object with the string "program" and the string array "args" ("workdir"
+ * and "recording_id" are optional strings, other keys are skipped; a
+ * string holding NUL is refused); RT_EUTF8; RT_ETRUNCATED when it
  * ends early; RT_ELIMIT over 1 GiB; RT_ENOMEM. On error the message (the
  * file and the byte offset) goes to errbuf when given. */
 RT_API int rt_metadata_read(const char *path, rt_metadata *out, char *errbuf, size_t errbuf_len);

@@ -74,17 +74,17 @@ static void test_integers(void **state)
 {
     (void)state;
     char buf[32];
-    *rt_json_put_u64(buf, UINT64_MAX) = '\0';
+    *rt_dec_put_u64(buf, UINT64_MAX) = '\0';
     assert_string_equal(buf, "18446744073709551615");
-    *rt_json_put_i64(buf, INT64_MIN) = '\0';
+    *rt_dec_put_i64(buf, INT64_MIN) = '\0';
     assert_string_equal(buf, "-9223372036854775808");
-    *rt_json_put_i64(buf, INT64_MAX) = '\0';
+    *rt_dec_put_i64(buf, INT64_MAX) = '\0';
     assert_string_equal(buf, "9223372036854775807");
-    *rt_json_put_u64(buf, 0) = '\0';
+    *rt_dec_put_u64(buf, 0) = '\0';
     assert_string_equal(buf, "0");
-    *rt_json_put_i64(buf, -7) = '\0';
+    *rt_dec_put_i64(buf, -7) = '\0';
     assert_string_equal(buf, "-7");
-    *rt_json_put_u64(buf, 100) = '\0';
+    *rt_dec_put_u64(buf, 100) = '\0';
     assert_string_equal(buf, "100");
 }
 

@@ -7,6 +7,7 @@
 
 #include "cbor/cbor_event_decode.h"
 #include "common/base64.h"
+#include "common/float_text.h"
 #include "common/utf8.h"
 #include "model/model.h"
 
@@ -69,6 +70,7 @@ typedef struct ctx {
     } while (0)
 
 static int rd_value(ctx *c, rt_value *v, int depth);
+static int rd_text_raw(ctx *c, const unsigned char **s, size_t *len, const char *what);
 static int rd_struct(ctx *c, const field *fields, size_t nf, char *base, const char *what,
                      int depth);
 
@@ -282,6 +284,19 @@ static int rd_f64(ctx *c, double *out, const char *what)
         *out = half_to_double((unsigned)h.arg);
     } else if (h.major == CBOR_MAJOR_SIMPLE && h.ai == 22) {
         *out = NAN; /* null, as JSON writes NaN and infinities */
+    } else if (h.major == CBOR_MAJOR_TEXT) { /* the 0.19 dialect: f64::from_str text */
+        c->d->p = at;
+        const unsigned char *s;
+        size_t n;
+        TRY(rd_text_raw(c, &s, &n, what));
+        int rc = rt_f64_from_text((const char *)s, n, c->arena, out);
+        if (rc == RT_ENOMEM)
+            return no_memory(c);
+        if (rc) {
+            c->d->p = s;
+            return cbor_fail(c->d, RT_EFORMAT, "%s: \"%.*s\" is not a float", what,
+                             n > 40 ? 40 : (int)n, (const char *)s);
+        }
     } else {
         return wrong_type(c, at, what, "a number", h.major);
     }

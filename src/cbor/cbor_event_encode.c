@@ -3,6 +3,7 @@
 #include "cbor/cbor_encode.h"
 #include "common/base64.h"
 #include "cbor/cbor_event.h"
+#include "common/float_text.h"
 #include "common/utf8.h"
 
 /* Room for the fixed part of any one value or event: map heads, keys,
@@ -54,6 +55,8 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
         strn = v->u.variant.discriminator.len;
     else if (v->kind == RT_VALUE_BIGINT)
         strn = v->u.bigint.len / 3 * 4 + 4;
+    else if (v->kind == RT_VALUE_FLOAT)
+        strn = RT_F64_DISPLAY_MAX;
     if (strn > SIZE_MAX - FIXED)
         return RT_ENOMEM;
     unsigned char *p = reserve(b, FIXED + strn);
@@ -74,7 +77,14 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
         p = CBOR_LIT(p, "kind");
         p = CBOR_LIT(p, "Float");
         p = CBOR_LIT(p, "f");
-        p = cbor_f64(p, v->u.f);
+        if (d->float_as_text) {
+            /* Always a definite-length text, however long (DIALECT-0.19.md
+             * section 1: the reference's indefinite form is unreadable). */
+            char t[RT_F64_DISPLAY_MAX];
+            p = cbor_text(p, t, rt_f64_display(t, v->u.f));
+        } else {
+            p = cbor_f64(p, v->u.f);
+        }
         p = put_type_id(p, v->type_id);
         break;
     case RT_VALUE_BOOL:

@@ -228,12 +228,12 @@ static int copy_metadata(ct_encoder *w, const rt_writer_options *o)
             if (copy_str(w, md->args[i], &w->args[i]))
                 return fail_mem(w);
     }
-    if (o->recording_id) {
-        if (!rt_uuid7_is_canonical(o->recording_id, strlen(o->recording_id)))
+    const char *id = md ? md->recording_id : NULL;
+    if (id) {
+        if (!rt_uuid7_is_canonical(id, strlen(id)))
             return rt_err_set(w->err, RT_EINVAL,
-                              "ct writer: recording id \"%.40s\" is not a lowercase UUIDv7",
-                              o->recording_id);
-        memcpy(w->recording_id, o->recording_id, RT_UUID_LEN + 1);
+                              "ct writer: recording id \"%.40s\" is not a lowercase UUIDv7", id);
+        memcpy(w->recording_id, id, RT_UUID_LEN + 1);
     } else {
         rt_uuid7_new(w->recording_id);
     }

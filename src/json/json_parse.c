@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "common/float_text.h"
 #include "common/utf8.h"
 
 /* ---- errors ------------------------------------------------------------- */
@@ -455,100 +456,14 @@ int rt_ji64(rt_jcur *c, int64_t *out)
     return RT_OK;
 }
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* Converts a valid number token to the nearest double. Up to 15
- * significant digits and a power of ten up to 22 the result is one
- * correctly rounded operation on exact operands (Clinger's fast path);
- * anything else goes to strtod in the C locale, which glibc rounds
- * correctly. */
+/* A JSON number token: serde_json refuses one beyond the f64 range. */
 static int token_to_double(rt_jcur *c, const char *s, const char *e, double *out)
 {
-    bool neg = *s == '-';
-    const char *q = s + neg;
-    uint64_t m = 0;
-    int nd = 0;
-    long e10 = 0;
-    bool slow = false;
-    for (; q < e && is_digit(*q); q++) {
-        if (m == 0 && *q == '0')
-            continue;
-        if (nd < 19)
-            m = m * 10 + (uint64_t)(*q - '0');
-        else
-            e10++;
-        nd++;
-    }
-    if (q < e && *q == '.') {
-        for (q++; q < e && is_digit(*q); q++) {
-            if (m == 0 && *q == '0') {
-                e10--;
-                continue;
-            }
-            if (nd < 19) {
-                m = m * 10 + (uint64_t)(*q - '0');
-                e10--;
-            }
-            nd++;
-        }
-    }
-    if (q < e && (*q == 'e' || *q == 'E')) {
-        q++;
-        bool eneg = false;
-        if (*q == '+' || *q == '-')
-            eneg = *q++ == '-';
-        long x = 0;
-        for (; q < e && is_digit(*q); q++)
-            if (x < 100000)
-                x = x * 10 + (*q - '0');
-        e10 += eneg ? -x : x;
-    }
-    double v;
-    if (m == 0) {
-        v = 0.0;
-    } else if (nd <= 15 && e10 >= -22 && e10 <= 22) {
-        v = (double)m;
-        v = e10 >= 0 ? v * pow10_exact[e10] : v / pow10_exact[-e10];
-    } else {
-        slow = true;
-    }
-    if (slow) {
-        size_t n = (size_t)(e - s);
-        char small[64];
-        char *tmp = small;
-        if (n >= sizeof small && !(tmp = rt_jalloc(c, n + 1)))
-            return RT_ENOMEM;
-        memcpy(tmp, s, n);
-        tmp[n] = '\0';
-        char *endp;
-        v = c->c_locale ? strtod_l(tmp, &endp, c->c_locale) : strtod(tmp, &endp);
-        if (endp != tmp + n)
-            return rt_jerr(c, RT_EFORMAT, s, "cannot convert the number %.*s", (int)(n > 40 ? 40 : n),
-                           s);
-        if (isinf(v))
-            return rt_jerr(c, RT_ERANGE, s, "number out of range for a 64-bit float");
-        *out = v;
-        return RT_OK;
-    }
-    *out = neg ? -v : v;
+    if (rt_f64_from_decimal(s, (size_t)(e - s), c->arena, out))
+        return RT_ENOMEM;
+    if (isinf(*out))
+        return rt_jerr(c, RT_ERANGE, s, "number out of range for a 64-bit float");
     return RT_OK;
-}
-
-static bool ieq(const char *s, size_t n, const char *lit)
-{
-    size_t k = strlen(lit);
-    if (n != k)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (char)(ch - 'A' + 'a');
-        if (ch != lit[i])
-            return false;
-    }
-    return true;
 }
 
 int rt_jf64(rt_jcur *c, double *out)
@@ -559,30 +474,16 @@ int rt_jf64(rt_jcur *c, double *out)
         *out = NAN;
         return RT_OK;
     }
-    if (c->p < c->end && *c->p == '"') {
+    if (c->p < c->end && *c->p == '"') { /* the 0.19 dialect: f64::from_str text */
         rt_str s;
         int rc = rt_jkey(c, &s);
         if (rc)
             return rc;
-        const char *t = s.ptr;
-        size_t n = s.len;
-        bool neg = n && t[0] == '-';
-        const char *u = t + (n && (t[0] == '-' || t[0] == '+'));
-        size_t un = n - (size_t)(u - t);
-        if (ieq(u, un, "inf") || ieq(u, un, "infinity")) {
-            *out = neg ? -INFINITY : INFINITY;
-            return RT_OK;
-        }
-        if (ieq(u, un, "nan")) {
-            *out = NAN;
-            return RT_OK;
-        }
-        const char *stop;
-        bool is_int;
-        if (n && num_token(t, t + n, &stop, &is_int) && stop == t + n)
-            return token_to_double(c, t, t + n, out);
-        return rt_jerr(c, RT_EFORMAT, at, "expected a number, found the string \"%.*s\"",
-                       (int)(n > 40 ? 40 : n), t);
+        rc = rt_f64_from_text(s.ptr, s.len, c->arena, out);
+        if (rc == RT_EFORMAT)
+            return rt_jerr(c, RT_EFORMAT, at, "expected a number, found the string \"%.*s\"",
+                           (int)(s.len > 40 ? 40 : s.len), s.ptr);
+        return rc;
     }
     const char *stop;
     bool is_int;

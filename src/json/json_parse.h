@@ -5,8 +5,6 @@
 #ifndef RT_JSON_PARSE_H
 #define RT_JSON_PARSE_H
 
-#include <locale.h>
-
 #include "common/arena.h"
 #include "common/error.h"
 
@@ -33,7 +31,6 @@ typedef struct rt_jcur {
     const char *name;       /* file name for messages */
     bool has_event;         /* messages name event_index */
     uint64_t event_index;
-    locale_t c_locale;      /* for strtod_l; (locale_t)0 falls back to strtod */
     bool end_is_eof;        /* running out is RT_ETRUNCATED, not RT_EFORMAT */
 } rt_jcur;
 

@@ -39,7 +39,6 @@ typedef struct json_decoder {
     size_t el_start, scan, depth;
     bool eof;
     rt_jstack stack;
-    locale_t loc;
 } json_decoder;
 
 static bool is_ws(unsigned char ch)
@@ -243,7 +242,6 @@ static int parse_element(json_decoder *d, rt_event *out)
     c.name = d->src->name;
     c.has_event = true;
     c.event_index = *d->index;
-    c.c_locale = d->loc;
     d->in_el = false;
     d->pos = d->scan;
     d->st = ST_AFTER;
@@ -313,8 +311,6 @@ static void json_destroy(rt_decoder *base)
     json_decoder *d = (json_decoder *)base;
     rt_jstack_free(&d->stack);
     rt_free(d->alloc, d->buf, d->cap);
-    if (d->loc)
-        freelocale(d->loc);
     rt_free(d->alloc, d, sizeof *d);
 }
 
@@ -343,9 +339,6 @@ int rt_json_decoder_new_limit(const rt_decoder_env *env, size_t max_event, rt_de
         return rt_err_set(env->err, RT_ENOMEM, "%s: out of memory", env->src->name);
     }
     rt_jstack_init(&d->stack, d->alloc);
-    /* glibc hands out its static C locale here without allocating; when
-     * none is available strtod runs in the caller's locale. */
-    d->loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     *out = &d->base;
     return RT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/dialect.h"
+#include "common/float_text.h"
 #include "common/utf8.h"
 #include "json/json_writer.h"
 #include "model/model.h"
@@ -23,6 +24,8 @@ typedef struct json_encoder {
 /* Room for any fixed part of one value or event: its keys, punctuation and
  * up to four numbers (the longest is a Reference with its keys, ~90 B). */
 #define FIXED 160
+/* ... and of a scalar value, whose Float may be Display text. */
+#define SCALAR_FIXED (FIXED + RT_F64_DISPLAY_MAX + 2)
 /* Sizes this large cannot be allocated anyway; sums saturate at it. */
 #define TOO_BIG ((size_t)1 << 62)
 
@@ -44,7 +47,7 @@ static size_t value_bound_slow(const rt_value *v);
 static inline size_t value_bound(const rt_value *v)
 {
     return v->kind <= RT_VALUE_BOOL || v->kind == RT_VALUE_NONE || v->kind == RT_VALUE_CELL
-               ? FIXED
+               ? SCALAR_FIXED
                : value_bound_slow(v);
 }
 
@@ -133,7 +136,7 @@ static size_t event_bound(const rt_event *e)
 static inline char *put_type_id_end(char *p, rt_type_id id)
 {
     p = LIT(p, ",\"type_id\":");
-    p = rt_json_put_u64(p, id);
+    p = rt_dec_put_u64(p, id);
     *p++ = '}';
     return p;
 }
@@ -160,11 +163,17 @@ static char *put_value(char *p, const rt_value *v, const rt_dialect_desc *d)
     switch (v->kind) {
     case RT_VALUE_INT:
         p = LIT(p, "{\"kind\":\"Int\",\"i\":");
-        p = rt_json_put_i64(p, v->u.i);
+        p = rt_dec_put_i64(p, v->u.i);
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_FLOAT:
         p = LIT(p, "{\"kind\":\"Float\",\"f\":");
-        p = rt_json_put_f64(p, v->u.f);
+        if (d->float_as_text) {
+            *p++ = '"';
+            p += rt_f64_display(p, v->u.f);
+            *p++ = '"';
+        } else {
+            p = rt_json_put_f64(p, v->u.f);
+        }
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_BOOL:
         p = LIT(p, "{\"kind\":\"Bool\",\"b\":");
@@ -187,7 +196,7 @@ static char *put_value(char *p, const rt_value *v, const rt_dialect_desc *d)
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_CELL:
         p = LIT(p, "{\"kind\":\"Cell\",\"place\":");
-        p = rt_json_put_i64(p, v->u.place);
+        p = rt_dec_put_i64(p, v->u.place);
         *p++ = '}';
         return p;
     case RT_VALUE_BIGINT:
@@ -221,7 +230,7 @@ static char *put_value(char *p, const rt_value *v, const rt_dialect_desc *d)
         p = LIT(p, "{\"kind\":\"Reference\",\"dereferenced\":");
         p = put_value(p, v->u.reference.dereferenced, d);
         p = LIT(p, ",\"address\":");
-        p = rt_json_put_u64(p, v->u.reference.address);
+        p = rt_dec_put_u64(p, v->u.reference.address);
         p = v->flag ? LIT(p, ",\"mutable\":true") : LIT(p, ",\"mutable\":false");
         return put_type_id_end(p, v->type_id);
     case RT_VALUE_CHAR: {
@@ -241,7 +250,7 @@ static char *put_ids(char *p, const rt_variable_id *ids, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             *p++ = ',';
-        p = rt_json_put_u64(p, ids[i]);
+        p = rt_dec_put_u64(p, ids[i]);
     }
     *p++ = ']';
     return p;
@@ -250,7 +259,7 @@ static char *put_ids(char *p, const rt_variable_id *ids, size_t n)
 static char *put_type(char *p, const rt_type_record *t)
 {
     p = LIT(p, "{\"Type\":{\"kind\":");
-    p = rt_json_put_u64(p, (uint64_t)t->kind);
+    p = rt_dec_put_u64(p, (uint64_t)t->kind);
     p = LIT(p, ",\"lang_type\":");
     p = rt_json_put_str(p, t->lang_type.ptr, t->lang_type.len);
     switch (t->info_kind) {
@@ -258,7 +267,7 @@ static char *put_type(char *p, const rt_type_record *t)
         return LIT(p, ",\"specific_info\":{\"kind\":\"None\"}}}");
     case RT_INFO_POINTER:
         p = LIT(p, ",\"specific_info\":{\"kind\":\"Pointer\",\"dereference_type_id\":");
-        p = rt_json_put_u64(p, t->info.dereference_type_id);
+        p = rt_dec_put_u64(p, t->info.dereference_type_id);
         return LIT(p, "}}}");
     case RT_INFO_STRUCT:
         p = LIT(p, ",\"specific_info\":{\"kind\":\"Struct\",\"fields\":[");
@@ -280,9 +289,9 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
     switch (e->kind) {
     case RT_EVENT_STEP:
         p = LIT(p, "{\"Step\":{\"path_id\":");
-        p = rt_json_put_u64(p, e->u.step.path_id);
+        p = rt_dec_put_u64(p, e->u.step.path_id);
         p = LIT(p, ",\"line\":");
-        p = rt_json_put_i64(p, e->u.step.line);
+        p = rt_dec_put_i64(p, e->u.step.line);
         return LIT(p, "}}");
     case RT_EVENT_PATH:
         p = LIT(p, "{\"Path\":");
@@ -303,27 +312,27 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
         return put_type(p, &e->u.type);
     case RT_EVENT_VALUE:
         p = LIT(p, "{\"Value\":{\"variable_id\":");
-        p = rt_json_put_u64(p, e->u.value.variable_id);
+        p = rt_dec_put_u64(p, e->u.value.variable_id);
         p = LIT(p, ",\"value\":");
         p = put_value(p, &e->u.value.value, d);
         return LIT(p, "}}");
     case RT_EVENT_FUNCTION:
         p = LIT(p, "{\"Function\":{\"path_id\":");
-        p = rt_json_put_u64(p, e->u.function.path_id);
+        p = rt_dec_put_u64(p, e->u.function.path_id);
         p = LIT(p, ",\"line\":");
-        p = rt_json_put_i64(p, e->u.function.line);
+        p = rt_dec_put_i64(p, e->u.function.line);
         p = LIT(p, ",\"name\":");
         p = rt_json_put_str(p, e->u.function.name.ptr, e->u.function.name.len);
         return LIT(p, "}}");
     case RT_EVENT_CALL:
         p = LIT(p, "{\"Call\":{\"function_id\":");
-        p = rt_json_put_u64(p, e->u.call.function_id);
+        p = rt_dec_put_u64(p, e->u.call.function_id);
         p = LIT(p, ",\"args\":[");
         for (size_t i = 0; i < e->u.call.len; i++) {
             if (i)
                 *p++ = ',';
             p = LIT(p, "{\"variable_id\":");
-            p = rt_json_put_u64(p, e->u.call.args[i].variable_id);
+            p = rt_dec_put_u64(p, e->u.call.args[i].variable_id);
             p = LIT(p, ",\"value\":");
             p = put_value(p, &e->u.call.args[i].value, d);
             *p++ = '}';
@@ -335,7 +344,7 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
         return LIT(p, "}}");
     case RT_EVENT_EVENT:
         p = LIT(p, "{\"Event\":{\"kind\":");
-        p = rt_json_put_u64(p, (uint64_t)e->u.event.kind);
+        p = rt_dec_put_u64(p, (uint64_t)e->u.event.kind);
         p = LIT(p, ",\"metadata\":");
         p = rt_json_put_str(p, e->u.event.metadata.ptr, e->u.event.metadata.len);
         p = LIT(p, ",\"content\":");
@@ -353,40 +362,40 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
     case RT_EVENT_VARIABLE_CELL:
         p = e->kind == RT_EVENT_BIND_VARIABLE ? LIT(p, "{\"BindVariable\":{\"variable_id\":")
                                               : LIT(p, "{\"VariableCell\":{\"variable_id\":");
-        p = rt_json_put_u64(p, e->u.bind.variable_id);
+        p = rt_dec_put_u64(p, e->u.bind.variable_id);
         p = LIT(p, ",\"place\":");
-        p = rt_json_put_i64(p, e->u.bind.place);
+        p = rt_dec_put_i64(p, e->u.bind.place);
         return LIT(p, "}}");
     case RT_EVENT_ASSIGNMENT: {
         const rt_rvalue *r = &e->u.assignment.from;
         p = LIT(p, "{\"Assignment\":{\"to\":");
-        p = rt_json_put_u64(p, e->u.assignment.to);
+        p = rt_dec_put_u64(p, e->u.assignment.to);
         p = e->u.assignment.pass_by == RT_PASS_BY_REFERENCE ? LIT(p, ",\"pass_by\":\"Reference\"")
                                                             : LIT(p, ",\"pass_by\":\"Value\"");
         if (r->kind == RT_RVALUE_SIMPLE) {
             p = LIT(p, ",\"from\":{\"kind\":\"Simple\",\"data\":");
-            p = rt_json_put_u64(p, r->simple);
+            p = rt_dec_put_u64(p, r->simple);
             return LIT(p, "}}}");
         }
         if (r->kind == RT_RVALUE_LITERAL)
             return LIT(p, ",\"from\":{\"kind\":\"Literal\"}}}");
         if (r->kind == RT_RVALUE_FUNCTION_RETURN) {
             p = LIT(p, ",\"from\":{\"kind\":\"FunctionReturn\",\"data\":{\"call_key\":");
-            p = rt_json_put_i64(p, r->call_key);
+            p = rt_dec_put_i64(p, r->call_key);
             return LIT(p, "}}}}");
         }
         if (r->kind == RT_RVALUE_FIELD_ACCESS) {
             p = LIT(p, ",\"from\":{\"kind\":\"FieldAccess\",\"data\":{\"receiver\":");
-            p = rt_json_put_u64(p, r->simple);
+            p = rt_dec_put_u64(p, r->simple);
             p = LIT(p, ",\"field\":");
             p = rt_json_put_str(p, r->field.ptr, r->field.len);
             return LIT(p, "}}}}");
         }
         if (r->kind == RT_RVALUE_INDEX_ACCESS) {
             p = LIT(p, ",\"from\":{\"kind\":\"IndexAccess\",\"data\":{\"receiver\":");
-            p = rt_json_put_u64(p, r->simple);
+            p = rt_dec_put_u64(p, r->simple);
             p = LIT(p, ",\"index\":");
-            p = rt_json_put_i64(p, r->index);
+            p = rt_dec_put_i64(p, r->index);
             return LIT(p, "}}}}");
         }
         p = LIT(p, ",\"from\":{\"kind\":\"Compound\",\"data\":");
@@ -407,38 +416,38 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
             p = LIT(p, "{\"CellValue\":{\"place\":");
         else
             p = LIT(p, "{\"AssignCell\":{\"place\":");
-        p = rt_json_put_i64(p, e->u.place_value.place);
+        p = rt_dec_put_i64(p, e->u.place_value.place);
         p = e->kind == RT_EVENT_ASSIGN_CELL ? LIT(p, ",\"new_value\":") : LIT(p, ",\"value\":");
         p = put_value(p, &e->u.place_value.value, d);
         return LIT(p, "}}");
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
         p = LIT(p, "{\"AssignCompoundItem\":{\"place\":");
-        p = rt_json_put_i64(p, e->u.assign_item.place);
+        p = rt_dec_put_i64(p, e->u.assign_item.place);
         p = LIT(p, ",\"index\":");
-        p = rt_json_put_u64(p, e->u.assign_item.index);
+        p = rt_dec_put_u64(p, e->u.assign_item.index);
         p = LIT(p, ",\"item_place\":");
-        p = rt_json_put_i64(p, e->u.assign_item.item_place);
+        p = rt_dec_put_i64(p, e->u.assign_item.item_place);
         return LIT(p, "}}");
     case RT_EVENT_DROP_VARIABLE:
         p = LIT(p, "{\"DropVariable\":");
-        p = rt_json_put_u64(p, e->u.drop_variable);
+        p = rt_dec_put_u64(p, e->u.drop_variable);
         *p++ = '}';
         return p;
     case RT_EVENT_DROP_LAST_STEP:
         return LIT(p, "\"DropLastStep\"");
     case RT_EVENT_THREAD_START:
         p = LIT(p, "{\"ThreadStart\":");
-        p = rt_json_put_u64(p, e->u.thread_id);
+        p = rt_dec_put_u64(p, e->u.thread_id);
         *p++ = '}';
         return p;
     case RT_EVENT_THREAD_EXIT:
         p = LIT(p, "{\"ThreadExit\":");
-        p = rt_json_put_u64(p, e->u.thread_id);
+        p = rt_dec_put_u64(p, e->u.thread_id);
         *p++ = '}';
         return p;
     case RT_EVENT_THREAD_SWITCH:
         p = LIT(p, "{\"ThreadSwitch\":");
-        p = rt_json_put_u64(p, e->u.thread_id);
+        p = rt_dec_put_u64(p, e->u.thread_id);
         *p++ = '}';
         return p;
     }

@@ -205,6 +205,7 @@ void rt_metadata_clear_with(rt_metadata *m, const rt_allocator *alloc)
         return;
     free_str(alloc, m->workdir);
     free_str(alloc, m->program);
+    free_str(alloc, m->recording_id);
     free_strs(alloc, m->args, m->nargs);
     memset(m, 0, sizeof *m);
 }
@@ -247,6 +248,8 @@ int rt_metadata_read_with(const char *path, rt_metadata *out, const rt_allocator
         char **dst = NULL;
         if (key.len == 7 && memcmp(key.ptr, "workdir", 7) == 0)
             dst = &out->workdir;
+        else if (key.len == 12 && memcmp(key.ptr, "recording_id", 12) == 0)
+            dst = &out->recording_id;
         else if (key.len == 7 && memcmp(key.ptr, "program", 7) == 0)
             dst = &out->program;
         if (dst) {
@@ -269,9 +272,9 @@ int rt_metadata_read_with(const char *path, rt_metadata *out, const rt_allocator
         }
         rc = rt_jobj_next(c, &done);
     }
-    if (!rc && (!out->workdir || !out->program || !have_args))
-        rc = rt_jerr(c, RT_EFORMAT, obj, "missing field `%s`",
-                     !out->workdir ? "workdir" : !out->program ? "program" : "args");
+    /* workdir may be absent, as the 0.19 type allows */
+    if (!rc && (!out->program || !have_args))
+        rc = rt_jerr(c, RT_EFORMAT, obj, "missing field `%s`", !out->program ? "program" : "args");
     if (!rc)
         rc = doc_end(&doc);
     if (rc) {

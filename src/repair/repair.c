@@ -148,14 +148,14 @@ static int rewrite(const char *path, rt_format format, const rt_ct_info *ci,
         return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
     rt_writer_options wo;
     rt_writer_options_init(&wo, format);
-    rt_metadata md = {NULL, NULL, NULL, 0};
+    rt_metadata md = {NULL, NULL, NULL, 0, NULL};
     if (ci && ci->meta_valid) {
         md.workdir = ci->workdir;
         md.program = ci->program;
         md.args = ci->args;
         md.nargs = ci->nargs;
+        md.recording_id = ci->recording_id;
         wo.metadata = &md;
-        wo.recording_id = ci->recording_id;
     }
     if (ci)
         wo.ct_cbor = ci->has_events_log && !ci->split_binary;

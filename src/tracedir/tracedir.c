@@ -49,13 +49,20 @@ static int put_json_str(rt_buf *b, const char *s, size_t n)
     return RT_OK;
 }
 
-int rt_tracedir_write_metadata(const char *path, const char *workdir, const char *program,
-                               char *const *args, size_t nargs, const rt_allocator *alloc,
-                               rt_err *err)
+int rt_tracedir_write_metadata(const char *path, const char *recording_id, const char *workdir,
+                               const char *program, char *const *args, size_t nargs,
+                               const rt_allocator *alloc, rt_err *err)
 {
     rt_buf b;
     rt_buf_init(&b, alloc);
-    int rc = rt_buf_append(&b, "{\"workdir\":", 11);
+    int rc = RT_OK;
+    if (recording_id) {
+        rc = rt_buf_append(&b, "{\"recording_id\":", 16);
+        rc = rc ? rc : put_json_str(&b, recording_id, strlen(recording_id));
+        rc = rc ? rc : rt_buf_append(&b, ",\"workdir\":", 11);
+    } else {
+        rc = rt_buf_append(&b, "{\"workdir\":", 11);
+    }
     rc = rc ? rc : put_json_str(&b, workdir, strlen(workdir));
     rc = rc ? rc : rt_buf_append(&b, ",\"program\":", 11);
     rc = rc ? rc : put_json_str(&b, program, strlen(program));

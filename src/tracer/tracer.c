@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/dialect.h"
 #include "common/utf8.h"
+#include "common/uuid.h"
 #include "model/model.h"
 #include "sink/writer_internal.h"
 #include "tracer/tracer_internal.h"
@@ -201,6 +203,39 @@ int rt_tracer_set_workdir(rt_tracer *t, const char *workdir)
     return RT_OK;
 }
 
+int rt_tracer_set_recording_id(rt_tracer *t, const char *id)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!id || !rt_uuid7_is_canonical(id, strlen(id)))
+        return rt_err_set(&t->err, RT_EINVAL,
+                          "set_recording_id: not a lowercase hyphenated UUIDv7: \"%.40s\"",
+                          id ? id : "(null)");
+    memcpy(t->recording_id, id, RT_UUID_LEN + 1);
+    return RT_OK;
+}
+
+const char *rt_tracer_recording_id(rt_tracer *t)
+{
+    if (!t)
+        return NULL;
+    if (!t->recording_id[0])
+        rt_uuid7_new(t->recording_id);
+    return t->recording_id;
+}
+
+/* trace_metadata.json in the tracer's dialect; beside a trace.ct (always
+ * 0.19) with the recording id its meta.dat holds. */
+static int write_metadata(rt_tracer *t, const char *path, rt_format format)
+{
+    const char *id = rt_dialect_get(t->opts.dialect)->metadata_recording_id ||
+                             format == RT_FORMAT_CT
+                         ? rt_tracer_recording_id(t)
+                         : NULL;
+    return rt_tracedir_write_metadata(path, id, t->workdir, t->program, t->args, t->nargs,
+                                      t->alloc, &t->err);
+}
+
 const char *rt_tracer_workdir(const rt_tracer *t)
 {
     return t ? t->workdir : NULL;
@@ -312,7 +347,7 @@ static int set_path(rt_tracer *t, char **slot, const char *path)
 
 /* md: storage for the view of the recording that trace.ct's meta.dat
  * takes (the writer copies it at open). */
-static void writer_options(const rt_tracer *t, rt_format format, rt_writer_options *wo,
+static void writer_options(rt_tracer *t, rt_format format, rt_writer_options *wo,
                            rt_metadata *md)
 {
     rt_writer_options_init(wo, format);
@@ -320,6 +355,7 @@ static void writer_options(const rt_tracer *t, rt_format format, rt_writer_optio
     md->program = t->program;
     md->args = t->args;
     md->nargs = t->nargs;
+    md->recording_id = format == RT_FORMAT_CT ? (char *)rt_tracer_recording_id(t) : NULL;
     wo->metadata = md;
     wo->allocator = t->alloc;
     wo->dialect = t->opts.dialect;
@@ -450,8 +486,7 @@ int rt_finish_writing_trace_metadata(rt_tracer *t)
         return RT_EINVAL;
     if (!t->metadata_path)
         return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_metadata: not begun");
-    return rt_tracedir_write_metadata(t->metadata_path, t->workdir, t->program, t->args, t->nargs,
-                                      t->alloc, &t->err);
+    return write_metadata(t, t->metadata_path, t->events_format);
 }
 
 int rt_begin_writing_trace_paths(rt_tracer *t, const char *path)
@@ -509,8 +544,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
             return rc;
     }
     if ((rc = join(t, path, sizeof path, dir, "trace_metadata.json")) ||
-        (rc = rt_tracedir_write_metadata(path, t->workdir, t->program, t->args, t->nargs, t->alloc,
-                                         &t->err)))
+        (rc = write_metadata(t, path, t->opts.mode == RT_MODE_STREAMING && t->events_path ? t->events_format : format)))
         return rc;
     if ((rc = join(t, path, sizeof path, dir, "trace_paths.json")) ||
         (rc = rt_tracedir_write_paths(path, (const rt_str *)t->path_list.data,

@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/intern.h"
+#include "common/uuid.h"
 #include "model/pack.h"
 
 #define RT_EVENT_CHUNK_BITS 10
@@ -28,6 +29,7 @@ struct rt_tracer {
     char **args;
     size_t nargs;
     char *workdir;
+    char recording_id[RT_UUID_LEN + 1]; /* "" until minted or set */
 
     /* Interning: paths by spelling and by components, the others by key. */
     rt_intern path_spellings;
@@ -78,9 +80,11 @@ int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow);
 int rt_path_normalize(const char *path, size_t len, rt_buf *out);
 
 /* The trace directory pieces (src/tracedir/). */
-int rt_tracedir_write_metadata(const char *path, const char *workdir, const char *program,
-                               char *const *args, size_t nargs, const rt_allocator *alloc,
-                               rt_err *err);
+/* trace_metadata.json; recording_id NULL for the 0.14 dialect's form, else
+ * written first (DIALECT-0.19.md section 6). */
+int rt_tracedir_write_metadata(const char *path, const char *recording_id, const char *workdir,
+                               const char *program, char *const *args, size_t nargs,
+                               const rt_allocator *alloc, rt_err *err);
 int rt_tracedir_write_paths(const char *path, const rt_str *paths, size_t n,
                             const rt_allocator *alloc, rt_err *err);
 /* Copies each source that exists into dir/files/; returns the number

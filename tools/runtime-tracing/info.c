@@ -162,7 +162,9 @@ int cmd_info(int argc, char **argv)
         char errbuf[256];
         if (rt_metadata_read(meta, &m, errbuf, sizeof errbuf) == RT_OK) {
             printf("%-20s %s\n", "program:", m.program);
-            printf("%-20s %s\n", "workdir:", m.workdir);
+            printf("%-20s %s\n", "workdir:", m.workdir ? m.workdir : "(absent)");
+            if (m.recording_id)
+                printf("%-20s %s\n", "recording_id:", m.recording_id);
             printf("%-20s %zu\n", "args:", m.nargs);
             rt_metadata_clear(&m);
         }

@@ -390,7 +390,7 @@ static void check_dir(checker *c, const char *dir)
 
     for (size_t i = 0; i < c->npaths_kept; i++) {
         const char *p = c->paths[i];
-        if (!*p || has_dotdot(p) || (p[0] != '/' && !have_meta))
+        if (!*p || has_dotdot(p) || (p[0] != '/' && (!have_meta || !meta.workdir)))
             continue;
         char *src = p[0] == '/' ? cli_strdup(p) : cli_join(meta.workdir, p);
         if (cli_is_file(src)) {

@@ -1,0 +1,305 @@
+/* Float text: Schubfach shortest digits (R. Giulietti, "The Schubfach way
+ * to render doubles", 2020: one 128x64-bit multiplication per bound with a
+ * table of 10^K, no loop over candidate precisions, no bignums), Rust's
+ * Display layout, and decimal text back to a double. */
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/decimal.h"
+#include "common/float_text.h"
+#include "common/pow10_table.h"
+#include "runtime_tracing.h"
+
+const char rt_dec_digit_pairs[200] = {
+    '0', '0', '0', '1', '0', '2', '0', '3', '0', '4', '0', '5', '0', '6', '0', '7', '0', '8', '0',
+    '9', '1', '0', '1', '1', '1', '2', '1', '3', '1', '4', '1', '5', '1', '6', '1', '7', '1', '8',
+    '1', '9', '2', '0', '2', '1', '2', '2', '2', '3', '2', '4', '2', '5', '2', '6', '2', '7', '2',
+    '8', '2', '9', '3', '0', '3', '1', '3', '2', '3', '3', '3', '4', '3', '5', '3', '6', '3', '7',
+    '3', '8', '3', '9', '4', '0', '4', '1', '4', '2', '4', '3', '4', '4', '4', '5', '4', '6', '4',
+    '7', '4', '8', '4', '9', '5', '0', '5', '1', '5', '2', '5', '3', '5', '4', '5', '5', '5', '6',
+    '5', '7', '5', '8', '5', '9', '6', '0', '6', '1', '6', '2', '6', '3', '6', '4', '6', '5', '6',
+    '6', '6', '7', '6', '8', '6', '9', '7', '0', '7', '1', '7', '2', '7', '3', '7', '4', '7', '5',
+    '7', '6', '7', '7', '7', '8', '7', '9', '8', '0', '8', '1', '8', '2', '8', '3', '8', '4', '8',
+    '5', '8', '6', '8', '7', '8', '8', '8', '9', '9', '0', '9', '1', '9', '2', '9', '3', '9', '4',
+    '9', '5', '9', '6', '9', '7', '9', '8', '9', '9'};
+
+__extension__ typedef unsigned __int128 rt_u128;
+
+/* floor(x / 2^s) for negative x too (>> of a negative int is
+ * implementation-defined in C). */
+static inline int32_t floor_shift(int32_t x, int s)
+{
+    return x >= 0 ? x >> s : -(int32_t)(((uint32_t)-x + (1u << s) - 1) >> s);
+}
+
+/* floor(g * x / 2^128) with the lowest bit set when the dropped part is
+ * not (almost) zero: rounding to odd keeps the comparisons below exact. */
+static inline uint64_t round_to_odd(const uint64_t g[2], uint64_t x)
+{
+    rt_u128 lo = (rt_u128)g[1] * x;
+    rt_u128 hi = (rt_u128)g[0] * x;
+    uint64_t x1 = (uint64_t)(lo >> 64);
+    uint64_t y0 = (uint64_t)hi, y1 = (uint64_t)(hi >> 64);
+    uint64_t z = y0 + x1;
+    uint64_t z1 = y1 + (z < y0);
+    return z1 | (z > 1);
+}
+
+/* v = c * 2^q (c < 2^53). The shortest decimal d * 10^e inside v's
+ * rounding interval, the closest to v when several are (ties: even).
+ * d may end in zeros. */
+static uint64_t shortest_decimal(uint64_t c, int32_t q, bool lower_closer, int32_t *e)
+{
+    bool even = (c & 1) == 0;
+    uint64_t cbl = 4 * c - 2 + lower_closer, cb = 4 * c, cbr = 4 * c + 2;
+    /* k = floor(log10(2^q)), or floor(log10(3/4 2^q)) when the lower
+     * neighbour is closer. */
+    int32_t k = floor_shift(q * 1262611 - (lower_closer ? 524031 : 0), 22);
+    /* h = q + floor(log2(10^-k)) + 1, in [1, 4]. */
+    int32_t h = q + floor_shift(-k * 1741647, 19) + 1;
+    const uint64_t *g = rt_pow10_g[-k - RT_POW10_K_MIN];
+    uint64_t vbl = round_to_odd(g, cbl << h);
+    uint64_t vb = round_to_odd(g, cb << h);
+    uint64_t vbr = round_to_odd(g, cbr << h);
+    uint64_t lower = vbl + !even, upper = vbr - !even;
+
+    uint64_t s = vb / 4;
+    if (s >= 10) {
+        /* One digit fewer, when exactly one of its two neighbours fits. */
+        uint64_t sp = s / 10;
+        bool up_in = lower <= 40 * sp, wp_in = 40 * sp + 40 <= upper;
+        if (up_in != wp_in) {
+            *e = k + 1;
+            return sp + wp_in;
+        }
+    }
+    bool u_in = lower <= 4 * s, w_in = 4 * s + 4 <= upper;
+    if (u_in != w_in) {
+        *e = k;
+        return s + w_in;
+    }
+    uint64_t mid = 4 * s + 2;
+    bool up = vb > mid || (vb == mid && (s & 1));
+    *e = k;
+    return s + up;
+}
+
+int rt_f64_shortest(double v, char *digits, int *k)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+    int32_t be = (int32_t)((bits >> 52) & 0x7ff);
+    uint64_t d;
+    int32_t e;
+    if (be == 0) {
+        d = shortest_decimal(m, 1 - 1075, false, &e);
+    } else {
+        uint64_t c = m | (UINT64_C(1) << 52);
+        int32_t q = be - 1075;
+        if (q <= 0 && q > -53 && (c & ((UINT64_C(1) << -q) - 1)) == 0) {
+            /* An integer below 2^53: its own digits are the shortest. */
+            d = c >> -q;
+            e = 0;
+        } else {
+            d = shortest_decimal(c, q, m == 0 && be > 1, &e);
+        }
+    }
+    while (d % 10 == 0) {
+        d /= 10;
+        e++;
+    }
+    int n = (int)rt_dec_u64_len(d);
+    rt_dec_put_u64(digits, d);
+    *k = e + n;
+    return n;
+}
+
+size_t rt_f64_display(char *p, double v)
+{
+    char *start = p;
+    if (isnan(v)) {
+        memcpy(p, "NaN", 3);
+        return 3;
+    }
+    if (signbit(v)) {
+        *p++ = '-';
+        v = -v;
+    }
+    if (isinf(v)) {
+        memcpy(p, "inf", 3);
+        return (size_t)(p + 3 - start);
+    }
+    if (v == 0) {
+        *p++ = '0';
+        return (size_t)(p - start);
+    }
+    char d[24];
+    int k; /* v = 0.D x 10^k */
+    int n = rt_f64_shortest(v, d, &k);
+    if (k <= 0) {
+        *p++ = '0';
+        *p++ = '.';
+        memset(p, '0', (size_t)-k);
+        p += -k;
+        memcpy(p, d, (size_t)n);
+        p += n;
+    } else if (k < n) {
+        memcpy(p, d, (size_t)k);
+        p += k;
+        *p++ = '.';
+        memcpy(p, d + k, (size_t)(n - k));
+        p += n - k;
+    } else {
+        memcpy(p, d, (size_t)n);
+        p += n;
+        memset(p, '0', (size_t)(k - n));
+        p += k - n;
+    }
+    return (size_t)(p - start);
+}
+
+/* ---- text to double ----------------------------------------------------- */
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool ieq(const char *s, size_t n, const char *lit)
+{
+    size_t k = strlen(lit);
+    if (n != k)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (ch != lit[i])
+            return false;
+    }
+    return true;
+}
+
+/* The C locale for strtod_l, made once: strtod alone would follow the
+ * process's locale (a decimal comma). Immutable once made. */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Exact for up to 15 digits and |e10| <= 22 (one correctly rounded
+ * operation on exact operands); anything else goes to strtod in the C
+ * locale, which glibc rounds correctly. */
+int rt_f64_from_decimal(const char *s, size_t len, rt_arena *scratch, double *out)
+{
+    const char *e = s + len, *q = s;
+    bool neg = q < e && *q == '-';
+    if (q < e && (*q == '-' || *q == '+'))
+        q++;
+    uint64_t m = 0;
+    int nd = 0;
+    long e10 = 0;
+    for (; q < e && is_digit(*q); q++) {
+        if (m == 0 && *q == '0')
+            continue;
+        if (nd < 19)
+            m = m * 10 + (uint64_t)(*q - '0');
+        else
+            e10++;
+        nd++;
+    }
+    if (q < e && *q == '.') {
+        for (q++; q < e && is_digit(*q); q++) {
+            if (m == 0 && *q == '0') {
+                e10--;
+                continue;
+            }
+            if (nd < 19) {
+                m = m * 10 + (uint64_t)(*q - '0');
+                e10--;
+            }
+            nd++;
+        }
+    }
+    if (q < e && (*q == 'e' || *q == 'E')) {
+        q++;
+        bool eneg = false;
+        if (q < e && (*q == '+' || *q == '-'))
+            eneg = *q++ == '-';
+        long x = 0;
+        for (; q < e && is_digit(*q); q++)
+            if (x < 100000)
+                x = x * 10 + (*q - '0');
+        e10 += eneg ? -x : x;
+    }
+    if (m == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return RT_OK;
+    }
+    if (nd <= 15 && e10 >= -22 && e10 <= 22) {
+        double v = (double)m;
+        v = e10 >= 0 ? v * pow10_exact[e10] : v / pow10_exact[-e10];
+        *out = neg ? -v : v;
+        return RT_OK;
+    }
+    char small[RT_F64_DISPLAY_MAX + 1];
+    char *tmp = small;
+    if (len >= sizeof small && !(tmp = rt_arena_alloc(scratch, len + 1)))
+        return RT_ENOMEM;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    pthread_once(&c_locale_once, make_c_locale);
+    char *endp;
+    *out = c_locale ? strtod_l(tmp, &endp, c_locale) : strtod(tmp, &endp);
+    return RT_OK;
+}
+
+int rt_f64_from_text(const char *s, size_t n, rt_arena *scratch, double *out)
+{
+    size_t sign = n && (s[0] == '-' || s[0] == '+');
+    const char *u = s + sign;
+    size_t un = n - sign;
+    bool neg = sign && s[0] == '-';
+    if (ieq(u, un, "inf") || ieq(u, un, "infinity")) {
+        *out = neg ? -INFINITY : INFINITY;
+        return RT_OK;
+    }
+    if (ieq(u, un, "nan")) {
+        *out = NAN;
+        return RT_OK;
+    }
+    /* digits [. digits] with a digit somewhere, then [e [sign] digits] */
+    size_t i = 0, digits = 0;
+    while (i < un && is_digit(u[i]))
+        i++, digits++;
+    if (i < un && u[i] == '.')
+        for (i++; i < un && is_digit(u[i]); i++)
+            digits++;
+    if (!digits)
+        return RT_EFORMAT;
+    if (i < un && (u[i] == 'e' || u[i] == 'E')) {
+        i++;
+        if (i < un && (u[i] == '+' || u[i] == '-'))
+            i++;
+        size_t d0 = i;
+        while (i < un && is_digit(u[i]))
+            i++;
+        if (i == d0)
+            return RT_EFORMAT;
+    }
+    if (i != un)
+        return RT_EFORMAT;
+    return rt_f64_from_decimal(s, n, scratch, out);
+}
