@@ -576,6 +576,11 @@ static void test_tracer(void **state)
         assert_string_equal(ci.workdir, "/home/u/proj");
         assert_int_equal(ci.npaths, 1);
         assert_string_equal(ci.paths[0], "/home/u/proj/src/main.c");
+        rt_metadata md;
+        assert_int_equal(rt_metadata_read(tu_join(out, "trace_metadata.json"), &md, NULL, 0), RT_OK);
+        assert_non_null(md.recording_id); /* the same id in both */
+        assert_string_equal(md.recording_id, ci.recording_id);
+        rt_metadata_clear(&md);
         rt_ct_info_clear(&ci);
         check_with_debugger_rules(ct, count, true);
     }

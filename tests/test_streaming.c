@@ -27,7 +27,9 @@
 #endif
 
 static const rt_format streaming_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V1};
-static const rt_format all_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V0, RT_FORMAT_V1};
+static const rt_format all_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V0, RT_FORMAT_V1, RT_FORMAT_CT};
+/* What a SIGKILL must leave readable and repairable. */
+static const rt_format crash_formats[] = {RT_FORMAT_JSON, RT_FORMAT_V1, RT_FORMAT_CT};
 
 /* A deterministic workload of `calls` API calls (10 per iteration), close to
  * BENCH.md, with a string value that varies. after_flush, when given, is
@@ -161,10 +163,10 @@ static void test_sigkill_recovery(void **state)
     record_workload(ref, 2000000, 0, NULL);
     srand(12345);
     const char *dir = tu_tmpdir();
-    for (size_t fi = 0; fi < sizeof streaming_formats / sizeof *streaming_formats; fi++) {
-        rt_format format = streaming_formats[fi];
+    for (size_t fi = 0; fi < sizeof crash_formats / sizeof *crash_formats; fi++) {
+        rt_format format = crash_formats[fi];
         for (int round = 0; round < 20; round++) {
-            const char *file = tu_join(dir, format == RT_FORMAT_JSON ? "trace.json" : "trace.bin");
+            const char *file = tu_join(dir, rt_format_events_file(format));
             int fds[2];
             assert_int_equal(pipe(fds), 0);
             pid_t pid = fork();
@@ -230,6 +232,16 @@ static void test_sigkill_recovery(void **state)
             assert_int_equal(rc, RT_READ_END);
             assert_int_equal(m, n);
             rt_reader_free(r);
+            /* a repaired trace.ct is one the debugger opens whole */
+            if (format == RT_FORMAT_CT && round % 5 == 0 &&
+                access(RT_SOURCE_DIR "/../shared/tools/ctfs_check.py", R_OK) == 0 &&
+                tu_run("python3 -c 1 2>/dev/null") == 0) {
+                char want[64];
+                snprintf(want, sizeof want, "decoded %llu events", (unsigned long long)n);
+                assert_int_equal(tu_run("python3 '%s' check '%s' 2>&1 | grep -q '%s'",
+                                        RT_SOURCE_DIR "/../shared/tools/ctfs_check.py", file, want),
+                                 0);
+            }
             unlink(file);
         }
     }
