@@ -414,10 +414,13 @@ typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
     rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
-    /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
-     * that readers accept (levels 20-22 would ask for more). */
+    /** v1 and ct; 0: the format's own, 3 for v1, 2 for ct. Any level
+     * libzstd has; the window stays within the 16 MiB that readers accept
+     * (levels 20-22 would ask for more). */
     int zstd_level;
-    size_t frame_size;             /**< v1 uncompressed bytes per zstd frame; 0: 2 MiB */
+    /** Uncompressed bytes per zstd frame of v1, per events.log chunk of
+     * ct; 0: 2 MiB. */
+    size_t frame_size;
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
     /** v1: compress on a thread of the writer's own, overlapping the
@@ -487,8 +490,8 @@ typedef struct rt_tracer_options {
     rt_mode mode;                  /**< default RT_MODE_BUFFERED */
     rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc; copied */
-    int zstd_level;                /**< v1; 0: 3 */
-    size_t frame_size;             /**< v1; 0: 2 MiB */
+    int zstd_level;                /**< v1 and ct; 0: 3 for v1, 2 for ct */
+    size_t frame_size;             /**< v1 frame, ct chunk; 0: 2 MiB */
     /** v1: compress on a second thread (see rt_writer_options.compress_thread). */
     bool compress_thread;
     uint64_t flush_every_events;   /**< streaming auto-flush; 0: never by count */

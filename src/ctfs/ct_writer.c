@@ -6,10 +6,14 @@
  * and a killed recording keeps all of them. meta.dat is written at open with
  * the sources known then (none) and once more at the end with every source.
  *
- * Chunk size: RT_CT_CHUNK_BYTES of uncompressed events (about 20 000
- * events of the BENCH.md mix; docs/performance.md has the measurement):
- * smaller chunks compress worse (4096 events, the 0.19 writer's choice,
- * costs 9 % more bytes per event), larger ones only hold more memory. */
+ * Chunk size and level, measured on the BENCH.md workload (10 M calls,
+ * docs/performance.md): 2 MiB of uncompressed events a chunk (about 130 000
+ * events; rt_writer_options.frame_size, as v1's frames) at zstd level 2
+ * gives 2.51 bytes per event, v1's 2.61, at v1's speed; 1 MiB chunks give
+ * 2.91, 512 KiB 3.42, and level 3 is both slower and larger here (2.98).
+ * The 0.19 writer's 4096 events (about 60 KiB) would cost half again the
+ * bytes. Memory: the pending chunk, its compressed copy, the zstd context:
+ * about 5 MiB. */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -23,7 +27,9 @@
 #include "ctfs/split_binary.h"
 #include "zstd/zstd_mem.h"
 
-#define RT_CT_CHUNK_BYTES ((size_t)512 * 1024)
+#define RT_CT_CHUNK_BYTES ((size_t)2 << 20)
+#define RT_CT_MAX_CHUNK_BYTES ((size_t)16 << 20) /* a window readers take at any level */
+#define RT_CT_LEVEL 2
 #define RT_CT_RECORDER "runtime_tracing-c " RT_VERSION_STRING
 
 typedef struct ct_encoder {
@@ -37,6 +43,7 @@ typedef struct ct_encoder {
     ctfs_wfile file;
     ctfs_wmember meta, log, fmt;
     rt_buf pending;           /* events of the open chunk */
+    size_t chunk_bytes;       /* cut a chunk at this many bytes of events */
     uint32_t pending_events;
     uint64_t events;          /* events handed to chunks or pending */
     uint64_t chunk_first;     /* index of the first pending event */
@@ -171,7 +178,7 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
     }
     w->pending_events++;
     w->events++;
-    if (w->pending.len >= RT_CT_CHUNK_BYTES || w->pending_events == UINT32_MAX)
+    if (w->pending.len >= w->chunk_bytes || w->pending_events == UINT32_MAX)
         return emit_chunk(w);
     return RT_OK;
 }
@@ -277,6 +284,9 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(RT_DIALECT_0_19); /* what a .ct always holds */
     w->cbor = o->ct_cbor;
+    w->chunk_bytes = o->frame_size ? o->frame_size : RT_CT_CHUNK_BYTES;
+    if (w->chunk_bytes > RT_CT_MAX_CHUNK_BYTES)
+        w->chunk_bytes = RT_CT_MAX_CHUNK_BYTES;
     rt_buf_init(&w->pending, env->alloc);
     rt_buf_init(&w->frame, env->alloc);
     rt_arena_init(&w->strings, env->alloc, 4096);
@@ -284,9 +294,9 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     if (!rc && !(w->cctx = ZSTD_createCCtx_advanced(rt_zstd_mem(env->alloc))))
         rc = fail_mem(w);
     if (!rc && ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
-                                                   o->zstd_level ? o->zstd_level : 3)))
+                                                   o->zstd_level ? o->zstd_level : RT_CT_LEVEL)))
         rc = rt_err_set(w->err, RT_EINVAL, "ct writer: zstd level %d refused", o->zstd_level);
-    if (!rc && rt_buf_reserve(&w->pending, RT_CT_CHUNK_BYTES + 4096))
+    if (!rc && rt_buf_reserve(&w->pending, w->chunk_bytes + 4096))
         rc = fail_mem(w);
     if (!rc)
         rc = write_skeleton(w);

@@ -68,7 +68,7 @@ void rt_writer_options_init(rt_writer_options *opts, rt_format format)
 {
     memset(opts, 0, sizeof *opts);
     opts->format = format;
-    opts->zstd_level = 3;
+    opts->zstd_level = 0; /* the format's own: 3 for v1, 2 for ct */
     opts->frame_size = 2u << 20;
 }
 
@@ -96,8 +96,6 @@ static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
         o = *opts;
     else
         rt_writer_options_init(&o, RT_FORMAT_JSON);
-    if (o.zstd_level == 0)
-        o.zstd_level = 3;
     if (o.frame_size == 0)
         o.frame_size = 2u << 20;
     rt_encoder_new_fn make = encoder_for(o.format);

@@ -32,7 +32,7 @@ void rt_tracer_options_init(rt_tracer_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->format = RT_FORMAT_JSON;
     opts->mode = RT_MODE_BUFFERED;
-    opts->zstd_level = 3;
+    opts->zstd_level = 0; /* the format's own */
     opts->frame_size = 2u << 20;
     opts->flush_every_events = 65536;
     opts->flush_every_ms = 1000;
