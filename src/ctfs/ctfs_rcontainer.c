@@ -193,6 +193,12 @@ static int resolve(ctfs_rfile *f, uint64_t root, uint64_t li, uint64_t *out)
 int ctfs_rfile_read(ctfs_rfile *f, const ctfs_entry *e, uint64_t off, void *buf, size_t n)
 {
     unsigned char *p = buf;
+    /* A member's blocks are distinct, so its bytes fit in the file: more is
+     * a cut file (or blocks mapped twice); reading stays linear in the file. */
+    if (off > f->len || n > f->len - off)
+        return rt_err_set(f->err, RT_ETRUNCATED,
+                          "%s: a member of %llu bytes does not fit in the file's %llu (cut short?)",
+                          f->name, (unsigned long long)e->size, (unsigned long long)f->len);
     if (n && !e->map)
         return rt_err_set(f->err, RT_EFORMAT, "%s: member of %llu bytes has no mapping block",
                           f->name, (unsigned long long)e->size);
