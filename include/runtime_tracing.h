@@ -669,8 +669,9 @@ RT_API int rt_begin_writing_trace_paths(rt_tracer *t, const char *path);
 RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
 
 /**
- * Writes a whole trace directory: DIR/trace.json or DIR/trace.bin (format;
- * RT_FORMAT_DEFAULT for the tracer's), DIR/trace_metadata.json,
+ * Writes a whole trace directory: DIR/trace.json, DIR/trace.bin or
+ * DIR/trace.ct (format; RT_FORMAT_DEFAULT for the tracer's; only that one
+ * events file), DIR/trace_metadata.json,
  * DIR/trace_paths.json and DIR/files/ with a copy of each registered source
  * that exists. A source that is missing or unsafe (.. segments) is skipped
  * and reported through on_warning, never fatal; nothing is written outside
@@ -807,8 +808,11 @@ typedef struct rt_repair_result {
  * Makes a truncated events file (a recording killed before it finished)
  * readable by any reader, the reference included: JSON is cut after the last
  * complete event and its array closed; v1 is rewritten from its recoverable
- * events with a valid seek table. A complete file is left untouched. v0
- * cannot be repaired (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
+ * events with a valid seek table; a trace.ct is rewritten from its readable
+ * events (its meta.dat's program, args, workdir and recording id kept, its
+ * sources completed from the Path events) into a container the debugger
+ * opens whole. A complete file is left untouched. v0 cannot be repaired
+ * (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
  * an error (RT_ENOENT, RT_EIO, RT_EFORMAT when the damage is not a
  * truncation) with a message in errbuf when given.
  */

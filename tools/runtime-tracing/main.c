@@ -7,7 +7,7 @@
 
 static const char usage_text[] =
     "Usage:\n"
-    "  " CLI_NAME " convert IN OUT [--to json|v0|v1]\n"
+    "  " CLI_NAME " convert IN OUT [--to json|v0|v1|ct]\n"
     "  " CLI_NAME " cat [--follow] IN\n"
     "  " CLI_NAME " format-trace IN OUT\n"
     "  " CLI_NAME " validate PATH\n"
@@ -15,10 +15,11 @@ static const char usage_text[] =
     "  " CLI_NAME " repair FILE\n"
     "\n"
     "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
-    "its header) and trace directories. Every command reads any format.\n"
+    "its header), trace.ct (the CTFS container) and trace directories. Every\n"
+    "command reads any format.\n"
     "\n"
     "Commands:\n"
-    "  convert       convert an events file to json, v0 or v1\n"
+    "  convert       convert an events file to json, v0, v1 or ct\n"
     "  cat           print the events as compact JSON (the text of trace.json)\n"
     "  format-trace  write the events as JSON, one event per line\n"
     "  validate      check a trace directory or an events file\n"
