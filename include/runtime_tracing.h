@@ -889,7 +889,9 @@ typedef struct rt_ct_info {
  * meta.dat or a cut last chunk is reported in *out, not as an error);
  * RT_ENOENT/RT_EIO when it cannot be read; RT_EFORMAT (magic, version,
  * block size, a mapping block outside the file, ...) or RT_ETRUNCATED with
- * *out filled as far as it went; RT_ENOMEM. The message goes to errbuf.
+ * *out filled as far as it went (version and block_size are nonzero exactly
+ * when the header is a CTFS one the debugger takes); RT_ENOMEM. The message
+ * goes to errbuf.
  * Free *out with rt_ct_info_clear in every case.
  */
 RT_API int rt_ct_inspect(const char *path, rt_ct_info *out, char *errbuf, size_t errbuf_len);

@@ -94,6 +94,16 @@ static void write_ct(const char *path, const rt_event *ev, size_t n, bool cbor)
     rt_writer_free(w);
 }
 
+/* tu_sample_events written to path (split-binary) and read back as bytes. */
+static unsigned char *sample_file(const char *path, rt_event *ev, size_t *n, size_t *len)
+{
+    *n = tu_sample_events(ev);
+    write_ct(path, ev, *n, false);
+    unsigned char *f = (unsigned char *)tu_read_file(path, len);
+    assert_non_null(f);
+    return f;
+}
+
 /* ---- round trips ---------------------------------------------------------- */
 
 static void test_every_variant(void **state)
@@ -145,10 +155,8 @@ static void test_layout(void **state)
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "t.ct");
     rt_event ev[64];
-    size_t n = tu_sample_events(ev);
-    write_ct(path, ev, n, false);
-    size_t len;
-    unsigned char *f = (unsigned char *)tu_read_file(path, &len);
+    size_t n, len;
+    unsigned char *f = sample_file(path, ev, &n, &len);
     assert_int_equal(len % 4096, 0);
     static const unsigned char head[16] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 4, 0, 0,
                                            0, 0x10, 0, 0, 31, 0, 0, 0};
@@ -473,10 +481,8 @@ static void test_cut_everywhere(void **state)
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "t.ct");
     rt_event ev[64];
-    size_t n = tu_sample_events(ev);
-    write_ct(path, ev, n, false);
-    size_t len;
-    unsigned char *f = (unsigned char *)tu_read_file(path, &len);
+    size_t n, len;
+    unsigned char *f = sample_file(path, ev, &n, &len);
     const char *cutp = tu_join(dir, "cut.ct");
     for (size_t cut = 0; cut <= len; cut++) {
         rt_reader *r;

@@ -201,10 +201,13 @@ int rt_ct_inspect(const char *path, rt_ct_info *out, char *errbuf, size_t errbuf
         } else {
             ctfs_rfile f;
             rc = ctfs_rfile_open(&f, fd, NULL, 0, path, &rt_default_allocator, &err);
-            if (!rc)
+            if (!rc) {
                 rc = inspect(&f, out, &err);
-            else
+            } else { /* as far as the header went: a cut container still says so */
                 out->file_size = f.len;
+                out->version = f.version;
+                out->block_size = f.block_size;
+            }
             ctfs_rfile_close(&f);
             close(fd);
         }

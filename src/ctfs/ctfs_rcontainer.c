@@ -55,14 +55,16 @@ int ctfs_rfile_open(ctfs_rfile *f, int fd, const unsigned char *mem, size_t mem_
         return rc;
     if (memcmp(h, CTFS_MAGIC, CTFS_MAGIC_LEN) != 0)
         return rt_err_set(err, RT_EFORMAT, "%s: no CTFS magic", name);
-    f->version = h[5];
-    if (f->version < 2 || f->version > 4)
+    /* version and block_size stay 0 unless valid: callers tell a container by them */
+    if (h[5] < 2 || h[5] > 4)
         return rt_err_set(err, RT_EFORMAT, "%s: CTFS version %u (the debugger reads 2 to 4)", name,
-                          f->version);
-    f->block_size = ctfs_get_u32(h + 8);
-    if (f->block_size != 1024 && f->block_size != 2048 && f->block_size != 4096)
+                          h[5]);
+    f->version = h[5];
+    uint32_t bs = ctfs_get_u32(h + 8);
+    if (bs != 1024 && bs != 2048 && bs != 4096)
         return rt_err_set(err, RT_EFORMAT, "%s: CTFS block size %u (the debugger reads 1024, 2048, 4096)",
-                          name, (unsigned)f->block_size);
+                          name, (unsigned)bs);
+    f->block_size = bs;
     if (f->len < f->block_size)
         return rt_err_set(err, RT_ETRUNCATED, "%s: %llu bytes, shorter than its first block", name,
                           (unsigned long long)f->len);

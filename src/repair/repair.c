@@ -23,13 +23,10 @@ static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a
 /* True when path starts as a CTFS container (trace.ct). */
 static bool is_ct(const char *path)
 {
-    unsigned char h[6];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    bool ct = read(fd, h, sizeof h) == (ssize_t)sizeof h && memcmp(h, "\xC0\xDE\x72\xAC\xE2", 5) == 0 &&
-              h[5] >= 2 && h[5] <= 4;
-    close(fd);
+    rt_ct_info ci;
+    rt_ct_inspect(path, &ci, NULL, 0);
+    bool ct = ci.version != 0;
+    rt_ct_info_clear(&ci);
     return ct;
 }
 
