@@ -467,7 +467,8 @@ RT_API int rt_writer_flush(rt_writer *w);
 RT_API int rt_writer_finish(rt_writer *w);
 /** Events written so far. */
 RT_API uint64_t rt_writer_event_count(const rt_writer *w);
-/** Bytes handed to the file so far (compressed size for v1). */
+/** Bytes handed to the file so far (compressed size for v1, the container
+ * size for ct). */
 RT_API uint64_t rt_writer_bytes_written(const rt_writer *w);
 /** Message of the last error (empty when none); owned by w. */
 RT_API const char *rt_writer_errmsg(const rt_writer *w);

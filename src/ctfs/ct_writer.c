@@ -155,7 +155,7 @@ static int emit_chunk(ct_encoder *w)
     w->chunk_first += w->pending_events;
     w->pending_events = 0;
     w->pending.len = 0;
-    w->out->bytes = w->file.bytes;
+    w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return RT_OK;
 }
 
@@ -201,7 +201,7 @@ static int ct_finish(rt_encoder *enc)
     if (!(rc = meta_bytes(w, &b)))
         rc = ctfs_wmember_replace(&w->meta, b.data, b.len);
     rt_buf_free(&b);
-    w->out->bytes = w->file.bytes;
+    w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return rc ? (w->status = rc) : RT_OK;
 }
 
@@ -262,7 +262,7 @@ static int write_skeleton(ct_encoder *w)
         !(rc = ctfs_wmember_commit(&w->log)) && !(rc = ctfs_wmember_open(&w->fmt, &w->file, "events.fmt")) &&
         !(rc = ctfs_wmember_append(&w->fmt, fmt, strlen(fmt))))
         rc = ctfs_wmember_commit(&w->fmt);
-    w->out->bytes = w->file.bytes;
+    w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return rc;
 }
 

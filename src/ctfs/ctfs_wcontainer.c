@@ -28,7 +28,6 @@ static int pwrite_all(ctfs_wfile *f, const void *p, size_t n, uint64_t off, cons
         b += w;
         n -= (size_t)w;
         off += (uint64_t)w;
-        f->bytes += (uint64_t)w;
     }
     return RT_OK;
 }

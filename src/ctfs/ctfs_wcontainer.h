@@ -15,7 +15,6 @@ typedef struct ctfs_wfile {
     int fd;
     uint64_t next_block; /* first block not yet allocated */
     unsigned entries;    /* root entries in use */
-    uint64_t bytes;      /* bytes written to the file */
     rt_err *err;
     const char *name;
 } ctfs_wfile;
