@@ -7,13 +7,14 @@
  * the sources known then (none) and once more at the end with every source.
  *
  * Chunk size and level, measured on the BENCH.md workload (10 M calls,
- * docs/performance.md): 2 MiB of uncompressed events a chunk (about 130 000
- * events; rt_writer_options.frame_size, as v1's frames) at zstd level 2
- * gives 2.51 bytes per event, v1's 2.61, at v1's speed; 1 MiB chunks give
- * 2.91, 512 KiB 3.42, and level 3 is both slower and larger here (2.98).
- * The 0.19 writer's 4096 events (about 60 KiB) would cost half again the
- * bytes. Memory: the pending chunk, its compressed copy, the zstd context:
- * about 5 MiB. */
+ * docs/performance.md): chunks of at most 2 MiB of uncompressed events
+ * (rt_writer_options.frame_size, as v1's frames; the tracer's default
+ * flush every 65 536 events cuts them at about 1.3 MiB first) at zstd
+ * level 2 give 2.51 bytes per event, v1's 2.61, at v1's speed; a 1 MiB
+ * limit gives 2.91, 512 KiB 3.42, and level 3 is both slower and larger
+ * here (2.98). The 0.19 writer's 4096 events (about 60 KiB) would cost
+ * more still. Memory: the pending chunk, its compressed copy, the zstd
+ * context: about 5 MiB. */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -269,8 +270,10 @@ static int write_skeleton(ct_encoder *w)
 int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
 {
     const rt_writer_options *o = env->opts;
-    /* positioned writes: a regular file (or /dev/null), not a pipe or write_fn */
-    if (env->out->write_fn || env->out->fd < 0 || lseek(env->out->fd, 0, SEEK_CUR) < 0)
+    /* positioned writes: a regular file (or /dev/null), not a pipe, an
+     * O_APPEND descriptor (pwrite would append) or a write_fn */
+    int fl = env->out->fd >= 0 ? fcntl(env->out->fd, F_GETFL) : -1;
+    if (env->out->write_fn || fl < 0 || (fl & O_APPEND) || lseek(env->out->fd, 0, SEEK_CUR) < 0)
         return rt_err_set(env->err, RT_EUNSUPPORTED,
                           "%s: trace.ct is written in place: it needs a seekable file",
                           env->out->name);
