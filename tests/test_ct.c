@@ -422,6 +422,24 @@ static void test_container_variants(void **state)
     assert_int_equal(read_built(f, len, &got, msg, sizeof msg), RT_EFORMAT);
     assert_non_null(strstr(msg, "block size"));
     free(f);
+    /* what a writer killed before its events.log leaves: cut, not malformed */
+    member metaonly[] = {{"meta.dat", meta_ok, sizeof meta_ok - 1}};
+    for (size_t k = 0; k < 2; k++) {
+        f = build(4096, 4, metaonly, k, &len);
+        assert_int_equal(read_built(f, len, &got, msg, sizeof msg), RT_ETRUNCATED);
+        const char *cut = tu_join(dir, "killed.ct");
+        FILE *o = fopen(cut, "wb");
+        assert_non_null(o);
+        assert_int_equal(fwrite(f, 1, len, o), len);
+        fclose(o);
+        rt_repair_result res;
+        char err[512];
+        assert_int_equal(rt_trace_repair(cut, &res, err, sizeof err), RT_OK);
+        assert_true(res.was_truncated);
+        assert_int_equal(res.events, 0);
+        check_with_debugger_rules(cut, 0, true);
+        free(f);
+    }
     member stepsonly[] = {{"meta.dat", meta_ok, sizeof meta_ok - 1}, {"steps.dat", "x", 1}};
     f = build(4096, 4, stepsonly, 2, &len);
     assert_int_equal(read_built(f, len, &got, msg, sizeof msg), RT_EFORMAT);

@@ -232,11 +232,19 @@ int rt_ct_decoder_new(const rt_decoder_env *env, rt_decoder **out)
     const rt_source *s = env->src;
     int rc = ctfs_rfile_open(&v->file, s->fd, s->mem, s->mem_len, s->name, env->alloc, env->err);
     const ctfs_entry *log = NULL;
-    if (!rc && !(log = ctfs_rfile_find(&v->file, "events.log")))
-        rc = rt_err_set(env->err, RT_EFORMAT, "%s: no events.log member%s", s->name,
-                        ctfs_rfile_find(&v->file, "steps.dat")
-                            ? " (the split-stream layout: not supported, and not loadable in the debugger's browser build)"
-                            : ": not a trace the debugger opens");
+    if (!rc && !(log = ctfs_rfile_find(&v->file, "events.log"))) {
+        if (ctfs_rfile_find(&v->file, "steps.dat"))
+            rc = rt_err_set(env->err, RT_EFORMAT,
+                            "%s: no events.log member (the split-stream layout: not supported, and "
+                            "not loadable in the debugger's browser build)", s->name);
+        else if (v->file.nentries == 0 || (v->file.nentries == 1 && ctfs_rfile_find(&v->file, "meta.dat")))
+            /* what a writer killed before its events.log leaves */
+            rc = rt_err_set(env->err, RT_ETRUNCATED, "%s: the container ends before its events.log",
+                            s->name);
+        else
+            rc = rt_err_set(env->err, RT_EFORMAT, "%s: no events.log member: not a trace the debugger opens",
+                            s->name);
+    }
     if (!rc)
         rc = rt_ct_check_meta(&v->file, env->err);
     if (!rc) {
