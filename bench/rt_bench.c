@@ -4,6 +4,7 @@
  *
  *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
  *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
+ *            [--dialect 0.14|0.19]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +216,7 @@ typedef struct options {
     bool micro;
     bool compress_thread;
     int zstd_level;
+    rt_dialect dialect;
 } options;
 
 static void usage(void)
@@ -221,13 +224,15 @@ static void usage(void)
     fprintf(stderr,
             "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
             "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
+            "                [--dialect 0.14|0.19]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
             "               with ids cached by the caller; same events\n"
             "  --phase      print the time spent recording, encoding and in write(2)\n"
             "  --micro      print ns per call for each API call kind\n"
-            "  --compress-thread  v1: compress on a second thread\n");
+            "  --compress-thread  v1: compress on a second thread\n"
+            "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n");
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -253,6 +258,10 @@ static int parse_options(int argc, char **argv, options *o)
             i++;
         } else if (!strcmp(a, "--out") && v) {
             o->out = v;
+            i++;
+        } else if (!strcmp(a, "--dialect") && v) {
+            if (rt_dialect_parse(v, &o->dialect))
+                return -1;
             i++;
         } else if (!strcmp(a, "--zstd-level") && v) {
             o->zstd_level = atoi(v);
@@ -287,6 +296,7 @@ static rt_tracer *new_tracer(const options *o, bool streaming, sink *s)
     if (o->zstd_level)
         to.zstd_level = o->zstd_level;
     to.compress_thread = o->compress_thread;
+    to.dialect = o->dialect;
     if (s) {
         to.write_fn = sink_write;
         to.write_ctx = s;
@@ -312,11 +322,37 @@ static int fail(rt_tracer *t, const char *what, int rc)
 
 enum micro_kind {
     M_STEP, M_STEP_ID, M_CALL2, M_VALUE_INT, M_VALUE_STRING, M_FULL_VALUE_ID, M_RETURN,
-    M_ENSURE_FUNCTION, M_COUNT
+    M_ENSURE_FUNCTION, M_VALUE_FLOAT, M_COUNT
 };
 static const char *const micro_names[M_COUNT] = {
     "register_step",        "register_step_id",   "register_call_2args",  "value_int",
-    "value_string",         "full_value_id_int",  "register_return",      "ensure_function_id"};
+    "value_string",         "full_value_id_int",  "register_return",      "ensure_function_id",
+    "value_float"};
+
+/* The floats of value_float: short and 17-digit decimals, large and small
+ * magnitudes, a NaN and an infinity now and then (the dialects spell each
+ * of these differently). */
+static double bench_float(uint64_t i)
+{
+    switch (i % 8) {
+    case 0:
+        return (double)(i % 1000) / 4;               /* 12.25 */
+    case 1:
+        return (double)i * 0.1;                      /* 17 digits */
+    case 2:
+        return 1.0 / (double)(i + 1);                /* 0.0000xyz... */
+    case 3:
+        return (double)i * 1e15;                     /* 20+ digits, no exponent in 0.19 */
+    case 4:
+        return -(double)i / 3;
+    case 5:
+        return (double)(i % 100);                    /* "42" */
+    case 6:
+        return i % 64 == 6 ? INFINITY : (double)i * 2.5e-5;
+    default:
+        return i % 64 == 7 ? NAN : 3.14159;
+    }
+}
 
 /* Times n calls of one kind on a tracer already past the setup (every name
  * known). Output is discarded; buffered mode keeps events in memory. */
@@ -328,12 +364,13 @@ static int micro_one(const options *o, const workload *w, enum micro_kind k, uin
     rt_tracer *t = new_tracer(o, o->streaming, o->format == RT_FORMAT_CT ? NULL : &s);
     if (!t)
         return 1;
-    rt_type_id tint, tstr;
+    rt_type_id tint, tstr, tfloat;
     id_cache c;
     memset(&c, 0, sizeof c);
     int rc;
     if ((rc = rt_begin_writing_trace_events(t, "/dev/null", RT_FORMAT_DEFAULT)) ||
-        (rc = workload_start(t, w, &tint, &tstr)))
+        (rc = workload_start(t, w, &tint, &tstr)) ||
+        (rc = rt_ensure_type_id(t, RT_TYPE_FLOAT, "f64", &tfloat)))
         return fail(t, "setup", rc);
     for (uint64_t g = 0; g < 60 && !rc; g++)
         rc = workload_iteration(t, w, &c, g, tint, tstr);
@@ -381,6 +418,9 @@ static int micro_one(const options *o, const workload *w, enum micro_kind k, uin
                                        (rt_line)(10 * f + 1), &fid);
             break;
         }
+        case M_VALUE_FLOAT:
+            rc = rt_register_full_value(t, c.variable[v], rt_value_float(bench_float(i), tfloat));
+            break;
         case M_COUNT:
             break;
         }

@@ -412,7 +412,7 @@ typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
 /** Options of rt_writer_open(); fill with rt_writer_options_init(). */
 typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    rt_dialect dialect;            /**< default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
     /** v1 and ct; 0: the format's own, 3 for v1, 2 for ct. Any level
      * libzstd has; the window stays within the 16 MiB that readers accept
@@ -489,7 +489,8 @@ typedef enum rt_mode {
 typedef struct rt_tracer_options {
     rt_format format;              /**< default RT_FORMAT_JSON */
     rt_mode mode;                  /**< default RT_MODE_BUFFERED */
-    rt_dialect dialect;            /**< default RT_DIALECT_0_14 */
+    /** default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14; RT_EINVAL when unknown */
+    rt_dialect dialect;
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1 and ct; 0: 3 for v1, 2 for ct */
     size_t frame_size;             /**< v1 frame, ct chunk; 0: 2 MiB */
@@ -728,6 +729,12 @@ RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
 RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 /** The detected format. */
 RT_API rt_format rt_reader_format(const rt_reader *r);
+/** The dialect the events read so far require: RT_DIALECT_0_19 once one
+ * held a float as text, a Char or an Assignment RValue beyond Simple and
+ * Compound (which the 0.14 dialect cannot spell in every format), else
+ * RT_DIALECT_0_14. Costs nothing on the read path: the decoders note it
+ * as they go. */
+RT_API rt_dialect rt_reader_dialect(const rt_reader *r);
 /** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
 /** Message of the last error on r (empty when none); owned by r. */

@@ -311,12 +311,17 @@ static void test_read_fixtures(void **state)
     read_loop(READ_EVENTS, tu_fixture("values/values.v0.bin"));
     read_loop(READ_EVENTS, tu_fixture("values/values.v1.bin"));
     read_loop(READ_EVENTS, tu_fixture("v0.19/values-specialfloat/values-specialfloat.ct"));
+    /* the 0.19 dialect: float texts, Char, thread events, every RValue */
+    read_loop(READ_EVENTS, tu_fixture("v0.19/threads/json/trace.json"));
+    read_loop(READ_EVENTS, tu_fixture("v0.19/threads/v0/trace.bin"));
+    read_loop(READ_EVENTS, tu_fixture("v0.19/threads/v1/trace.bin"));
 }
 
 static void test_read_small_files(void **state)
 {
     (void)state;
     read_loop(READ_METADATA, tu_fixture("simple/trace_metadata.json"));
+    read_loop(READ_METADATA, tu_fixture("v0.19/threads/json/trace_metadata.json"));
     read_loop(READ_PATHS, tu_fixture("simple/trace_paths.json"));
     read_loop(READ_V1_INSPECT, tu_fixture("values/values.v1.bin"));
 }

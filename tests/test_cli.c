@@ -162,9 +162,11 @@ static void test_help_and_usage(void **state)
 
 /* ---- cat ---------------------------------------------------------------- */
 
+/* The golden files are 0.14: those with Ruby's RValues would print as 0.19
+ * (floats as text) when the dialect follows the input. */
 static void expect_cat(const char *in, const char *expected_file)
 {
-    result r = RUN("cat", in);
+    result r = RUN("cat", "--dialect", "0.14", in);
     if (r.status != 0)
         fail_msg("cat %s: exit %d: %s", in, r.status, r.err);
     size_t len;
@@ -238,7 +240,22 @@ static void test_convert(void **state)
     snprintf(want, sizeof want, "%s", tu_fixture("real/ruby-collections_extras_trace.expected.json"));
     expect(RUN("convert", in, wpath(out, "ruby.bin")), 0, NULL, NULL);
     expect_cat(out, want);
-    expect(RUN("convert", in, wpath(out, "ruby.v0"), "--to", "v0"), 1, NULL, "RT_EUNSUPPORTED");
+    expect(RUN("convert", in, wpath(out, "ruby.v0"), "--to", "v0", "--dialect", "0.14"), 1, NULL,
+           "RT_EUNSUPPORTED");
+    /* ... unless in the 0.19 dialect, which the input's RValues choose */
+    expect(RUN("convert", in, wpath(out, "ruby.v0"), "--to", "v0"), 0, NULL, NULL);
+    expect_cat(out, want);
+    expect(RUN("convert", in, wpath(out, "ruby.v0"), "--to", "v0", "--dialect", "0.2"), 2, NULL,
+           "unknown dialect '0.2'");
+    /* a 0.14 input gives 0.14 output without the option */
+    result c = RUN("cat", tu_fixture("values/values-specialfloat.json"));
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "\"f\":null"));
+    done(&c);
+    c = RUN("cat", "--dialect=0.19", tu_fixture("values/values-specialfloat.json"));
+    assert_int_equal(c.status, 0);
+    assert_non_null(strstr(c.out, "\"f\":\"NaN\""));
+    done(&c);
 
     /* to v1 by the extension, to v0 by --to, and back */
     snprintf(in, sizeof in, "%s", tu_fixture("tutorial"));
@@ -277,7 +294,7 @@ static void test_convert(void **state)
     write_str(wpath(bad, "lit.json"),
               "[{\"VariableName\":\"a\"},{\"Assignment\":{\"to\":0,\"pass_by\":\"Value\",\"from\":{\"kind\":"
               "\"Literal\"}}}]");
-    r = RUN("convert", bad, wpath(out, "lit.bin"), "--to", "v0");
+    r = RUN("convert", bad, wpath(out, "lit.bin"), "--to", "v0", "--dialect", "0.14");
     if (!(r.status == 1 && strstr(r.err, "RT_EUNSUPPORTED")))
         expect(r, 1, NULL, "event 1 cannot be written");
     else
@@ -355,7 +372,42 @@ static void test_validate_fixtures(void **state)
     snprintf(in, sizeof in, "%s", tu_fixture("real/noir-3_two_files.json"));
     expect(RUN("validate", in), 0, ": valid (63 events, 0 warnings)", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("real/ruby-control_flow_trace.json"));
-    expect(RUN("validate", in), 0, "valid (387 events, 50 warnings)", NULL);
+    /* Ruby's FunctionReturn RValues: the file's dialect is 0.19 */
+    expect(RUN("validate", in), 0, "checked for codetracer-0.19", NULL);
+    expect(RUN("validate", in), 0, "valid (387 events, 0 warnings)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "invalid (3 errors, 50 warnings, 387 events)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 105: error: Assignment with the RValue Literal", NULL);
+    expect(RUN("validate", "--for", "0.19", in), 2, NULL, "unknown target '0.19'");
+
+    /* What each target cannot load, with the event index and the remedy */
+    snprintf(in, sizeof in, "%s", tu_fixture("values/values-specialfloat.json"));
+    expect(RUN("validate", in), 1, "event 19: error: Value: Float NaN, which codetracer-0.14 "
+                                   "cannot read from JSON (null): record it as a Raw value",
+           NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", in), 1,
+           "error: Value: a Float written as a number (or null), which codetracer-0.19 refuses",
+           NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/values-specialfloat/values-specialfloat.json"));
+    expect(RUN("validate", in), 0, "checked for codetracer-0.19", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "a Float written as text, the 0.19 dialect's spelling", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/threads/json"));
+    expect(RUN("validate", in), 0, "json: valid (58 events, 0 warnings)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 14: error: Value: a Char value, which codetracer-0.14 cannot read", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.14", in), 1,
+           "event 30: error: Assignment with the RValue IndexAccess", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("simple"));
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "event 12: error: DropLastStep: the debugger's load fails on any", NULL);
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "event 31: error: AssignCompoundItem into place 0, which no CompoundValue gave", NULL);
+    expect(RUN("validate", "--for=codetracer-0.19", in), 1,
+           "error: trace_metadata.json has no recording_id", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("v0.19/simple/json"));
+    expect(RUN("validate", in), 1, "checked for codetracer-0.19", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("tutorial/trace.v1.bin"));
     result r = RUN("validate", in);
     if (r.status == 1 && strstr(r.err, "RT_EUNSUPPORTED"))

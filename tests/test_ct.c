@@ -208,10 +208,9 @@ static void test_fixtures(void **state)
         rt_event_list *got = load(out);
         assert_same_events(got, want, fx[i].rel);
         check_with_debugger_rules(out, rt_event_list_len(want), fx[i].loads);
-        /* validate finds in the .ct what it finds in the source (values.json has errors) */
+        /* validate (for the 0.19 debugger, a .ct's reader) agrees with ctfs_check.py */
         assert_int_equal(tu_run("'%s/runtime-tracing' validate '%s' > /dev/null", RT_BIN_DIR, out),
-                         tu_run("'%s/runtime-tracing' validate '%s' > /dev/null", RT_BIN_DIR,
-                                tu_fixture(fx[i].rel)));
+                         fx[i].loads ? 0 : 1);
         rt_event_list_free(want);
         rt_event_list_free(got);
         unlink(out);

@@ -163,13 +163,30 @@ static const char *v19(const char *rel)
     return tu_fixture(b);
 }
 
+/* An events file and the JSON of fixtures/v0.19/ that it converts to. */
+typedef struct golden {
+    const char *in, *want;
+} golden;
+
+/* Converts each input (in fixtures/v0.19/ when in_v19, else in fixtures/)
+ * to JSON of the 0.19 dialect and compares the bytes. */
+static void convert_all(const golden *cases, size_t n, bool in_v19)
+{
+    const char *dir = tu_tmpdir();
+    for (size_t i = 0; i < n; i++) {
+        const char *out = tu_join(dir, "out.json");
+        convert(in_v19 ? v19(cases[i].in) : tu_fixture(cases[i].in), out, RT_FORMAT_JSON,
+                RT_DIALECT_0_19);
+        tu_assert_same_file(out, v19(cases[i].want));
+    }
+    tu_rmtree(dir);
+}
+
 /* Every events file of fixtures/v0.19/ reads back to the JSON beside it. */
 static void golden_v019_read(void **state)
 {
     (void)state;
-    static const struct {
-        const char *in, *json;
-    } cases[] = {
+    static const golden cases[] = {
         {"tutorial/json/trace.json", "tutorial/json/trace.json"},
         {"tutorial/v0/trace.bin", "tutorial/json/trace.json"},
         {"tutorial/v1/trace.bin", "tutorial/json/trace.json"},
@@ -183,11 +200,45 @@ static void golden_v019_read(void **state)
         {"values-specialfloat/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json"},
         {"values-specialfloat/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json"},
     };
+    convert_all(cases, sizeof cases / sizeof cases[0], true);
+}
+
+/* The same through the tool: cat --dialect 0.19 prints the JSON file beside
+ * each events file, plus a newline; without the option the output follows
+ * the input (all of these need 0.19 but the tutorial). */
+static void golden_v019_cat(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *json;
+        bool auto_0_19;
+    } cases[] = {
+        {"tutorial/v0/trace.bin", "tutorial/json/trace.json", false},
+        {"tutorial/v1/trace.bin", "tutorial/json/trace.json", false},
+        {"simple/v0", "simple/json/trace.json", true},
+        {"simple/v1/trace.bin", "simple/json/trace.json", true},
+        {"threads/json/trace.json", "threads/json/trace.json", true},
+        {"threads/v1/trace.bin", "threads/json/trace-short.json", true},
+        {"values-specialfloat/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json", false},
+        {"values-specialfloat/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json", true},
+    };
     const char *dir = tu_tmpdir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *out = tu_join(dir, "out.json");
-        convert(v19(cases[i].in), out, RT_FORMAT_JSON, RT_DIALECT_0_19);
-        tu_assert_same_file(out, v19(cases[i].json));
+        for (int opt = 0; opt < 2; opt++) {
+            if (opt && !cases[i].auto_0_19)
+                continue;
+            const char *out = tu_join(dir, "out.json");
+            assert_int_equal(tu_run("%s/runtime-tracing cat %s '%s' > '%s'", RT_BIN_DIR,
+                                    opt ? "" : "--dialect 0.19", v19(cases[i].in), out),
+                             0);
+            size_t n;
+            char *want = tu_read_file(v19(cases[i].json), &n);
+            assert_non_null(want);
+            want = realloc(want, n + 1);
+            want[n] = '\n';
+            tu_assert_file_equals(out, want, n + 1);
+            free(want);
+        }
     }
     tu_rmtree(dir);
 }
@@ -233,9 +284,7 @@ static void golden_v019_chars_as_raw(void **state)
 static void golden_014_to_019(void **state)
 {
     (void)state;
-    static const struct {
-        const char *in, *want;
-    } cases[] = {
+    static const golden cases[] = {
         {"tutorial/trace.json", "tutorial/json/trace.json"},
         {"tutorial/trace.v0.bin", "tutorial/json/trace.json"},
         {"tutorial/trace.v1.bin", "tutorial/json/trace.json"},
@@ -244,13 +293,7 @@ static void golden_014_to_019(void **state)
         {"values/values-specialfloat.v0.bin", "values-specialfloat/values-specialfloat.json"},
         {"values/values-specialfloat.v1.bin", "values-specialfloat/values-specialfloat.json"},
     };
-    const char *dir = tu_tmpdir();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *out = tu_join(dir, "out.json");
-        convert(tu_fixture(cases[i].in), out, RT_FORMAT_JSON, RT_DIALECT_0_19);
-        tu_assert_same_file(out, v19(cases[i].want));
-    }
-    tu_rmtree(dir);
+    convert_all(cases, sizeof cases / sizeof cases[0], false);
 }
 
 /* The 0.19 fixtures written back as v0 and v1 of the 0.19 dialect read back
@@ -482,6 +525,68 @@ static void metadata_recording_id(void **state)
     tu_rmtree(dir);
 }
 
+/* The tracer's thread and special-event calls, in every format and both
+ * dialects; a bad Char or dialect is refused. */
+static void tracer_new_calls(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
+        for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
+            rt_tracer_options o;
+            rt_tracer_options_init(&o);
+            o.dialect = (rt_dialect)d;
+            o.format = (rt_format)f;
+            rt_tracer *t = NULL;
+            assert_int_equal(rt_tracer_new(&t, "p", NULL, 0, &o), RT_OK);
+            assert_int_equal(rt_start(t, "/a.rs", 1), RT_OK);
+            assert_int_equal(rt_register_thread_start(t, 7), RT_OK);
+            assert_int_equal(rt_register_thread_switch(t, 7), RT_OK);
+            assert_int_equal(rt_register_special_event_n(t, RT_LOG_WRITE, rt_str_c("m"),
+                                                         rt_str_c("c")), RT_OK);
+            rt_type_id ch;
+            assert_int_equal(rt_ensure_type_id(t, RT_TYPE_CHAR, "char", &ch), RT_OK);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0xE9, ch)),
+                             RT_OK);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0xD800, ch)),
+                             RT_EINVAL);
+            assert_int_equal(rt_register_variable_with_full_value(t, "c", rt_value_char(0x110000, ch)),
+                             RT_EINVAL);
+            assert_int_equal(rt_register_thread_exit(t, 7), RT_OK);
+            assert_int_equal(rt_register_thread_start(NULL, 1), RT_EINVAL);
+            assert_int_equal(rt_tracer_write_trace_dir(t, dir, RT_FORMAT_DEFAULT), RT_OK);
+            uint64_t n = rt_tracer_event_count(t);
+            rt_event_list *l = NULL;
+            assert_int_equal(rt_event_list_load(&l, tu_join(dir, rt_format_events_file((rt_format)f)),
+                                                NULL, NULL, 0),
+                             RT_OK);
+            assert_int_equal(rt_event_list_len(l), n);
+            bool raw = f == RT_FORMAT_V0 || d == RT_DIALECT_0_14;
+            for (uint64_t i = 0; i < n; i++) {
+                const rt_event *want = rt_tracer_event_at(t, i);
+                assert_true(raw ? rt_event_equal_raw_chars(want, rt_event_list_at(l, i))
+                                : rt_event_equal(want, rt_event_list_at(l, i)));
+            }
+            const rt_event *last = rt_event_list_at(l, n - 1);
+            assert_int_equal(last->kind, RT_EVENT_THREAD_EXIT);
+            assert_int_equal(last->u.thread_id, 7);
+            rt_event_list_free(l);
+            rt_tracer_free(t);
+        }
+    }
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.dialect = (rt_dialect)7;
+    rt_tracer *t = NULL;
+    assert_int_equal(rt_tracer_new(&t, "p", NULL, 0, &o), RT_EINVAL);
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    wo.dialect = (rt_dialect)7;
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, tu_join(dir, "x.json"), &wo), RT_EINVAL);
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,12 +594,14 @@ int main(void)
         cmocka_unit_test(display_round_trips),
         cmocka_unit_test(from_text_grammar),
         cmocka_unit_test(golden_v019_read),
+        cmocka_unit_test(golden_v019_cat),
         cmocka_unit_test(golden_v019_chars_as_raw),
         cmocka_unit_test(golden_014_to_019),
         cmocka_unit_test(v019_binary_round_trip),
         cmocka_unit_test(new_events_round_trip),
         cmocka_unit_test(v1_long_float_text),
         cmocka_unit_test(metadata_recording_id),
+        cmocka_unit_test(tracer_new_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -285,6 +285,7 @@ static int rd_f64(ctx *c, double *out, const char *what)
     } else if (h.major == CBOR_MAJOR_SIMPLE && h.ai == 22) {
         *out = NAN; /* null, as JSON writes NaN and infinities */
     } else if (h.major == CBOR_MAJOR_TEXT) { /* the 0.19 dialect: f64::from_str text */
+        c->d->needs_0_19 = true;
         c->d->p = at;
         const unsigned char *s;
         size_t n;
@@ -585,6 +586,7 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
     case F_RV_INDEX:
         return rd_struct(c, r_index_fields, NF(r_index_fields), (char *)dst, "IndexAccess", depth);
     case F_CHAR: {
+        c->d->needs_0_19 = true;
         rt_str t;
         TRY(rd_text(c, &t, f->name));
         if (!rt_utf8_decode_one(t.ptr, t.len, (uint32_t *)dst)) {

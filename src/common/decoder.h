@@ -22,6 +22,9 @@ typedef struct rt_decoder_ops {
 
 struct rt_decoder {
     const rt_decoder_ops *ops;
+    /* Sticky: an event read so far held what only the 0.19 dialect spells
+     * (a float as text, a Char); rt_reader_dialect. */
+    bool needs_0_19;
 };
 
 /* What a decoder is created with; everything outlives the decoder. The

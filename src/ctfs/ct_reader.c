@@ -134,7 +134,7 @@ static int ct_next(rt_decoder *dec, rt_event *out)
         if (v->pos < v->len) {
             cbor_dec d = {v->buf + v->pos, v->buf + v->pos, v->buf + v->len, 0,
                           v->env.err,      v->env.src->name, *v->env.event_index,
-                          v->buf_off + v->pos};
+                          v->buf_off + v->pos, false};
             int rc = v->split ? rt_split_binary_decode(&d, v->env.event_arena, out)
                               : rt_cbor_decode_event(&d, v->env.event_arena, out);
             if (rc == RT_OK) {
@@ -228,6 +228,7 @@ int rt_ct_decoder_new(const rt_decoder_env *env, rt_decoder **out)
         return rt_err_set(env->err, RT_ENOMEM, "%s: out of memory", env->src->name);
     memset(v, 0, sizeof *v);
     v->base.ops = &ct_ops;
+    v->base.needs_0_19 = true; /* a .ct holds the 0.19 dialect, whatever it contains */
     v->env = *env;
     const rt_source *s = env->src;
     int rc = ctfs_rfile_open(&v->file, s->fd, s->mem, s->mem_len, s->name, env->alloc, env->err);

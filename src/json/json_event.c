@@ -531,6 +531,7 @@ static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int dep
         return parse_fields(c, f_rv_index_fields, COUNT(f_rv_index_fields), dst, depth,
                             "IndexAccess data", KIND_FIELD, NULL);
     case FT_CHAR: {
+        c->needs_0_19 = true;
         rt_str s;
         if ((rc = rt_jstr(c, &s)))
             return rc;

@@ -475,6 +475,7 @@ int rt_jf64(rt_jcur *c, double *out)
         return RT_OK;
     }
     if (c->p < c->end && *c->p == '"') { /* the 0.19 dialect: f64::from_str text */
+        c->needs_0_19 = true;
         rt_str s;
         int rc = rt_jkey(c, &s);
         if (rc)

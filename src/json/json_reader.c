@@ -246,6 +246,7 @@ static int parse_element(json_decoder *d, rt_event *out)
     d->pos = d->scan;
     d->st = ST_AFTER;
     int rc = rt_json_parse_event(&c, out);
+    d->base.needs_0_19 |= c.needs_0_19;
     return rc ? rc : RT_READ_EVENT;
 }
 

@@ -436,17 +436,11 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
     case RT_EVENT_DROP_LAST_STEP:
         return LIT(p, "\"DropLastStep\"");
     case RT_EVENT_THREAD_START:
-        p = LIT(p, "{\"ThreadStart\":");
-        p = rt_dec_put_u64(p, e->u.thread_id);
-        *p++ = '}';
-        return p;
     case RT_EVENT_THREAD_EXIT:
-        p = LIT(p, "{\"ThreadExit\":");
-        p = rt_dec_put_u64(p, e->u.thread_id);
-        *p++ = '}';
-        return p;
     case RT_EVENT_THREAD_SWITCH:
-        p = LIT(p, "{\"ThreadSwitch\":");
+        p = e->kind == RT_EVENT_THREAD_START  ? LIT(p, "{\"ThreadStart\":")
+            : e->kind == RT_EVENT_THREAD_EXIT ? LIT(p, "{\"ThreadExit\":")
+                                              : LIT(p, "{\"ThreadSwitch\":");
         p = rt_dec_put_u64(p, e->u.thread_id);
         *p++ = '}';
         return p;

@@ -27,6 +27,7 @@ struct rt_reader {
     uint64_t index;
     rt_arena arena;
     rt_event event;
+    bool needs_0_19; /* an RValue beyond Simple and Compound was read */
 };
 
 void rt_reader_options_init(rt_reader_options *opts)
@@ -199,6 +200,8 @@ int rt_reader_next(rt_reader *r, const rt_event **event)
     int rc = r->dec->ops->next(r->dec, &r->event);
     if (rc == RT_READ_EVENT) {
         r->index++;
+        if (r->event.kind == RT_EVENT_ASSIGNMENT && r->event.u.assignment.from.kind > RT_RVALUE_COMPOUND)
+            r->needs_0_19 = true;
         *event = &r->event;
         return rc;
     }
@@ -212,6 +215,13 @@ int rt_reader_next(rt_reader *r, const rt_event **event)
 rt_format rt_reader_format(const rt_reader *r)
 {
     return r ? r->format : RT_FORMAT_JSON;
+}
+
+rt_dialect rt_reader_dialect(const rt_reader *r)
+{
+    if (!r)
+        return RT_DIALECT_0_14;
+    return r->needs_0_19 || (r->dec && r->dec->needs_0_19) ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
 }
 
 uint64_t rt_reader_event_index(const rt_reader *r)

@@ -98,11 +98,14 @@ static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
         rt_writer_options_init(&o, RT_FORMAT_JSON);
     if (o.frame_size == 0)
         o.frame_size = 2u << 20;
+    if (o.dialect == RT_DIALECT_DEFAULT)
+        o.dialect = RT_DIALECT_0_14;
     rt_encoder_new_fn make = encoder_for(o.format);
-    if (!make) {
+    if (!make || (unsigned)o.dialect > RT_DIALECT_0_19) {
         if (own_fd)
             close(fd);
-        return rt_err_set(err_out, RT_EINVAL, "unknown format %d", (int)o.format);
+        return make ? rt_err_set(err_out, RT_EINVAL, "unknown dialect %d", (int)o.dialect)
+                    : rt_err_set(err_out, RT_EINVAL, "unknown format %d", (int)o.format);
     }
     const rt_allocator *alloc = rt_alloc_or_default(o.allocator);
     rt_writer *w = rt_malloc(alloc, sizeof *w);

@@ -18,8 +18,8 @@ copy() { # copy DEST FILES...: names made unique by their path
 }
 mapfile -t json < <(find "$fixtures" -name '*.json' ! -name 'trace_paths.json' ! -name 'trace_metadata.json')
 mapfile -t small < <(find "$fixtures" -name 'trace_paths.json' -o -name 'trace_metadata.json')
-mapfile -t v0 < <(find "$fixtures" -name '*.v0.bin' -o -name 'trace.v0.bin')
-mapfile -t v1 < <(find "$fixtures" -name '*.v1.bin')
+mapfile -t v0 < <(find "$fixtures" -name '*.v0.bin' -o -name 'trace.v0.bin' -o -path '*/v0/trace.bin')
+mapfile -t v1 < <(find "$fixtures" -name '*.v1.bin' -o -path '*/v1/trace.bin')
 mapfile -t ct < <(find "$fixtures" -name '*.ct')
 copy "$out/fuzz_json_reader" "${json[@]}"
 copy "$out/fuzz_tracedir" "${small[@]}"

@@ -67,6 +67,11 @@ bool cli_is_ct(const char *path);
 /* Prints what rt_ct_inspect finds (members, meta.dat, chunks); with
  * chunks, every chunk. Returns the rt_ct_inspect status. */
 int cli_print_ct(const char *path, bool chunks);
+/* The dialect to write: --dialect's value (NULL when absent; a bad one is
+ * a usage error of cmd), else the one the events of in need
+ * (rt_reader_dialect after a first pass over the file that stops at the
+ * first 0.19-only construct). Returns CLI_OK or CLI_USAGE. */
+int cli_output_dialect(const char *cmd, const char *value, const char *in, rt_dialect *out);
 
 /* Prints the reader's error for a failed rt_reader_next. */
 void cli_read_error(rt_reader *r, int rc);

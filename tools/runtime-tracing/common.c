@@ -188,3 +188,25 @@ void cli_read_error(rt_reader *r, int rc)
     else
         cli_error("%s (%s)", rt_strerror(rc), rt_status_name(rc));
 }
+
+int cli_output_dialect(const char *cmd, const char *value, const char *in, rt_dialect *out)
+{
+    if (value) {
+        if (rt_dialect_parse(value, out) != RT_OK)
+            return cli_usage(cmd, "unknown dialect '%s' (0.14 or 0.19)", value);
+        return CLI_OK;
+    }
+    /* A first pass, in the reader's bounded memory, that stops at the first
+     * event only 0.19 spells; errors are left to the real pass. */
+    *out = RT_DIALECT_0_14;
+    rt_reader *r;
+    rt_reader_options ro = {NULL, false, NULL, 0};
+    if (rt_reader_open(&r, in, &ro) != RT_OK)
+        return CLI_OK;
+    const rt_event *e;
+    while (rt_reader_dialect(r) == RT_DIALECT_0_14 && rt_reader_next(r, &e) == RT_READ_EVENT)
+        ;
+    *out = rt_reader_dialect(r);
+    rt_reader_free(r);
+    return CLI_OK;
+}

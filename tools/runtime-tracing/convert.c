@@ -12,17 +12,27 @@
 
 #include "cli.h"
 
+#define DIALECT_HELP                                                                        \
+    "\n"                                                                                    \
+    "  --dialect 0.14|0.19  the spelling to write: 0.14 (runtime_tracing 0.14.1,\n"         \
+    "             CodeTracer 25.x) or 0.19 (codetracer-trace-format 0.19, the CodeTracer\n" \
+    "             debugger of 2026: floats as text, Char values). Default: the input's,\n"  \
+    "             found by a first pass over IN that stops at the first float text,\n"     \
+    "             Char or RValue beyond Simple/Compound (0.14 when there is none)\n"
+
 static const char convert_help[] =
-    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct]\n"
+    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"
     "\n"
     "Reads the events file IN (any format: trace.json, trace.bin v0 or v1, trace.ct;\n"
     "or a trace directory, meaning its events file) and writes its events to OUT.\n"
     "The output format is --to, else OUT's extension: .json is JSON, .bin is v1,\n"
-    ".ct is ct (its meta.dat takes program, args and workdir from the\n"
-    "trace_metadata.json beside IN, when there is one). On failure OUT is removed.\n";
+    ".ct is ct (always the 0.19 dialect; its meta.dat takes program, args, workdir\n"
+    "and recording id from the trace_metadata.json beside IN, when there is one).\n"
+    "On failure OUT is removed.\n"
+    DIALECT_HELP;
 
 static const char cat_help[] =
-    "Usage: " CLI_NAME " cat [--follow] IN\n"
+    "Usage: " CLI_NAME " cat [--follow] [--dialect 0.14|0.19] IN\n"
     "\n"
     "Prints the events of IN (an events file of any format, or a trace directory)\n"
     "as compact JSON, exactly the text trace.json would hold, then a newline.\n"
@@ -30,14 +40,16 @@ static const char cat_help[] =
     "with a warning on stderr, and exits 0.\n"
     "\n"
     "  --follow   keep reading as another process appends events (JSON and v1),\n"
-    "             until the writer finishes the file\n";
+    "             until the writer finishes the file\n"
+    DIALECT_HELP;
 
 static const char format_help[] =
-    "Usage: " CLI_NAME " format-trace IN OUT\n"
+    "Usage: " CLI_NAME " format-trace IN OUT [--dialect 0.14|0.19]\n"
     "\n"
     "Writes the events of IN as a JSON array with one compact event per line\n"
     "(\"[\", then the events separated by \",\" and a newline, then \"]\").\n"
-    "OUT '-' is standard output.\n";
+    "OUT '-' is standard output.\n"
+    DIALECT_HELP;
 
 /* Copies every event of r to w. A truncated input keeps its complete
  * events, with a warning. In follow mode, waits for more events until the
@@ -95,10 +107,10 @@ static bool same_file(const char *a, const char *b)
 
 int cmd_convert(int argc, char **argv)
 {
-    static const char *const opts[] = {"--to"};
-    const char *vals[1], *pos[2];
+    static const char *const opts[] = {"--to", "--dialect"};
+    const char *vals[2], *pos[2];
     size_t npos;
-    int rc = cli_parse(argc, argv, opts, vals, 1, pos, 2, &npos);
+    int rc = cli_parse(argc, argv, opts, vals, 2, pos, 2, &npos);
     if (rc < 0) {
         fputs(convert_help, stdout);
         return CLI_OK;
@@ -128,6 +140,11 @@ int cmd_convert(int argc, char **argv)
         free(in);
         return cli_usage("convert", "IN and OUT are the same file");
     }
+    rt_dialect dialect;
+    if ((rc = cli_output_dialect("convert", vals[1], in, &dialect))) {
+        free(in);
+        return rc;
+    }
     rt_reader *r = cli_open_reader(in, false);
     rt_metadata md = {0};
     bool have_md = fmt == RT_FORMAT_CT && cli_sibling_metadata(in, &md);
@@ -138,6 +155,7 @@ int cmd_convert(int argc, char **argv)
     rt_writer_options_init(&wo, fmt);
     if (have_md)
         wo.metadata = &md;
+    wo.dialect = dialect;
     char err[512] = "";
     wo.errbuf = err;
     wo.errbuf_len = sizeof err;
@@ -186,7 +204,9 @@ int cmd_cat(int argc, char **argv)
             argv[kept++] = argv[i];
     }
     argc = kept;
-    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
+    static const char *const opts[] = {"--dialect"};
+    const char *vals[1];
+    int rc = cli_parse(argc, argv, opts, vals, 1, pos, 1, &npos);
     if (rc < 0) {
         fputs(cat_help, stdout);
         return CLI_OK;
@@ -203,6 +223,11 @@ int cmd_cat(int argc, char **argv)
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    rt_dialect dialect;
+    if ((rc = cli_output_dialect("cat", vals[0], in, &dialect))) {
+        free(in);
+        return rc;
+    }
     rt_reader *r = cli_open_reader(in, follow);
     free(in);
     if (!r)
@@ -210,6 +235,7 @@ int cmd_cat(int argc, char **argv)
     fflush(stdout);
     rt_writer_options wo;
     rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    wo.dialect = dialect;
     char err[512] = "";
     wo.errbuf = err;
     wo.errbuf_len = sizeof err;
@@ -284,9 +310,10 @@ static long filter_write(void *ctx, const void *data, size_t len)
 
 int cmd_format_trace(int argc, char **argv)
 {
-    const char *pos[2];
+    static const char *const opts[] = {"--dialect"};
+    const char *vals[1], *pos[2];
     size_t npos;
-    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 2, &npos);
+    int rc = cli_parse(argc, argv, opts, vals, 1, pos, 2, &npos);
     if (rc < 0) {
         fputs(format_help, stdout);
         return CLI_OK;
@@ -302,6 +329,11 @@ int cmd_format_trace(int argc, char **argv)
     if (!to_stdout && same_file(in, pos[1])) {
         free(in);
         return cli_usage("format-trace", "IN and OUT are the same file");
+    }
+    rt_dialect dialect;
+    if ((rc = cli_output_dialect("format-trace", vals[0], in, &dialect))) {
+        free(in);
+        return rc;
     }
     rt_reader *r = cli_open_reader(in, false);
     free(in);
@@ -322,6 +354,7 @@ int cmd_format_trace(int argc, char **argv)
     line_filter f = {fd, 0, false, false, false};
     rt_writer_options wo;
     rt_writer_options_init(&wo, RT_FORMAT_JSON);
+    wo.dialect = dialect;
     wo.write_fn = filter_write;
     wo.write_ctx = &f;
     char err[512] = "";

@@ -7,10 +7,10 @@
 
 static const char usage_text[] =
     "Usage:\n"
-    "  " CLI_NAME " convert IN OUT [--to json|v0|v1|ct]\n"
-    "  " CLI_NAME " cat [--follow] IN\n"
-    "  " CLI_NAME " format-trace IN OUT\n"
-    "  " CLI_NAME " validate PATH\n"
+    "  " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"
+    "  " CLI_NAME " cat [--follow] [--dialect 0.14|0.19] IN\n"
+    "  " CLI_NAME " format-trace IN OUT [--dialect 0.14|0.19]\n"
+    "  " CLI_NAME " validate [--for codetracer-0.14|codetracer-0.19] PATH\n"
     "  " CLI_NAME " info PATH\n"
     "  " CLI_NAME " repair FILE\n"
     "\n"

@@ -2,6 +2,7 @@
  * 10). Errors make the trace invalid; warnings (events CodeTracer 25.x
  * fails on) do not. Every finding names its event index. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "cli.h"
 
 static const char validate_help[] =
-    "Usage: " CLI_NAME " validate PATH\n"
+    "Usage: " CLI_NAME " validate [--for codetracer-0.14|codetracer-0.19] PATH\n"
     "\n"
     "Checks a trace directory (its trace.json, else its trace.bin, and the files\n"
     "beside it) or a single events file of any format. Errors:\n"
@@ -31,6 +32,17 @@ static const char validate_help[] =
     "CompoundValue with a value that is not a Sequence, which CodeTracer 25.x does\n"
     "not handle. The first " "50" " errors and warnings are printed with their event index.\n"
     "\n"
+    "  --for TARGET  the reader that must load the trace: codetracer-0.14\n"
+    "             (runtime_tracing 0.14.1, CodeTracer 25.x) or codetracer-0.19\n"
+    "             (codetracer-trace-format 0.19, the CodeTracer debugger of 2026).\n"
+    "             Default: the dialect of the file's events. Errors for 0.14: NaN or\n"
+    "             inf in JSON, a float as text, a Char, an RValue beyond Simple and\n"
+    "             Compound. For 0.19: a float not written as text (JSON and v1),\n"
+    "             trace_metadata.json without recording_id, and what the debugger's\n"
+    "             post-processing fails on: a CompoundValue that is not a Sequence,\n"
+    "             any DropLastStep, an AssignCompoundItem into a place that no\n"
+    "             CompoundValue gave.\n"
+    "\n"
     "Exit status: 0 when valid (warnings allowed), 1 when not, 2 on a usage error.\n";
 
 #define MAX_SHOWN 50
@@ -44,6 +56,14 @@ typedef struct checker {
     uint64_t errors, warnings, shown_errors, shown_warnings;
     char **paths; /* the Path events, in order */
     size_t npaths_kept, paths_cap;
+    bool for_0_19;        /* the target reader: codetracer-0.19, else 0.14 */
+    rt_format format;     /* of the events file */
+    rt_dialect seen;      /* rt_reader_dialect once the event being checked was read */
+    bool float_text_reported, float_number_reported;
+    bool event_had_char;  /* the event being checked holds a Char */
+    rt_place *places;     /* open-addressing set of CompoundValue places */
+    size_t nplaces, places_cap;
+    bool has_zero_place;  /* 0 marks an empty slot of places */
 } checker;
 
 static void vreport(checker *c, bool error, bool with_event, const char *fmt, va_list ap)
@@ -128,6 +148,50 @@ static void checker_free(checker *c)
     for (size_t i = 0; i < c->npaths_kept; i++)
         free(c->paths[i]);
     free(c->paths);
+    free(c->places);
+}
+
+static size_t place_slot(const rt_place *set, size_t cap, rt_place p)
+{
+    size_t i = (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+    while (set[i] && set[i] != p)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Places a CompoundValue gave (AssignCompoundItem needs one). */
+static void add_place(checker *c, rt_place p)
+{
+    if (p == 0) {
+        c->has_zero_place = true;
+        return;
+    }
+    if (2 * (c->nplaces + 1) > c->places_cap) {
+        size_t cap = c->places_cap ? c->places_cap * 2 : 64;
+        rt_place *set = calloc(cap, sizeof *set);
+        if (!set) {
+            cli_error("out of memory");
+            exit(CLI_INVALID);
+        }
+        for (size_t i = 0; i < c->places_cap; i++)
+            if (c->places[i])
+                set[place_slot(set, cap, c->places[i])] = c->places[i];
+        free(c->places);
+        c->places = set;
+        c->places_cap = cap;
+    }
+    size_t i = place_slot(c->places, c->places_cap, p);
+    if (!c->places[i]) {
+        c->places[i] = p;
+        c->nplaces++;
+    }
+}
+
+static bool has_place(const checker *c, rt_place p)
+{
+    if (p == 0)
+        return c->has_zero_place;
+    return c->places_cap && c->places[place_slot(c->places, c->places_cap, p)] == p;
 }
 
 #define ULL(x) ((unsigned long long)(x))
@@ -154,6 +218,30 @@ static void check_type_id(checker *c, const char *what, rt_type_id id, uint64_t 
                     ULL(c->ntypes));
 }
 
+/* Floats and Chars, as the target reads them. */
+static void check_dialect_value(checker *c, const char *what, const rt_value *v)
+{
+    if (v->kind == RT_VALUE_CHAR)
+        c->event_had_char = true;
+    if (v->kind == RT_VALUE_CHAR && !c->for_0_19)
+        event_error(c, "%s: a Char value, which codetracer-0.14 cannot read: write the 0.14 "
+                       "dialect (runtime-tracing convert --dialect 0.14), where it is a Raw",
+                    what);
+    if (v->kind != RT_VALUE_FLOAT || c->format == RT_FORMAT_V0)
+        return;
+    if (!c->for_0_19 && c->format == RT_FORMAT_JSON && !isfinite(v->u.f))
+        event_error(c, "%s: Float %s, which codetracer-0.14 cannot read from JSON (null): "
+                       "record it as a Raw value (\"inf\", \"-inf\", \"nan\") or write v0",
+                    what, isnan(v->u.f) ? "NaN" : v->u.f > 0 ? "inf" : "-inf");
+    if (c->for_0_19 && c->seen == RT_DIALECT_0_14 && !c->float_number_reported) {
+        c->float_number_reported = true;
+        event_error(c, "%s: a Float written as a number (or null), which codetracer-0.19 "
+                       "refuses (\"expected a string\"): write the 0.19 dialect "
+                       "(runtime-tracing convert --dialect 0.19); reported once",
+                    what);
+    }
+}
+
 static void check_value(checker *c, const char *what, const rt_value *v)
 {
     if (v->kind != RT_VALUE_CELL) {
@@ -161,6 +249,7 @@ static void check_value(checker *c, const char *what, const rt_value *v)
         snprintf(w, sizeof w, "%s (%s value)", what, rt_value_kind_name(v->kind));
         check_type_id(c, w, v->type_id, c->ntypes);
     }
+    check_dialect_value(c, what, v);
     switch (v->kind) {
     case RT_VALUE_SEQUENCE:
     case RT_VALUE_TUPLE:
@@ -235,11 +324,17 @@ static void check_event(checker *c, const rt_event *e)
         break;
     case RT_EVENT_EVENT:
     case RT_EVENT_ASM:
+        break;
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
+        if (c->for_0_19 && !has_place(c, e->u.assign_item.place))
+            event_error(c, "AssignCompoundItem into place %lld, which no CompoundValue gave: the "
+                           "debugger's post-processing fails on it; register the compound first",
+                        (long long)e->u.assign_item.place);
         break;
     case RT_EVENT_BIND_VARIABLE:
         check_var_id(c, name, e->u.bind.variable_id);
-        event_warning(c, "BindVariable: CodeTracer 25.x does not handle this event");
+        if (!c->for_0_19)
+            event_warning(c, "BindVariable: CodeTracer 25.x does not handle this event");
         break;
     case RT_EVENT_VARIABLE_CELL:
         check_var_id(c, name, e->u.bind.variable_id);
@@ -253,17 +348,32 @@ static void check_event(checker *c, const rt_event *e)
         else if (r->kind == RT_RVALUE_COMPOUND)
             for (size_t i = 0; i < r->len; i++)
                 check_var_id(c, "Assignment source", r->ids[i]);
-        event_warning(c, "Assignment: CodeTracer 25.x does not handle this event");
+        if (!c->for_0_19 && r->kind > RT_RVALUE_COMPOUND)
+            event_error(c, "Assignment with the RValue %s, which codetracer-0.14 cannot read in "
+                           "every format (v0 has only Simple and Compound): use Simple or "
+                           "Compound, or target codetracer-0.19",
+                        r->kind == RT_RVALUE_LITERAL           ? "Literal"
+                        : r->kind == RT_RVALUE_FIELD_ACCESS    ? "FieldAccess"
+                        : r->kind == RT_RVALUE_INDEX_ACCESS    ? "IndexAccess"
+                                                               : "FunctionReturn");
+        if (!c->for_0_19)
+            event_warning(c, "Assignment: CodeTracer 25.x does not handle this event");
         break;
     }
     case RT_EVENT_DROP_VARIABLES:
         for (size_t i = 0; i < e->u.drop_variables.len; i++)
             check_var_id(c, name, e->u.drop_variables.ids[i]);
-        event_warning(c, "DropVariables: CodeTracer 25.x does not handle this event");
+        if (!c->for_0_19)
+            event_warning(c, "DropVariables: CodeTracer 25.x does not handle this event");
         break;
     case RT_EVENT_COMPOUND_VALUE:
         check_value(c, name, &e->u.place_value.value);
-        if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE)
+        add_place(c, e->u.place_value.place);
+        if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE && c->for_0_19)
+            event_error(c, "CompoundValue with a %s value: the debugger's post-processing handles "
+                           "only Sequence (todo!() there); record a Sequence",
+                        rt_value_kind_name(e->u.place_value.value.kind));
+        else if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE)
             event_warning(c, "CompoundValue with a %s value: CodeTracer 25.x handles only Sequence",
                           rt_value_kind_name(e->u.place_value.value.kind));
         break;
@@ -283,6 +393,9 @@ static void check_event(checker *c, const rt_event *e)
             event_error(c, "DropLastStep without a Step before it to cancel");
         else
             c->live_steps--;
+        if (c->for_0_19)
+            event_error(c, "DropLastStep: the debugger's load fails on any (its steps and "
+                           "instructions disagree); leave out the Step it cancels instead");
         break;
     }
 }
@@ -297,9 +410,22 @@ static uint64_t check_events(checker *c, const char *file)
     }
     const rt_event *e;
     int rc;
+    c->format = rt_reader_format(r);
+    c->seen = RT_DIALECT_0_14;
     while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
         c->index = rt_reader_event_index(r) - 1;
+        c->event_had_char = false;
+        rt_dialect before = c->seen;
+        c->seen = rt_reader_dialect(r);
         check_event(c, e);
+        /* A float as text shows only as the reader's dialect turning 0.19. */
+        if (!c->for_0_19 && c->seen != before && !c->float_text_reported &&
+            c->format != RT_FORMAT_V0 && e->kind != RT_EVENT_ASSIGNMENT && !c->event_had_char) {
+            c->float_text_reported = true;
+            event_error(c, "a Float written as text, the 0.19 dialect's spelling, which "
+                           "codetracer-0.14 cannot read: write the 0.14 dialect (runtime-tracing "
+                           "convert --dialect 0.14); reported once");
+        }
     }
     uint64_t n = rt_reader_event_index(r);
     if (rc != RT_READ_END) {
@@ -367,6 +493,10 @@ static void check_dir(checker *c, const char *dir)
         file_error(c, "trace_metadata.json: %s", errbuf);
     else
         have_meta = true;
+    if (have_meta && c->for_0_19 && !meta.recording_id)
+        file_error(c, "trace_metadata.json has no recording_id, which codetracer-0.19 requires "
+                      "(\"missing field\"): record with the 0.19 dialect, or add a UUIDv7 "
+                      "\"recording_id\" as its first key");
 
     rt_path_list pl;
     rc = rt_paths_read(paths_path, &pl, errbuf, sizeof errbuf);
@@ -410,11 +540,26 @@ static void check_dir(checker *c, const char *dir)
     free(paths_path);
 }
 
+/* A trace directory whose metadata has a recording_id was written for 0.19. */
+static bool dir_has_recording_id(const char *path)
+{
+    if (!cli_is_dir(path))
+        return false;
+    char *meta_path = cli_join(path, "trace_metadata.json");
+    rt_metadata m;
+    bool has = rt_metadata_read(meta_path, &m, NULL, 0) == RT_OK && m.recording_id;
+    if (has || m.program)
+        rt_metadata_clear(&m);
+    free(meta_path);
+    return has;
+}
+
 int cmd_validate(int argc, char **argv)
 {
-    const char *pos[1];
+    static const char *const opts[] = {"--for"};
+    const char *vals[1], *pos[1];
     size_t npos;
-    int rc = cli_parse(argc, argv, NULL, NULL, 0, pos, 1, &npos);
+    int rc = cli_parse(argc, argv, opts, vals, 1, pos, 1, &npos);
     if (rc < 0) {
         fputs(validate_help, stdout);
         return CLI_OK;
@@ -424,13 +569,24 @@ int cmd_validate(int argc, char **argv)
     if (npos < 1)
         return cli_usage("validate", "expected PATH");
     const char *path = pos[0];
+    const char *target = vals[0];
+    if (target && strcmp(target, "codetracer-0.14") != 0 && strcmp(target, "codetracer-0.19") != 0)
+        return cli_usage("validate", "unknown target '%s' (codetracer-0.14 or codetracer-0.19)",
+                         target);
     checker c;
     memset(&c, 0, sizeof c);
     uint64_t events = 0;
-    if (cli_is_dir(path)) {
-        char *events_path = cli_events_path(path);
-        if (!events_path)
-            return CLI_INVALID;
+    bool dir = cli_is_dir(path);
+    char *events_path = dir ? cli_events_path(path) : cli_strdup(path);
+    if (!events_path)
+        return CLI_INVALID;
+    rt_dialect d = RT_DIALECT_0_14;
+    if (target)
+        c.for_0_19 = strcmp(target, "codetracer-0.19") == 0;
+    else if (cli_output_dialect("validate", NULL, events_path, &d) == CLI_OK)
+        c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path);
+    printf("%s: checked for codetracer-%s\n", path, c.for_0_19 ? "0.19" : "0.14");
+    if (dir) {
         c.file = events_path;
         events = check_events(&c, events_path);
         if (cli_is_ct(events_path))
@@ -447,13 +603,13 @@ int cmd_validate(int argc, char **argv)
                              "loader may read either");
         free(json);
         free(bin);
-        free(events_path);
     } else {
         c.file = path;
         events = check_events(&c, path);
         if (cli_is_ct(path))
             check_ct(&c, path);
     }
+    free(events_path);
     if (c.shown_errors < c.errors || c.shown_warnings < c.warnings)
         printf("%s: ... %llu more errors and %llu more warnings not shown\n", path,
                ULL(c.errors - c.shown_errors), ULL(c.warnings - c.shown_warnings));
