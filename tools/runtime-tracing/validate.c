@@ -584,7 +584,7 @@ int cmd_validate(int argc, char **argv)
     if (target)
         c.for_0_19 = strcmp(target, "codetracer-0.19") == 0;
     else if (cli_output_dialect("validate", NULL, events_path, &d) == CLI_OK)
-        c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path);
+        c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path) || cli_is_ct(events_path);
     printf("%s: checked for codetracer-%s\n", path, c.for_0_19 ? "0.19" : "0.14");
     if (dir) {
         c.file = events_path;
