@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #define RT_EXPERIMENTAL_CTFS /* rt_ct_inspect */
 #endif
 #include "runtime_tracing.h"
+
+#include "capnp/v0_journal.h"
 
 static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a, const char *b)
 {
@@ -184,6 +187,118 @@ static int rewrite(const char *path, rt_format format, const rt_ct_info *ci,
     return RT_OK;
 }
 
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Copies n bytes of the file `from` to fd. */
+static int copy_bytes(int fd, const char *from, uint64_t n)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return RT_EIO;
+    static unsigned char buf[1 << 16];
+    int rc = RT_OK;
+    while (n && rc == RT_OK) {
+        ssize_t r = read(in, buf, n < sizeof buf ? (size_t)n : sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = RT_ETRUNCATED;
+            break;
+        }
+        for (ssize_t off = 0; off < r && rc == RT_OK;) {
+            ssize_t w = write(fd, buf + off, (size_t)(r - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = RT_EIO;
+            else
+                off += w;
+        }
+        n -= (uint64_t)r;
+    }
+    close(in);
+    return rc;
+}
+
+static void remove_v0_side_files(const char *path)
+{
+    static const char *const suffixes[] = {RT_V0_JOURNAL_SUFFIX, RT_V0_EVENTS_SUFFIX,
+                                           RT_V0_CONTENT_SUFFIX};
+    char name[PATH_MAX];
+    for (size_t i = 0; i < 3; i++)
+        if (snprintf(name, sizeof name, "%s%s", path, suffixes[i]) < (int)sizeof name)
+            unlink(name);
+}
+
+/* A v0 recording killed after a flush: its file from the journal and the
+ * spools beside it (capnp/v0_journal.h). *events: the events it holds. */
+static int recover_v0(const char *path, const char *journal, uint64_t *events, char *errbuf,
+                      size_t len)
+{
+    int jfd = open(journal, O_RDONLY | O_CLOEXEC);
+    if (jfd < 0)
+        return fail(errbuf, len, RT_EIO, "%s: %s", journal, strerror(errno));
+    unsigned char fixed[RT_V0_JOURNAL_FIXED];
+    unsigned char *head = NULL;
+    uint64_t n0 = 0, n1 = 0, hn = 0;
+    int rc = RT_OK;
+    if (read(jfd, fixed, sizeof fixed) != (ssize_t)sizeof fixed ||
+        memcmp(fixed, RT_V0_JOURNAL_MAGIC, RT_V0_JOURNAL_MAGIC_LEN) != 0) {
+        rc = RT_EFORMAT;
+    } else {
+        *events = get_u64(fixed + 8);
+        n0 = get_u64(fixed + 16);
+        n1 = get_u64(fixed + 24);
+        hn = get_u64(fixed + 32);
+        if (hn > (1u << 20) || !(head = malloc(hn ? hn : 1)) ||
+            read(jfd, head, (size_t)hn) != (ssize_t)hn)
+            rc = RT_EFORMAT;
+    }
+    close(jfd);
+    if (rc) {
+        free(head);
+        return fail(errbuf, len, rc, "%s: %s", journal, "not a v0 journal");
+    }
+    char tmp[PATH_MAX], s0[PATH_MAX], s1[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp ||
+        snprintf(s0, sizeof s0, "%s%s", path, RT_V0_EVENTS_SUFFIX) >= (int)sizeof s0 ||
+        snprintf(s1, sizeof s1, "%s%s", path, RT_V0_CONTENT_SUFFIX) >= (int)sizeof s1) {
+        free(head);
+        return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(head);
+        return fail(errbuf, len, RT_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    static const unsigned char header[8] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0, 0, 0};
+    if (write(fd, header, 8) != 8 || write(fd, head, (size_t)hn) != (ssize_t)hn)
+        rc = RT_EIO;
+    free(head);
+    if (rc == RT_OK)
+        rc = copy_bytes(fd, s0, n0);
+    if (rc == RT_OK)
+        rc = copy_bytes(fd, s1, n1);
+    if (close(fd) != 0 && rc == RT_OK)
+        rc = RT_EIO;
+    if (rc == RT_OK && rename(tmp, path) != 0)
+        rc = RT_EIO;
+    if (rc) {
+        unlink(tmp);
+        return fail(errbuf, len, rc, "%s: %s", path,
+                    rc == RT_ETRUNCATED ? "a spool is shorter than its journal says"
+                                        : "cannot write the recovered file");
+    }
+    remove_v0_side_files(path);
+    return RT_OK;
+}
+
 /* The repaired file must now read to its end. */
 static int check_again(const char *path, uint64_t events, char *errbuf, size_t len)
 {
@@ -212,6 +327,23 @@ int rt_trace_repair(const char *path, rt_repair_result *out, char *errbuf, size_
     uint64_t events = 0, paths = 0;
     int rc = count_events(path, NULL, &events, &out->format, msg, sizeof msg, &paths);
     out->events = events;
+    char journal[PATH_MAX];
+    if (snprintf(journal, sizeof journal, "%s%s", path, RT_V0_JOURNAL_SUFFIX) < (int)sizeof journal &&
+        access(journal, F_OK) == 0) {
+        if (rc == RT_READ_END) { /* killed while removing what finish left */
+            remove_v0_side_files(path);
+            return RT_OK;
+        }
+        /* a v0 recording killed after a flush */
+        out->format = RT_FORMAT_V0;
+        out->was_truncated = true;
+        if ((rc = recover_v0(path, journal, &events, errbuf, errbuf_len)))
+            return rc;
+        out->events = events;
+        if (stat(path, &st) == 0)
+            out->new_size = (uint64_t)st.st_size;
+        return check_again(path, events, errbuf, errbuf_len);
+    }
     rt_ct_info ci;
     bool ct = out->format == RT_FORMAT_CT && (rc == RT_READ_END || rc == RT_ETRUNCATED);
     if (ct) {
