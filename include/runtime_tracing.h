@@ -460,7 +460,8 @@ RT_API int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *o
 /** Encodes one event. RT_EINVAL/RT_EUTF8/RT_ERANGE for an event the format
  * cannot hold; RT_EIO/RT_ENOSPC when output fails (sticky). */
 RT_API int rt_writer_write(rt_writer *w, const rt_event *event);
-/** Pushes everything written so far to the file in a readable state. */
+/** Pushes everything written so far to the file in a readable state (v0:
+ * to its spools and journal, recoverable by rt_trace_repair). */
 RT_API int rt_writer_flush(rt_writer *w);
 /** Completes the file (JSON "]", v1 seek table, v0 message). The writer stays
  * valid for rt_writer_errmsg() until rt_writer_free(). */
@@ -658,7 +659,8 @@ RT_API const rt_event *rt_tracer_event_at(const rt_tracer *t, uint64_t i);
 RT_API int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format format);
 /** Completes the events file begun by rt_begin_writing_trace_events. */
 RT_API int rt_finish_writing_trace_events(rt_tracer *t);
-/** Streaming mode: pushes what was recorded to the file, readable. */
+/** Streaming mode: pushes what was recorded to the file, readable (v0:
+ * recoverable by rt_trace_repair, see rt_writer_flush). */
 RT_API int rt_tracer_flush(rt_tracer *t);
 /** Remembers where trace_metadata.json goes. */
 RT_API int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path);
@@ -819,8 +821,11 @@ typedef struct rt_repair_result {
  * events with a valid seek table; a trace.ct is rewritten from its readable
  * events (its meta.dat's program, args, workdir and recording id kept, its
  * sources completed from the Path events) into a container the debugger
- * opens whole. A complete file is left untouched. v0 cannot be repaired
- * (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
+ * opens whole; a v0 file written by path is rebuilt from the journal and
+ * spools its writer keeps beside it (PATH.v0-journal, docs/streaming.md)
+ * with every event up to the last flush, and those files are removed. A
+ * complete file is left untouched. A v0 file without a journal cannot be
+ * repaired (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
  * an error (RT_ENOENT, RT_EIO, RT_EFORMAT when the damage is not a
  * truncation) with a message in errbuf when given.
  */

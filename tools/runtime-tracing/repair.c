@@ -12,7 +12,8 @@ static const char repair_help[] =
     "is rewritten from its recoverable events with a valid seek table; a trace.ct\n"
     "is rewritten from its readable events into a container the debugger opens\n"
     "whole (program, args, workdir and recording id kept, every source listed).\n"
-    "A complete file is left as it is. A truncated v0 file cannot be repaired.\n";
+    "A v0 file is rebuilt, up to its last flush, from the journal and spools its\n"
+    "writer keeps beside it (FILE.v0-journal). A complete file is left as it is.\n";
 
 int cmd_repair(int argc, char **argv)
 {
