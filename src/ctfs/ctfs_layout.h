@@ -69,6 +69,16 @@ uint64_t ctfs_name_encode(const char *name);
 /* Decodes into out (CTFS_NAME_MAX + 1 bytes), trailing NULs stripped. */
 void ctfs_name_decode(uint64_t v, char out[CTFS_NAME_MAX + 1]);
 
+/* usable^d: the logical blocks one pointer at depth d covers (d < 5, so it
+ * fits: 511^4 < 2^36). */
+static inline uint64_t ctfs_span(uint64_t usable, unsigned d)
+{
+    uint64_t span = 1;
+    while (d--)
+        span *= usable;
+    return span ? span : 1;
+}
+
 /* Logical block li of a member in the multi-level mapping (CTFS.md 3.1):
  * its level (1..CTFS_MAX_LEVELS) and the index within that level's range;
  * false beyond the deepest level. usable = block_size / 8 - 1. */

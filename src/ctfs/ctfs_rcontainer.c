@@ -165,11 +165,9 @@ static int resolve(ctfs_rfile *f, uint64_t root, uint64_t li, uint64_t *out)
             if ((rc = whole(f, cur, "chained mapping")))
                 return rc;
         }
-        uint64_t sub = 1, r = rem;
-        for (unsigned d = 1; d < level; d++)
-            sub *= usable;
+        uint64_t r = rem;
         for (unsigned d = level - 1; d >= 1; d--) {
-            uint64_t nb;
+            uint64_t sub = ctfs_span(usable, d), nb;
             if ((rc = entry_at(f, cur, r / sub, &nb)))
                 return rc;
             if (!nb)
@@ -178,7 +176,6 @@ static int resolve(ctfs_rfile *f, uint64_t root, uint64_t li, uint64_t *out)
                 return rc;
             cur = nb;
             r %= sub;
-            sub /= usable;
         }
         if (!f->leaf && !(f->leaf = rt_malloc(f->alloc, f->block_size)))
             return rt_err_set(f->err, RT_ENOMEM, "%s: out of memory", f->name);

@@ -113,10 +113,8 @@ static int map_block(ctfs_wmember *m, uint64_t li, uint64_t data)
         m->sub_level = level;
     }
     uint64_t cur = m->head[level];
-    uint64_t span = 1;
-    for (unsigned d = 1; d < level; d++)
-        span *= USABLE;
     for (unsigned d = level - 1; d >= 1; d--) {
+        uint64_t span = ctfs_span(USABLE, d);
         uint64_t idx = rem / span % USABLE;
         if (!m->sub[d] || m->sub_idx[d] != idx) {
             if ((rc = new_zero_block(m->f, &m->sub[d])) || (rc = set_pointer(m->f, cur, idx, m->sub[d])))
@@ -127,7 +125,6 @@ static int map_block(ctfs_wmember *m, uint64_t li, uint64_t data)
         }
         cur = m->sub[d];
         rem %= span;
-        span /= USABLE;
     }
     return set_pointer(m->f, cur, rem, data);
 }
