@@ -138,8 +138,8 @@ int cmd_info(int argc, char **argv)
     rt_reader_free(r);
     free(events_path);
     if (is_dir) {
-        const char *others[] = {"trace.json", "trace.bin"};
-        for (size_t i = 0; i < 2; i++) {
+        const char *others[] = {"trace.ct", "trace.json", "trace.bin"};
+        for (size_t i = 0; i < 3; i++) {
             char *p = cli_join(path, others[i]);
             char label[40];
             snprintf(label, sizeof label, "%s:", others[i]);
