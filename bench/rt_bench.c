@@ -4,7 +4,7 @@
  *
  *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
  *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
- *            [--dialect 0.14|0.19]
+ *            [--dialect 0.14|0.19] [--micro-kind K]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -214,6 +214,7 @@ typedef struct options {
     bool ids;
     bool phase;
     bool micro;
+    const char *micro_kind; /* NULL: every kind */
     bool compress_thread;
     int zstd_level;
     rt_dialect dialect;
@@ -224,13 +225,14 @@ static void usage(void)
     fprintf(stderr,
             "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
             "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
-            "                [--dialect 0.14|0.19]\n"
+            "                [--dialect 0.14|0.19] [--micro-kind K]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
             "               with ids cached by the caller; same events\n"
             "  --phase      print the time spent recording, encoding and in write(2)\n"
             "  --micro      print ns per call for each API call kind\n"
+            "  --micro-kind K  the same for kind K only (register_step, value_float, ...)\n"
             "  --compress-thread  v1: compress on a second thread\n"
             "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n");
 }
@@ -276,6 +278,10 @@ static int parse_options(int argc, char **argv, options *o)
             o->phase = true;
         } else if (!strcmp(a, "--micro")) {
             o->micro = true;
+        } else if (!strcmp(a, "--micro-kind") && v) {
+            o->micro = true;
+            o->micro_kind = v;
+            i++;
         } else if (!strcmp(a, "--compress-thread")) {
             o->compress_thread = true;
         } else {
@@ -442,6 +448,8 @@ static int run_micro(const options *o, const workload *w)
     if (n > 2000000)
         n = 2000000;
     for (int k = 0; k < M_COUNT; k++) {
+        if (o->micro_kind && strcmp(o->micro_kind, micro_names[k]) != 0)
+            continue;
         double ns = 0, ev = 0;
         for (int round = 0; round < 3; round++) {
             double round_ns;

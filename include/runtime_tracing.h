@@ -259,9 +259,12 @@ typedef struct rt_rvalue {
     rt_variable_id simple;
     const rt_variable_id *ids;  /**< RT_RVALUE_COMPOUND */
     size_t len;                 /**< Entries in ids. */
-    int64_t call_key;           /**< RT_RVALUE_FUNCTION_RETURN */
+    /** One word for either (an rt_event stays 80 bytes: 16-byte stores clear it). */
+    union {
+        int64_t call_key;       /**< RT_RVALUE_FUNCTION_RETURN */
+        int64_t index;          /**< RT_RVALUE_INDEX_ACCESS: the element's index */
+    };
     rt_str field;               /**< RT_RVALUE_FIELD_ACCESS: the field's name */
-    int64_t index;              /**< RT_RVALUE_INDEX_ACCESS: the element's index */
 } rt_rvalue;
 
 /** The variant of a trace event (rt_event.kind). */

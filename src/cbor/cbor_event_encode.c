@@ -79,9 +79,20 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
         p = CBOR_LIT(p, "f");
         if (d->float_as_text) {
             /* Always a definite-length text, however long (DIALECT-0.19.md
-             * section 1: the reference's indefinite form is unreadable). */
-            char t[RT_F64_DISPLAY_MAX];
-            p = cbor_text(p, t, rt_f64_display(t, v->u.f));
+             * section 1: the reference's indefinite form is unreadable).
+             * Written after a one-byte head, the common case; a longer
+             * text moves over for its longer head. */
+            size_t n = rt_f64_display((char *)p + 1, v->u.f);
+            if (n >= 24) {
+                unsigned char head[CBOR_HEAD_MAX];
+                size_t h = (size_t)(cbor_head(head, CBOR_TEXT, n) - head);
+                memmove(p + h, p + 1, n);
+                memcpy(p, head, h);
+                p += h + n;
+            } else {
+                *p = (unsigned char)(0x60 + n);
+                p += 1 + n;
+            }
         } else {
             p = cbor_f64(p, v->u.f);
         }

@@ -44,17 +44,10 @@ static inline unsigned rt_dec_u64_len(uint64_t v)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
-static inline char *rt_dec_put_u64(char *p, uint64_t v)
+/* The len digits of v (len = rt_dec_u64_len(v), already known) at p. */
+static inline char *rt_dec_put_u64_len(char *p, uint64_t v, unsigned len)
 {
-    if (v < 10) {
-        *p = (char)('0' + v);
-        return p + 1;
-    }
-    if (v < 100) {
-        memcpy(p, rt_dec_digit_pairs + 2 * v, 2);
-        return p + 2;
-    }
-    char *end = p + rt_dec_u64_len(v);
+    char *end = p + len;
     char *s = end;
     while (v >= 100) {
         uint64_t q = v / 100;
@@ -70,6 +63,19 @@ static inline char *rt_dec_put_u64(char *p, uint64_t v)
         *--s = (char)('0' + v);
     }
     return end;
+}
+
+static inline char *rt_dec_put_u64(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    if (v < 100) {
+        memcpy(p, rt_dec_digit_pairs + 2 * v, 2);
+        return p + 2;
+    }
+    return rt_dec_put_u64_len(p, v, rt_dec_u64_len(v));
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

@@ -88,7 +88,9 @@ static uint64_t shortest_decimal(uint64_t c, int32_t q, bool lower_closer, int32
     return s + up;
 }
 
-int rt_f64_shortest(double v, char *digits, int *k)
+/* The shortest digits of v (finite, > 0) as an integer d without trailing
+ * zeros, its digit count *n and *k: v = 0.D x 10^k. */
+static uint64_t shortest_digits(double v, int *n, int *k)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
@@ -109,55 +111,109 @@ int rt_f64_shortest(double v, char *digits, int *k)
             d = shortest_decimal(c, q, m == 0 && be > 1, &e);
         }
     }
-    while (d % 10 == 0) {
-        d /= 10;
-        e++;
+    /* Trailing zeros off (most d have none): eight at a time, then 4, 2,
+     * 1 (d has at most 17 digits), fewer divisions than one at a time. */
+    if (d % 10 == 0) {
+        while (d % 100000000 == 0) {
+            d /= 100000000;
+            e += 8;
+        }
+        if (d % 10000 == 0) {
+            d /= 10000;
+            e += 4;
+        }
+        if (d % 100 == 0) {
+            d /= 100;
+            e += 2;
+        }
+        if (d % 10 == 0) {
+            d /= 10;
+            e++;
+        }
     }
-    int n = (int)rt_dec_u64_len(d);
-    rt_dec_put_u64(digits, d);
-    *k = e + n;
+    *n = (int)rt_dec_u64_len(d);
+    *k = e + *n;
+    return d;
+}
+
+int rt_f64_shortest(double v, char *digits, int *k)
+{
+    int n;
+    uint64_t d = shortest_digits(v, &n, k);
+    rt_dec_put_u64_len(digits, d, (unsigned)n);
     return n;
+}
+
+/* Moves p[0..len) to p[1..len], len <= 16 (the fraction, to make room for
+ * the '.'): both halves loaded before either is stored, no call. */
+static inline void shift_right1(char *p, size_t len)
+{
+    if (len >= 8) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + len - 8, 8);
+        memcpy(p + 1, &a, 8);
+        memcpy(p + len - 7, &b, 8);
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+        memcpy(p + 1, &a, 4);
+        memcpy(p + len - 3, &b, 4);
+    } else {
+        for (size_t i = len; i > 0; i--)
+            p[i] = p[i - 1];
+    }
+}
+
+/* n zeros at p; up to 16 (most texts) with two fixed stores, which may
+ * write up to 16 bytes, within RT_F64_DISPLAY_MAX. */
+static void put_zeros(char *p, size_t n)
+{
+    if (n <= 16)
+        memcpy(p, "0000000000000000", 16);
+    else
+        memset(p, '0', n);
 }
 
 size_t rt_f64_display(char *p, double v)
 {
     char *start = p;
-    if (isnan(v)) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint64_t mag = bits & ~(UINT64_C(1) << 63);
+    const uint64_t inf = UINT64_C(0x7FF0000000000000);
+    if (mag > inf) {
         memcpy(p, "NaN", 3);
         return 3;
     }
-    if (signbit(v)) {
+    if (bits != mag)
         *p++ = '-';
-        v = -v;
-    }
-    if (isinf(v)) {
+    if (mag == inf) {
         memcpy(p, "inf", 3);
         return (size_t)(p + 3 - start);
     }
-    if (v == 0) {
+    if (mag == 0) {
         *p++ = '0';
         return (size_t)(p - start);
     }
-    char d[24];
-    int k; /* v = 0.D x 10^k */
-    int n = rt_f64_shortest(v, d, &k);
+    int n, k; /* |v| = 0.D x 10^k, D of n digits, written in place */
+    double a;
+    memcpy(&a, &mag, sizeof a);
+    uint64_t d = shortest_digits(a, &n, &k);
     if (k <= 0) {
         *p++ = '0';
         *p++ = '.';
-        memset(p, '0', (size_t)-k);
-        p += -k;
-        memcpy(p, d, (size_t)n);
-        p += n;
+        put_zeros(p, (size_t)-k);
+        p = rt_dec_put_u64_len(p - k, d, (unsigned)n);
     } else if (k < n) {
-        memcpy(p, d, (size_t)k);
-        p += k;
-        *p++ = '.';
-        memcpy(p, d + k, (size_t)(n - k));
-        p += n - k;
+        rt_dec_put_u64_len(p, d, (unsigned)n);
+        shift_right1(p + k, (size_t)(n - k));
+        p[k] = '.';
+        p += n + 1;
     } else {
-        memcpy(p, d, (size_t)n);
-        p += n;
-        memset(p, '0', (size_t)(k - n));
+        p = rt_dec_put_u64_len(p, d, (unsigned)n);
+        put_zeros(p, (size_t)(k - n));
         p += k - n;
     }
     return (size_t)(p - start);

@@ -17,10 +17,10 @@
  * them to digits (17 bytes) and returns their count; v = 0.D x 10^*k. */
 int rt_f64_shortest(double v, char *digits, int *k);
 
-/* Writes v as Rust's `Display` of f64 does at p (room for
- * RT_F64_DISPLAY_MAX) and returns its length: shortest round-trip digits,
- * never an exponent ("1e21" is 22 digits), no ".0" ("1"), "-0", "NaN",
- * "inf", "-inf". */
+/* Writes v as Rust's `Display` of f64 does at p and returns its length:
+ * shortest round-trip digits, never an exponent ("1e21" is 22 digits), no
+ * ".0" ("1"), "-0", "NaN", "inf", "-inf". p needs RT_F64_DISPLAY_MAX bytes
+ * of room: bytes past the text may be written (fixed-size stores). */
 size_t rt_f64_display(char *p, double v);
 
 /* Reads s[0..n) as Rust's f64::from_str does: an optional sign, then
