@@ -2,7 +2,7 @@
  * reports speed, output size and peak memory. It uses only the public API,
  * the same calls a VM would make, so its figures are what an embedder gets.
  *
- *   rt-bench --calls N --format json|v0|v1 [--streaming] (--out PATH | --null)
+ *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
  *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
  *            [--dialect 0.14|0.19] [--micro-kind K]
  *
@@ -223,7 +223,7 @@ typedef struct options {
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: rt-bench --calls N --format json|v0|v1 [--streaming] (--out PATH | --null)\n"
+            "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
             "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
             "                [--dialect 0.14|0.19] [--micro-kind K]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
@@ -366,7 +366,8 @@ static int micro_one(const options *o, const workload *w, enum micro_kind k, uin
                      double *ns_per_call, double *events_per_call)
 {
     sink s = {-1, 0, 0, 0};
-    rt_tracer *t = new_tracer(o, o->streaming, &s);
+    /* trace.ct is written in place: straight to /dev/null, not a sink */
+    rt_tracer *t = new_tracer(o, o->streaming, o->format == RT_FORMAT_CT ? NULL : &s);
     if (!t)
         return 1;
     rt_type_id tint, tstr, tfloat;
@@ -482,7 +483,11 @@ int main(int argc, char **argv)
     /* With --phase or --null the writer's bytes go through sink_write, which
      * times write(2); otherwise the library writes to its own fd. */
     sink s = {-1, 0, 0, 0};
-    bool use_sink = o.null_sink || o.phase;
+    /* trace.ct is written in place (pwrite), which a sink cannot take: its
+     * --null is /dev/null and its --phase has no I/O split (io_s 0). */
+    bool use_sink = (o.null_sink || o.phase) && o.format != RT_FORMAT_CT;
+    if (o.format == RT_FORMAT_CT && o.null_sink)
+        o.out = "/dev/null";
     /* With a sink the library's own file receives nothing: /dev/null, so
      * that closing it costs nothing (ext4 flushes a file truncated by a
      * second open when it is closed). */
@@ -520,7 +525,7 @@ int main(int argc, char **argv)
     uint64_t bytes = s.bytes;
     if (!use_sink) {
         struct stat st;
-        bytes = stat(o.out, &st) == 0 ? (uint64_t)st.st_size : 0;
+        bytes = stat(o.out, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     }
     if (s.fd >= 0)
         close(s.fd);

@@ -368,14 +368,18 @@ typedef enum rt_format {
     RT_FORMAT_DEFAULT = -1, /**< where a function takes a format: the handle's own */
     RT_FORMAT_JSON = 0,     /**< trace.json */
     RT_FORMAT_V0 = 1,       /**< trace.bin, packed Cap'n Proto */
-    RT_FORMAT_V1 = 2        /**< trace.bin, CBOR in seekable zstd */
+    RT_FORMAT_V1 = 2,       /**< trace.bin, CBOR in seekable zstd */
+    /** trace.ct, the CTFS container CodeTracer opens first (docs/formats.md;
+     * events always in the 0.19 dialect). Writing needs a regular file. */
+    RT_FORMAT_CT = 3
 } rt_format;
 
-/** "json", "v0", "v1" (never NULL). */
+/** "json", "v0", "v1", "ct" (never NULL). */
 RT_API const char *rt_format_name(rt_format format);
-/** Parses "json", "v0", "v1" (also "binary" = v1); RT_EINVAL when unknown. */
+/** Parses "json", "v0", "v1", "ct" (also "binary" = v1, "ctfs" = ct);
+ * RT_EINVAL when unknown. */
 RT_API int rt_format_parse(const char *name, rt_format *out);
-/** "trace.json" for JSON, "trace.bin" for v0 and v1. */
+/** "trace.json" for JSON, "trace.bin" for v0 and v1, "trace.ct" for ct. */
 RT_API const char *rt_format_events_file(rt_format format);
 
 /** The spelling of the events and metadata files (docs/formats.md). 0.14 is
@@ -394,6 +398,16 @@ RT_API const char *rt_dialect_name(rt_dialect dialect);
 /** Parses "0.14" or "0.19"; RT_EINVAL when unknown (*out untouched). */
 RT_API int rt_dialect_parse(const char *name, rt_dialect *out);
 
+/** trace_metadata.json; also what trace.ct's meta.dat says of the
+ * recording (rt_writer_options.metadata). */
+typedef struct rt_metadata {
+    char *workdir;  /**< "workdir" (NULL when absent) */
+    char *program;  /**< "program" */
+    char **args;    /**< "args", nargs strings */
+    size_t nargs;   /**< Entries in args. */
+    char *recording_id; /**< "recording_id" of the 0.19 dialect (NULL when absent) */
+} rt_metadata;
+
 /** Low-level write function, for callers that want to intercept output
  * (tests inject a full disk with it). Returns bytes written or -1 with errno. */
 typedef long (*rt_write_fn)(void *ctx, const void *data, size_t len);
@@ -403,10 +417,13 @@ typedef struct rt_writer_options {
     rt_format format;              /**< The format to write. */
     rt_dialect dialect;            /**< default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14 */
     const rt_allocator *allocator; /**< NULL: malloc */
-    /** v1; 0: 3. Any level libzstd has; the window stays within the 16 MiB
-     * that readers accept (levels 20-22 would ask for more). */
+    /** v1 and ct; 0: the format's own, 3 for v1, 2 for ct. Any level
+     * libzstd has; the window stays within the 16 MiB that readers accept
+     * (levels 20-22 would ask for more). */
     int zstd_level;
-    size_t frame_size;             /**< v1 uncompressed bytes per zstd frame; 0: 2 MiB */
+    /** Uncompressed bytes per zstd frame of v1, per events.log chunk of
+     * ct; 0: 2 MiB. */
+    size_t frame_size;
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
     /** v1: compress on a thread of the writer's own, overlapping the
@@ -417,6 +434,15 @@ typedef struct rt_writer_options {
      * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
     char *errbuf;
     size_t errbuf_len; /**< size of errbuf */
+    /** RT_FORMAT_CT: program, args, workdir and recording id for the
+     * container's meta.dat (copied at open; NULL: all empty and a fresh id).
+     * The recording id must be a canonical lowercase UUIDv7 (RT_EINVAL
+     * otherwise; NULL: a fresh one). Relative Path events are resolved
+     * against the workdir for meta.dat's list of sources. */
+    const rt_metadata *metadata;
+    /** RT_FORMAT_CT: events.log as CBOR items (events.fmt "cbor") instead of
+     * the default split-binary. */
+    bool ct_cbor;
 } rt_writer_options;
 
 /** Fills opts with the defaults for format. */
@@ -437,14 +463,16 @@ RT_API int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *o
 /** Encodes one event. RT_EINVAL/RT_EUTF8/RT_ERANGE for an event the format
  * cannot hold; RT_EIO/RT_ENOSPC when output fails (sticky). */
 RT_API int rt_writer_write(rt_writer *w, const rt_event *event);
-/** Pushes everything written so far to the file in a readable state. */
+/** Pushes everything written so far to the file in a readable state (v0:
+ * to its spools and journal, recoverable by rt_trace_repair). */
 RT_API int rt_writer_flush(rt_writer *w);
 /** Completes the file (JSON "]", v1 seek table, v0 message). The writer stays
  * valid for rt_writer_errmsg() until rt_writer_free(). */
 RT_API int rt_writer_finish(rt_writer *w);
 /** Events written so far. */
 RT_API uint64_t rt_writer_event_count(const rt_writer *w);
-/** Bytes handed to the file so far (compressed size for v1). */
+/** Bytes handed to the file so far (compressed size for v1, the container
+ * size for ct). */
 RT_API uint64_t rt_writer_bytes_written(const rt_writer *w);
 /** Message of the last error (empty when none); owned by w. */
 RT_API const char *rt_writer_errmsg(const rt_writer *w);
@@ -468,8 +496,8 @@ typedef struct rt_tracer_options {
     /** default (and RT_DIALECT_DEFAULT) RT_DIALECT_0_14; RT_EINVAL when unknown */
     rt_dialect dialect;
     const rt_allocator *allocator; /**< NULL: malloc; copied */
-    int zstd_level;                /**< v1; 0: 3 */
-    size_t frame_size;             /**< v1; 0: 2 MiB */
+    int zstd_level;                /**< v1 and ct; 0: 3 for v1, 2 for ct */
+    size_t frame_size;             /**< v1 frame, ct chunk; 0: 2 MiB */
     /** v1: compress on a second thread (see rt_writer_options.compress_thread). */
     bool compress_thread;
     uint64_t flush_every_events;   /**< streaming auto-flush; 0: never by count */
@@ -634,7 +662,8 @@ RT_API const rt_event *rt_tracer_event_at(const rt_tracer *t, uint64_t i);
 RT_API int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format format);
 /** Completes the events file begun by rt_begin_writing_trace_events. */
 RT_API int rt_finish_writing_trace_events(rt_tracer *t);
-/** Streaming mode: pushes what was recorded to the file, readable. */
+/** Streaming mode: pushes what was recorded to the file, readable (v0:
+ * recoverable by rt_trace_repair, see rt_writer_flush). */
 RT_API int rt_tracer_flush(rt_tracer *t);
 /** Remembers where trace_metadata.json goes. */
 RT_API int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path);
@@ -647,8 +676,9 @@ RT_API int rt_begin_writing_trace_paths(rt_tracer *t, const char *path);
 RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
 
 /**
- * Writes a whole trace directory: DIR/trace.json or DIR/trace.bin (format;
- * RT_FORMAT_DEFAULT for the tracer's), DIR/trace_metadata.json,
+ * Writes a whole trace directory: DIR/trace.json, DIR/trace.bin or
+ * DIR/trace.ct (format; RT_FORMAT_DEFAULT for the tracer's; only that one
+ * events file), DIR/trace_metadata.json,
  * DIR/trace_paths.json and DIR/files/ with a copy of each registered source
  * that exists. A source that is missing or unsafe (.. segments) is skipped
  * and reported through on_warning, never fatal; nothing is written outside
@@ -767,14 +797,6 @@ RT_API const rt_event *rt_event_list_at(const rt_event_list *list, size_t i);
 /** Frees list (NULL is fine). */
 RT_API void rt_event_list_free(rt_event_list *list);
 
-/** trace_metadata.json */
-typedef struct rt_metadata {
-    char *workdir;  /**< "workdir" (NULL when absent) */
-    char *program;  /**< "program" */
-    char **args;    /**< "args", nargs strings */
-    size_t nargs;   /**< Entries in args. */
-    char *recording_id; /**< "recording_id" of the 0.19 dialect (NULL when absent) */
-} rt_metadata;
 
 /** Reads a metadata file of either dialect into *out (free with
  * rt_metadata_clear; on error *out is left empty). Returns RT_OK; RT_ENOENT
@@ -813,8 +835,14 @@ typedef struct rt_repair_result {
  * Makes a truncated events file (a recording killed before it finished)
  * readable by any reader, the reference included: JSON is cut after the last
  * complete event and its array closed; v1 is rewritten from its recoverable
- * events with a valid seek table. A complete file is left untouched. v0
- * cannot be repaired (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
+ * events with a valid seek table; a trace.ct is rewritten from its readable
+ * events (its meta.dat's program, args, workdir and recording id kept, its
+ * sources completed from the Path events) into a container the debugger
+ * opens whole; a v0 file written by path is rebuilt from the journal and
+ * spools its writer keeps beside it (PATH.v0-journal, docs/streaming.md)
+ * with every event up to the last flush, and those files are removed. A
+ * complete file is left untouched. A v0 file without a journal cannot be
+ * repaired (RT_EUNSUPPORTED). Returns RT_OK with *out filled, or
  * an error (RT_ENOENT, RT_EIO, RT_EFORMAT when the damage is not a
  * truncation) with a message in errbuf when given.
  */
@@ -830,6 +858,87 @@ typedef void (*rt_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_to
 RT_API int rt_trace_repair_progress(const char *path, rt_repair_result *out,
                                     rt_progress_fn progress, void *ctx, char *errbuf,
                                     size_t errbuf_len);
+
+/* ------------------------------------------------------------------------ */
+/* Experimental: the CTFS container (trace.ct)                              */
+/* ------------------------------------------------------------------------ */
+
+#ifdef RT_EXPERIMENTAL_CTFS
+/* CTFS follows a moving upstream (CodeTracer's debugger and
+ * codetracer-trace-format): what follows may change in any release. Define
+ * RT_EXPERIMENTAL_CTFS before including this header to use it, as with
+ * ZSTD_STATIC_LINKING_ONLY. Writing and reading a .ct through rt_writer /
+ * rt_reader (RT_FORMAT_CT) is stable; this section only looks inside. */
+
+/** One member of a container's root directory. */
+typedef struct rt_ct_member {
+    char name[13];     /**< base40 name, NUL-terminated */
+    unsigned slot;     /**< root directory slot */
+    uint64_t size;     /**< bytes */
+    uint64_t map_block; /**< its mapping block */
+} rt_ct_member;
+
+/** One chunk of events.log: the 16-byte header and where it is. */
+typedef struct rt_ct_chunk {
+    uint64_t offset;      /**< byte offset of the header inside events.log */
+    uint32_t compressed;  /**< bytes of the zstd frame */
+    uint32_t events;      /**< the header's event count */
+    uint64_t first_event; /**< the header's first event index */
+} rt_ct_chunk;
+
+/** What rt_ct_inspect finds in a .ct. Strings and arrays are owned by the
+ * struct: free with rt_ct_info_clear. */
+typedef struct rt_ct_info {
+    uint64_t file_size;       /**< bytes in the file */
+    bool whole_blocks;        /**< the size is a multiple of the block size (the debugger needs it) */
+    unsigned version;         /**< container version (2-4) */
+    uint32_t block_size;      /**< 1024, 2048 or 4096 */
+    uint32_t max_root_entries; /**< the header's field */
+    rt_ct_member *members;    /**< present members, in slot order */
+    size_t nmembers;          /**< entries in members */
+    /** meta.dat: parsed as the debugger parses it; when it is not valid,
+     * meta_valid is false and meta_error says why (the fields below are
+     * then empty). */
+    bool meta_valid;
+    char meta_error[512];      /**< why meta.dat is refused ("" when valid) */
+    unsigned meta_flags;       /**< meta.dat flags */
+    char *recording_id;        /**< UUIDv7 */
+    char *program;             /**< program */
+    char **args;               /**< nargs arguments */
+    size_t nargs;              /**< entries in args */
+    char *workdir;             /**< workdir */
+    char *recorder_id;         /**< recorder_id */
+    char **paths;              /**< npaths source paths */
+    size_t npaths;             /**< entries in paths */
+    /** events.log and events.fmt. */
+    bool has_events_log;       /**< the member is present */
+    bool split_binary;         /**< events.fmt is "split-binary" (else CBOR) */
+    bool has_header;           /**< events.log starts with C0 DE 72 AC E2 01 00 00 */
+    bool raw_cbor;             /**< no chunks: the debugger's raw-CBOR fallback */
+    rt_ct_chunk *chunks;       /**< the chunks, in order */
+    size_t nchunks;            /**< entries in chunks */
+    uint64_t chunk_events;     /**< sum of the chunks' event counts */
+    bool counts_consistent;    /**< each first_event is the sum of the counts before it */
+    uint64_t complete_end;     /**< events.log bytes up to the end of the last whole chunk */
+    bool truncated;            /**< the last chunk runs past the end of events.log */
+} rt_ct_info;
+
+/**
+ * Reads the container at path, its meta.dat, events.fmt and the chunk
+ * headers of events.log (without decompressing them) into *out. Returns
+ * RT_OK when the container itself opens as the debugger opens it (a bad
+ * meta.dat or a cut last chunk is reported in *out, not as an error);
+ * RT_ENOENT/RT_EIO when it cannot be read; RT_EFORMAT (magic, version,
+ * block size, a mapping block outside the file, ...) or RT_ETRUNCATED with
+ * *out filled as far as it went (version and block_size are nonzero exactly
+ * when the header is a CTFS one the debugger takes); RT_ENOMEM. The message
+ * goes to errbuf.
+ * Free *out with rt_ct_info_clear in every case.
+ */
+RT_API int rt_ct_inspect(const char *path, rt_ct_info *out, char *errbuf, size_t errbuf_len);
+/** Frees what rt_ct_inspect put into info and zeroes it (NULL is fine). */
+RT_API void rt_ct_info_clear(rt_ct_info *info);
+#endif /* RT_EXPERIMENTAL_CTFS */
 
 #ifdef __cplusplus
 }

@@ -205,7 +205,7 @@ static void test_record_json_streaming(void **state)
 static void test_record_binary(void **state)
 {
     (void)state;
-    for (rt_format f = RT_FORMAT_V0; f <= RT_FORMAT_V1; f++) {
+    for (rt_format f = RT_FORMAT_V0; f <= RT_FORMAT_CT; f++) {
         rt_writer *w;
         rt_writer_options wo;
         rt_writer_options_init(&wo, f);
@@ -310,6 +310,7 @@ static void test_read_fixtures(void **state)
     read_loop(READ_EVENTS, tu_fixture("simple/trace.json"));
     read_loop(READ_EVENTS, tu_fixture("values/values.v0.bin"));
     read_loop(READ_EVENTS, tu_fixture("values/values.v1.bin"));
+    read_loop(READ_EVENTS, tu_fixture("v0.19/values-specialfloat/values-specialfloat.ct"));
     /* the 0.19 dialect: float texts, Char, thread events, every RValue */
     read_loop(READ_EVENTS, tu_fixture("v0.19/threads/json/trace.json"));
     read_loop(READ_EVENTS, tu_fixture("v0.19/threads/v0/trace.bin"));

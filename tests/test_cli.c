@@ -216,7 +216,7 @@ static void test_cat(void **state)
     char dir[1024];
     wpath(dir, "emptydir");
     assert_int_equal(mkdir(dir, 0755), 0);
-    expect(RUN("cat", dir), 1, NULL, "no trace.json or trace.bin");
+    expect(RUN("cat", dir), 1, NULL, "trace.json or trace.bin in this directory");
     char bad[1024];
     write_str(wpath(bad, "bad.json"), "[{\"Path\":\"a\"},{\"Step\":{\"path_id\":0}}]");
     expect(RUN("cat", bad), 1, "[{\"Path\":\"a\"}", "event 1 at byte 22: Step: missing field `line`");
@@ -592,7 +592,7 @@ static void test_validate_broken(void **state)
     char empty[1024];
     wpath(empty, "noevents");
     assert_int_equal(mkdir(empty, 0755), 0);
-    expect(RUN("validate", empty), 1, NULL, "no trace.json or trace.bin");
+    expect(RUN("validate", empty), 1, NULL, "trace.json or trace.bin in this directory");
     expect(RUN("validate", wpath(empty, "missing.json")), 1, NULL, "no such file");
 }
 

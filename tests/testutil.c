@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,3 +161,109 @@ int tu_run(const char *fmt, ...)
         return -1;
     return WEXITSTATUS(st);
 }
+
+/* One event of every kind, with values of every kind nested inside. */
+size_t tu_sample_events(rt_event *ev)
+{
+    static const uint8_t big[] = {1, 2, 255, 0, 7};
+    static rt_value leaves[12];
+    static rt_value seq[3], tuple[2], fields[2], inner, deref;
+    static rt_full_value args[3];
+    static rt_field_type ftypes[2];
+    static rt_str lines[3];
+    static rt_variable_id ids[4] = {0, 1, UINT64_MAX, 1u << 31};
+    leaves[0] = rt_value_int(INT64_MIN, 3);
+    leaves[1] = rt_value_int(INT64_MAX, UINT64_MAX);
+    leaves[2] = rt_value_float(-0.0, 4);
+    leaves[3] = rt_value_float(NAN, 4);
+    leaves[4] = rt_value_float(5e-324, 4);
+    leaves[5] = rt_value_bool(true, 5);
+    leaves[6] = rt_value_string_n("a\0b\xe2\x80\xa8", 6, 6);
+    leaves[7] = rt_value_string("", 6);
+    leaves[8] = rt_value_raw("raw", 7);
+    leaves[9] = rt_value_error("error", 8);
+    leaves[10] = rt_value_none(0);
+    leaves[11] = rt_value_cell(-42);
+    inner = rt_value_bigint(big, sizeof big, true, 9);
+    seq[0] = leaves[0];
+    seq[1] = rt_value_variant("Some", &inner, 10);
+    seq[2] = rt_value_bigint(NULL, 0, false, 9);
+    tuple[0] = rt_value_sequence(seq, 3, true, 11);
+    tuple[1] = rt_value_sequence(NULL, 0, false, 11);
+    deref = rt_value_tuple(tuple, 2, 12);
+    fields[0] = rt_value_reference(&deref, UINT64_MAX, true, 13);
+    fields[1] = leaves[6];
+    for (int i = 0; i < 3; i++)
+        args[i].variable_id = (rt_variable_id)i * 1000000007u;
+    args[0].value = leaves[1];
+    args[1].value = rt_value_struct(fields, 2, 14);
+    args[2].value = leaves[3];
+    ftypes[0].name = rt_str_c("x");
+    ftypes[0].type_id = 1;
+    ftypes[1].name = rt_str_c("long field name");
+    ftypes[1].type_id = UINT64_MAX;
+    lines[0] = rt_str_c("mov rax, 1");
+    lines[1] = rt_str_c("");
+    lines[2] = rt_str_c("ret");
+
+    size_t n = 0;
+    memset(ev, 0, 64 * sizeof *ev);
+    ev[n].kind = RT_EVENT_STEP, ev[n].u.step.path_id = UINT64_MAX, ev[n++].u.step.line = INT64_MIN;
+    ev[n].kind = RT_EVENT_STEP, ev[n].u.step.path_id = 0, ev[n++].u.step.line = -1;
+    ev[n].kind = RT_EVENT_PATH, ev[n++].u.path = rt_str_c("/a/b.rs");
+    ev[n].kind = RT_EVENT_VARIABLE_NAME, ev[n++].u.name = rt_str_c("x");
+    ev[n].kind = RT_EVENT_VARIABLE, ev[n++].u.name = rt_str_c("");
+    ev[n].kind = RT_EVENT_TYPE, ev[n].u.type.kind = RT_TYPE_SLICE;
+    ev[n++].u.type.lang_type = rt_str_c("[T]");
+    ev[n].kind = RT_EVENT_TYPE, ev[n].u.type.kind = RT_TYPE_STRUCT;
+    ev[n].u.type.lang_type = rt_str_c("Point");
+    ev[n].u.type.info_kind = RT_INFO_STRUCT;
+    ev[n].u.type.info.fields.items = ftypes;
+    ev[n++].u.type.info.fields.len = 2;
+    ev[n].kind = RT_EVENT_TYPE, ev[n].u.type.kind = RT_TYPE_POINTER;
+    ev[n].u.type.lang_type = rt_str_c("*T");
+    ev[n].u.type.info_kind = RT_INFO_POINTER;
+    ev[n++].u.type.info.dereference_type_id = 77;
+    for (int i = 0; i < 12; i++) {
+        ev[n].kind = RT_EVENT_VALUE;
+        ev[n].u.value.variable_id = (rt_variable_id)i;
+        ev[n++].u.value.value = leaves[i];
+    }
+    ev[n].kind = RT_EVENT_FUNCTION, ev[n].u.function.path_id = 3;
+    ev[n].u.function.line = INT64_MAX, ev[n++].u.function.name = rt_str_c("main");
+    ev[n].kind = RT_EVENT_CALL, ev[n].u.call.function_id = 9, ev[n].u.call.args = args;
+    ev[n++].u.call.len = 3;
+    ev[n].kind = RT_EVENT_CALL, ev[n++].u.call.function_id = 0;
+    ev[n].kind = RT_EVENT_RETURN, ev[n++].u.return_value = args[1].value;
+    ev[n].kind = RT_EVENT_EVENT, ev[n].u.event.kind = RT_LOG_EVM_EVENT;
+    ev[n].u.event.metadata = rt_str_c("meta");
+    ev[n++].u.event.content = rt_str_c("content\n");
+    ev[n].kind = RT_EVENT_ASM, ev[n].u.asm_lines.items = lines, ev[n++].u.asm_lines.len = 3;
+    ev[n].kind = RT_EVENT_BIND_VARIABLE, ev[n].u.bind.variable_id = 4, ev[n++].u.bind.place = -5;
+    ev[n].kind = RT_EVENT_VARIABLE_CELL, ev[n].u.bind.variable_id = 6, ev[n++].u.bind.place = 7;
+    ev[n].kind = RT_EVENT_ASSIGNMENT, ev[n].u.assignment.to = 1;
+    ev[n].u.assignment.pass_by = RT_PASS_BY_REFERENCE;
+    ev[n].u.assignment.from.kind = RT_RVALUE_SIMPLE, ev[n++].u.assignment.from.simple = 2;
+    ev[n].kind = RT_EVENT_ASSIGNMENT, ev[n].u.assignment.to = 3;
+    ev[n].u.assignment.from.kind = RT_RVALUE_COMPOUND, ev[n].u.assignment.from.ids = ids;
+    ev[n++].u.assignment.from.len = 4;
+    ev[n].kind = RT_EVENT_ASSIGNMENT, ev[n].u.assignment.from.kind = RT_RVALUE_LITERAL, n++;
+    ev[n].kind = RT_EVENT_DROP_VARIABLES, ev[n].u.drop_variables.ids = ids;
+    ev[n++].u.drop_variables.len = 4;
+    ev[n].kind = RT_EVENT_DROP_VARIABLES, n++;
+    ev[n].kind = RT_EVENT_COMPOUND_VALUE, ev[n].u.place_value.place = 1;
+    ev[n++].u.place_value.value = deref;
+    ev[n].kind = RT_EVENT_CELL_VALUE, ev[n].u.place_value.place = 2;
+    ev[n++].u.place_value.value = leaves[8];
+    ev[n].kind = RT_EVENT_ASSIGN_CELL, ev[n].u.place_value.place = INT64_MIN;
+    ev[n++].u.place_value.value = leaves[11];
+    ev[n].kind = RT_EVENT_ASSIGN_COMPOUND_ITEM, ev[n].u.assign_item.place = -1;
+    ev[n].u.assign_item.index = UINT64_MAX, ev[n++].u.assign_item.item_place = INT64_MAX;
+    ev[n].kind = RT_EVENT_DROP_VARIABLE, ev[n++].u.drop_variable = UINT64_MAX;
+    ev[n].kind = RT_EVENT_THREAD_START, ev[n++].u.thread_id = 1;
+    ev[n].kind = RT_EVENT_THREAD_SWITCH, ev[n++].u.thread_id = UINT64_MAX;
+    ev[n].kind = RT_EVENT_THREAD_EXIT, ev[n++].u.thread_id = 0;
+    ev[n].kind = RT_EVENT_DROP_LAST_STEP, n++;
+    return n;
+}
+

@@ -30,6 +30,10 @@ void tu_rmtree(const char *path);
 void tu_assert_same_file(const char *actual, const char *expected);
 /* Same, against a buffer. */
 void tu_assert_file_equals(const char *actual, const void *expected, size_t len);
+/* Fills ev (room for 64) with one event of every kind, values of every kind
+ * nested inside, integers at their limits; returns the count. The arrays
+ * they point at are static. */
+size_t tu_sample_events(rt_event *ev);
 /* Runs a shell command; returns its exit status (or -1). */
 int tu_run(const char *fmt, ...);
 

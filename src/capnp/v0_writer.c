@@ -26,15 +26,21 @@
  * relative), so it can move to a new segment after it was built; only its
  * far pointer, written last, holds an absolute position.
  *
- * flush() does nothing: a v0 file is only readable once finished.
+ * A v0 file is only readable once finished. Written by path, its spools
+ * are named files beside it and flush() records a journal of what they
+ * hold (v0_journal.h), so that rt_trace_repair can complete a recording
+ * killed after a flush.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "capnp/capnp_layout.h"
 #include "capnp/capnp_pack.h"
 #include "capnp/v0.h"
+#include "capnp/v0_journal.h"
 #include "common/binary_header.h"
 #include "common/dialect.h"
 #include "common/output.h"
@@ -81,6 +87,7 @@ typedef struct v0_encoder {
     spool s0, s1;
     uint64_t max_seg, max_far, max_events;
     size_t spill;
+    char *path; /* the output's path (spools and journal beside it), or NULL */
 } v0_encoder;
 
 /* ---- spools ------------------------------------------------------------ */
@@ -91,12 +98,26 @@ static int io_fail(v0_encoder *e, int err_no, const char *what)
     return rt_err_set(e->err, e->status, "v0 writer: %s: %s", what, strerror(err_no));
 }
 
+/* name = path + suffix; false when it does not fit. */
+static bool side_name(char *name, size_t cap, const char *path, const char *suffix)
+{
+    return snprintf(name, cap, "%s%s", path, suffix) < (int)cap;
+}
+
 static int spool_spill(v0_encoder *e, spool *s)
 {
     if (s->fd < 0) {
-        s->fd = rt_v0_tmpfile();
-        if (s->fd < 0)
+        char name[4096];
+        if (e->path) {
+            if (!side_name(name, sizeof name, e->path,
+                           s == &e->s0 ? RT_V0_EVENTS_SUFFIX : RT_V0_CONTENT_SUFFIX))
+                return rt_err_set(e->err, RT_EINVAL, "v0 writer: path too long");
+            s->fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (s->fd < 0)
+                return io_fail(e, errno, "cannot create the spool beside the file");
+        } else if ((s->fd = rt_v0_tmpfile()) < 0) {
             return io_fail(e, errno, "cannot create a temporary file (TMPDIR or /tmp)");
+        }
     }
     size_t off = 0;
     while (off < s->packed.len) {
@@ -705,12 +726,6 @@ static int v0_write(rt_encoder *enc, const rt_event *ev)
     return RT_OK;
 }
 
-static int v0_flush(rt_encoder *enc)
-{
-    /* Nothing to do: a v0 file is readable only once finished. */
-    return ((v0_encoder *)enc)->status;
-}
-
 static void put_u32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)v;
@@ -719,27 +734,35 @@ static void put_u32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)(v >> 24);
 }
 
-static int v0_finish(rt_encoder *enc)
+static void put_u64(unsigned char *p, uint64_t v)
 {
-    v0_encoder *e = (v0_encoder *)enc;
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Packs what is pending of both spools, so that they hold every event. */
+static int pack_pending(v0_encoder *e)
+{
     int rc;
-    if (e->status)
-        return e->status;
     if ((rc = flush_content(e)) || (rc = spool_put(e, &e->s0, e->ew, e->elen)))
         return rc;
     e->elen = 0;
+    return RT_OK;
+}
 
+/* Appends the packed message head of the events so far to head. */
+static int build_head(v0_encoder *e, rt_buf *head)
+{
     /* Segment table: count-1, then each size, as u32, padded to a word. */
     uint64_t last = (uint64_t)e->cbase;
     uint32_t content_segs = (e->cseg == 1 && last == 0) ? 0 : e->cseg;
     uint32_t nseg = 1 + content_segs;
     size_t table_words = (nseg + 2) / 2;
     size_t head_words = table_words + 3;
-    rt_buf head;
-    rt_buf_init(&head, e->alloc);
-    if (rt_buf_reserve(&head, head_words * 8 + RT_CAPNP_PACK_BOUND(head_words)))
+    size_t at = head->len;
+    if (rt_buf_reserve(head, head_words * 8 + RT_CAPNP_PACK_BOUND(head_words)))
         return rt_err_set(e->err, RT_ENOMEM, "v0 writer: out of memory");
-    unsigned char *t = head.data;
+    unsigned char *t = head->data + at;
     memset(t, 0, head_words * 8);
     put_u32(t, nseg - 1);
     put_u32(t + 4, (uint32_t)(3 + 2 * e->nevents));
@@ -752,10 +775,91 @@ static int v0_finish(rt_encoder *enc)
         cp_le64(cp_struct_ptr((int64_t)e->nevents, CP_EVENT_DW, CP_EVENT_PC)),
     };
     memcpy(t + table_words * 8, w, sizeof w);
-    /* Pack from the words just built into the space behind them. */
+    /* Pack from the words just built into the space behind them, then
+     * move the packed bytes to where the words were. */
     uint64_t *words = (uint64_t *)(void *)t;
     size_t n = rt_capnp_pack(words, head_words, t + head_words * 8);
-    rc = rt_output_put(e->out, t + head_words * 8, n);
+    memmove(t, t + head_words * 8, n);
+    head->len = at + n;
+    return RT_OK;
+}
+
+/* Removes the spools and the journal beside the file (finish: not needed). */
+static void remove_side_files(v0_encoder *e)
+{
+    static const char *const suffixes[] = {RT_V0_JOURNAL_SUFFIX, RT_V0_EVENTS_SUFFIX,
+                                           RT_V0_CONTENT_SUFFIX};
+    char name[4096];
+    for (size_t i = 0; e->path && i < 3; i++)
+        if (side_name(name, sizeof name, e->path, suffixes[i]))
+            unlink(name);
+}
+
+/* Spools on disk, then a new journal in place of the old one (rename). */
+static int v0_flush(rt_encoder *enc)
+{
+    v0_encoder *e = (v0_encoder *)enc;
+    int rc;
+    if (e->status || !e->path)
+        return e->status;
+    if ((rc = pack_pending(e)) || (rc = spool_spill(e, &e->s0)) || (rc = spool_spill(e, &e->s1)))
+        return rc;
+    rt_buf j;
+    rt_buf_init(&j, e->alloc);
+    if (rt_buf_reserve(&j, RT_V0_JOURNAL_FIXED)) {
+        rt_buf_free(&j);
+        return rt_err_set(e->err, RT_ENOMEM, "v0 writer: out of memory");
+    }
+    j.len = RT_V0_JOURNAL_FIXED;
+    if ((rc = build_head(e, &j))) {
+        rt_buf_free(&j);
+        return rc;
+    }
+    memcpy(j.data, RT_V0_JOURNAL_MAGIC, RT_V0_JOURNAL_MAGIC_LEN);
+    put_u64(j.data + 8, e->nevents);
+    put_u64(j.data + 16, e->s0.file_bytes);
+    put_u64(j.data + 24, e->s1.file_bytes);
+    put_u64(j.data + 32, j.len - RT_V0_JOURNAL_FIXED);
+    char name[4096], tmp[4100];
+    int fd = -1;
+    if (!side_name(name, sizeof name, e->path, RT_V0_JOURNAL_SUFFIX) ||
+        !side_name(tmp, sizeof tmp, name, ".tmp")) {
+        rc = rt_err_set(e->err, RT_EINVAL, "v0 writer: path too long");
+    } else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+        rc = io_fail(e, errno, "cannot create the journal beside the file");
+    } else {
+        size_t off = 0;
+        while (off < j.len && rc == RT_OK) {
+            ssize_t w = write(fd, j.data + off, j.len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = io_fail(e, w < 0 ? errno : EIO, "writing the journal");
+            else
+                off += (size_t)w;
+        }
+        if (close(fd) != 0 && rc == RT_OK)
+            rc = io_fail(e, errno, "writing the journal");
+        if (rc == RT_OK && rename(tmp, name) != 0)
+            rc = io_fail(e, errno, "replacing the journal");
+    }
+    rt_buf_free(&j);
+    return rc;
+}
+
+static int v0_finish(rt_encoder *enc)
+{
+    v0_encoder *e = (v0_encoder *)enc;
+    int rc;
+    if (e->status)
+        return e->status;
+    if ((rc = pack_pending(e)))
+        return rc;
+    rt_buf head;
+    rt_buf_init(&head, e->alloc);
+    rc = build_head(e, &head);
+    if (rc == RT_OK)
+        rc = rt_output_put(e->out, head.data, head.len);
     rt_buf_free(&head);
     if (rc == RT_OK)
         rc = spool_copy_out(e, &e->s0);
@@ -765,6 +869,8 @@ static int v0_finish(rt_encoder *enc)
         rc = rt_output_drain(e->out);
     spool_free(e, &e->s0);
     spool_free(e, &e->s1);
+    if (rc == RT_OK)
+        remove_side_files(e);
     return rc;
 }
 
@@ -776,6 +882,8 @@ static void v0_destroy(rt_encoder *enc)
     rt_free(e->alloc, e->cw, e->ccap * 8);
     rt_free(e->alloc, e->ew, EVENT_LIST_WORDS * 8);
     rt_free(e->alloc, e->seg_sizes, e->seg_sizes_cap * 8);
+    if (e->path)
+        rt_free(e->alloc, e->path, strlen(e->path) + 1);
     rt_free(e->alloc, e, sizeof *e);
 }
 
@@ -793,6 +901,12 @@ int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tunin
     e->err = env->err;
     e->alloc = env->alloc;
     e->dialect = rt_dialect_get(env->opts->dialect);
+    /* opened by path (not an fd, not a write function): spools beside it */
+    if (env->out->own_fd && !env->out->write_fn &&
+        !(e->path = rt_strndup(env->alloc, env->out->name, strlen(env->out->name)))) {
+        rt_free(env->alloc, e, sizeof *e);
+        return rt_err_set(env->err, RT_ENOMEM, "v0 writer: out of memory");
+    }
     e->cseg = 1;
     e->s0.fd = e->s1.fd = -1;
     rt_buf_init(&e->s0.packed, env->alloc);

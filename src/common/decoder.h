@@ -44,5 +44,8 @@ typedef struct rt_decoder_env {
 int rt_json_decoder_new(const rt_decoder_env *env, rt_decoder **out);
 int rt_v0_decoder_new(const rt_decoder_env *env, rt_decoder **out);
 int rt_v1_decoder_new(const rt_decoder_env *env, rt_decoder **out);
+/* trace.ct: reads the container through the source's fd (pread) or memory,
+ * whatever the source has handed out. */
+int rt_ct_decoder_new(const rt_decoder_env *env, rt_decoder **out);
 
 #endif

@@ -87,7 +87,13 @@ static int detect(rt_reader *r)
     }
     rt_decoder_env env = {&r->src, &r->err, r->alloc, &r->arena, &r->index};
     int rc;
-    if (p[0] == 0xC0) {
+    if (p[0] == 0xC0 && memcmp(p, RT_BINARY_MAGIC, RT_BINARY_MAGIC_LEN) == 0 && p[5] >= 2 &&
+        p[5] <= 4) {
+        /* trace.ct: the CTFS container shares trace.bin's magic; its version
+         * byte is 2-4 (bytes 6-7 are free), its block size is checked next. */
+        r->format = RT_FORMAT_CT;
+        rc = rt_ct_decoder_new(&env, &r->dec);
+    } else if (p[0] == 0xC0) {
         if (memcmp(p, RT_BINARY_MAGIC, RT_BINARY_MAGIC_LEN) != 0 || p[6] != 0 || p[7] != 0)
             return rt_err_set(&r->err, RT_EFORMAT, "%s: bad binary header", r->name);
         if (p[5] == RT_BINARY_VERSION_V0)

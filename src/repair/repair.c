@@ -4,11 +4,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifndef RT_EXPERIMENTAL_CTFS
+#define RT_EXPERIMENTAL_CTFS /* rt_ct_inspect */
+#endif
 #include "runtime_tracing.h"
+
+#include "capnp/v0_journal.h"
 
 static int fail(char *errbuf, size_t len, int rc, const char *fmt, const char *a, const char *b)
 {
@@ -24,15 +30,32 @@ typedef struct progress {
     uint64_t total; /* the file's size */
 } progress;
 
+/* True when path starts as a CTFS container (trace.ct). */
+static bool is_ct(const char *path)
+{
+    rt_ct_info ci;
+    rt_ct_inspect(path, &ci, NULL, 0);
+    bool ct = ci.version != 0;
+    rt_ct_info_clear(&ci);
+    return ct;
+}
+
 /* Reads events until the end or an error; *events counts them. With w, each
  * event is also written there. Returns the reader's final status. */
 static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_format *format,
-                        const progress *pg, char *msg, size_t msg_len)
+                        const progress *pg, char *msg, size_t msg_len, uint64_t *paths)
 {
     rt_reader *r;
-    int rc = rt_reader_open(&r, path, NULL);
+    char why[512] = "";
+    rt_reader_options ro;
+    rt_reader_options_init(&ro);
+    ro.errbuf = why;
+    ro.errbuf_len = sizeof why;
+    int rc = rt_reader_open(&r, path, &ro);
     if (rc) {
-        snprintf(msg, msg_len, "%s: %s", path, rt_strerror(rc));
+        snprintf(msg, msg_len, "%s", why[0] ? why : rt_strerror(rc));
+        if (is_ct(path)) /* a container cut before its first event */
+            *format = RT_FORMAT_CT;
         return rc;
     }
     *format = rt_reader_format(r);
@@ -43,8 +66,10 @@ static int count_events(const char *path, rt_writer *w, uint64_t *events, rt_for
             snprintf(msg, msg_len, "%s", rt_writer_errmsg(w));
             break;
         }
-        if ((++*events & 4095) == 0 && pg->fn)
+        if ((++*events & 4095) == 0 && pg && pg->fn)
             pg->fn(pg->ctx, rt_reader_bytes_consumed(r), pg->total, *events);
+        if (paths && e->kind == RT_EVENT_PATH)
+            (*paths)++;
     }
     if (rc < 0 && !msg[0])
         snprintf(msg, msg_len, "%s", rt_reader_errmsg(r));
@@ -120,14 +145,28 @@ static int repair_json(const char *path, uint64_t events, rt_repair_result *out,
     return rc;
 }
 
-static int repair_v1(const char *path, rt_repair_result *out, const progress *pg, char *errbuf,
-                     size_t len)
+/* Rewrites path from its readable events in format (v1 or ct, whose
+ * meta.dat keeps the recording's program, args, workdir and id, and gets
+ * every source of the Path events). */
+static int rewrite(const char *path, rt_format format, const rt_ct_info *ci,
+                   rt_repair_result *out, const progress *pg, char *errbuf, size_t len)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp)
         return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
     rt_writer_options wo;
-    rt_writer_options_init(&wo, RT_FORMAT_V1);
+    rt_writer_options_init(&wo, format);
+    rt_metadata md = {NULL, NULL, NULL, 0, NULL};
+    if (ci && ci->meta_valid) {
+        md.workdir = ci->workdir;
+        md.program = ci->program;
+        md.args = ci->args;
+        md.nargs = ci->nargs;
+        md.recording_id = ci->recording_id;
+        wo.metadata = &md;
+    }
+    if (ci)
+        wo.ct_cbor = ci->has_events_log && !ci->split_binary;
     rt_writer *w;
     int rc = rt_writer_open(&w, tmp, &wo);
     if (rc)
@@ -135,7 +174,7 @@ static int repair_v1(const char *path, rt_repair_result *out, const progress *pg
     char msg[512] = "";
     uint64_t n;
     rt_format f;
-    rc = count_events(path, w, &n, &f, pg, msg, sizeof msg);
+    rc = count_events(path, w, &n, &f, pg, msg, sizeof msg, NULL);
     if (rc == RT_ETRUNCATED || rc == RT_READ_END)
         rc = rt_writer_finish(w);
     else if (rc >= 0)
@@ -153,6 +192,134 @@ static int repair_v1(const char *path, rt_repair_result *out, const progress *pg
         unlink(tmp);
         return fail(errbuf, len, RT_EIO, "%s: %s", path, strerror(errno));
     }
+    return RT_OK;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Copies n bytes of the file `from` to fd. */
+static int copy_bytes(int fd, const char *from, uint64_t n)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return RT_EIO;
+    static unsigned char buf[1 << 16];
+    int rc = RT_OK;
+    while (n && rc == RT_OK) {
+        ssize_t r = read(in, buf, n < sizeof buf ? (size_t)n : sizeof buf);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = RT_ETRUNCATED;
+            break;
+        }
+        for (ssize_t off = 0; off < r && rc == RT_OK;) {
+            ssize_t w = write(fd, buf + off, (size_t)(r - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = RT_EIO;
+            else
+                off += w;
+        }
+        n -= (uint64_t)r;
+    }
+    close(in);
+    return rc;
+}
+
+static void remove_v0_side_files(const char *path)
+{
+    static const char *const suffixes[] = {RT_V0_JOURNAL_SUFFIX, RT_V0_EVENTS_SUFFIX,
+                                           RT_V0_CONTENT_SUFFIX};
+    char name[PATH_MAX];
+    for (size_t i = 0; i < 3; i++)
+        if (snprintf(name, sizeof name, "%s%s", path, suffixes[i]) < (int)sizeof name)
+            unlink(name);
+}
+
+/* A v0 recording killed after a flush: its file from the journal and the
+ * spools beside it (capnp/v0_journal.h). *events: the events it holds. */
+static int recover_v0(const char *path, const char *journal, uint64_t *events, char *errbuf,
+                      size_t len)
+{
+    int jfd = open(journal, O_RDONLY | O_CLOEXEC);
+    if (jfd < 0)
+        return fail(errbuf, len, RT_EIO, "%s: %s", journal, strerror(errno));
+    unsigned char fixed[RT_V0_JOURNAL_FIXED];
+    unsigned char *head = NULL;
+    uint64_t n0 = 0, n1 = 0, hn = 0;
+    int rc = RT_OK;
+    if (read(jfd, fixed, sizeof fixed) != (ssize_t)sizeof fixed ||
+        memcmp(fixed, RT_V0_JOURNAL_MAGIC, RT_V0_JOURNAL_MAGIC_LEN) != 0) {
+        rc = RT_EFORMAT;
+    } else {
+        *events = get_u64(fixed + 8);
+        n0 = get_u64(fixed + 16);
+        n1 = get_u64(fixed + 24);
+        hn = get_u64(fixed + 32);
+        if (hn > (1u << 20) || !(head = malloc(hn ? hn : 1)) ||
+            read(jfd, head, (size_t)hn) != (ssize_t)hn)
+            rc = RT_EFORMAT;
+    }
+    close(jfd);
+    if (rc) {
+        free(head);
+        return fail(errbuf, len, rc, "%s: %s", journal, "not a v0 journal");
+    }
+    char tmp[PATH_MAX], s0[PATH_MAX], s1[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp ||
+        snprintf(s0, sizeof s0, "%s%s", path, RT_V0_EVENTS_SUFFIX) >= (int)sizeof s0 ||
+        snprintf(s1, sizeof s1, "%s%s", path, RT_V0_CONTENT_SUFFIX) >= (int)sizeof s1) {
+        free(head);
+        return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(head);
+        return fail(errbuf, len, RT_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    static const unsigned char header[8] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0, 0, 0};
+    if (write(fd, header, 8) != 8 || write(fd, head, (size_t)hn) != (ssize_t)hn)
+        rc = RT_EIO;
+    free(head);
+    if (rc == RT_OK)
+        rc = copy_bytes(fd, s0, n0);
+    if (rc == RT_OK)
+        rc = copy_bytes(fd, s1, n1);
+    if (close(fd) != 0 && rc == RT_OK)
+        rc = RT_EIO;
+    if (rc == RT_OK && rename(tmp, path) != 0)
+        rc = RT_EIO;
+    if (rc) {
+        unlink(tmp);
+        return fail(errbuf, len, rc, "%s: %s", path,
+                    rc == RT_ETRUNCATED ? "a spool is shorter than its journal says"
+                                        : "cannot write the recovered file");
+    }
+    remove_v0_side_files(path);
+    return RT_OK;
+}
+
+/* The repaired file must now read to its end. */
+static int check_again(const char *path, uint64_t events, progress *pg, char *errbuf,
+                       size_t len)
+{
+    char msg[512] = "";
+    uint64_t again;
+    rt_format f;
+    struct stat st;
+    if (pg && stat(path, &st) == 0)
+        pg->total = (uint64_t)st.st_size;
+    int rc = count_events(path, NULL, &again, &f, pg, msg, sizeof msg, NULL);
+    if (rc != RT_READ_END || again != events)
+        return fail(errbuf, len, RT_EFORMAT, "%s: repaired file does not read back: %s", path, msg);
     return RT_OK;
 }
 
@@ -176,9 +343,42 @@ int rt_trace_repair_progress(const char *path, rt_repair_result *out, rt_progres
     out->old_size = out->new_size = (uint64_t)st.st_size;
     progress pg = {fn, ctx, (uint64_t)st.st_size};
     char msg[512] = "";
-    uint64_t events = 0;
-    int rc = count_events(path, NULL, &events, &out->format, &pg, msg, sizeof msg);
+    uint64_t events = 0, paths = 0;
+    int rc = count_events(path, NULL, &events, &out->format, &pg, msg, sizeof msg, &paths);
     out->events = events;
+    char journal[PATH_MAX];
+    if (snprintf(journal, sizeof journal, "%s%s", path, RT_V0_JOURNAL_SUFFIX) < (int)sizeof journal &&
+        access(journal, F_OK) == 0) {
+        if (rc == RT_READ_END) { /* killed while removing what finish left */
+            remove_v0_side_files(path);
+            return RT_OK;
+        }
+        /* a v0 recording killed after a flush */
+        out->format = RT_FORMAT_V0;
+        out->was_truncated = true;
+        if ((rc = recover_v0(path, journal, &events, errbuf, errbuf_len)))
+            return rc;
+        out->events = events;
+        if (stat(path, &st) == 0)
+            out->new_size = (uint64_t)st.st_size;
+        return check_again(path, events, &pg, errbuf, errbuf_len);
+    }
+    rt_ct_info ci;
+    bool ct = out->format == RT_FORMAT_CT && (rc == RT_READ_END || rc == RT_ETRUNCATED);
+    if (ct) {
+        rt_ct_inspect(path, &ci, NULL, 0);
+        /* Complete: whole blocks, whole chunks, meta.dat with every source. */
+        bool whole = rc == RT_READ_END && ci.whole_blocks && !ci.truncated && ci.meta_valid &&
+                     ci.npaths == paths;
+        if (!whole) {
+            out->was_truncated = true;
+            rc = rewrite(path, RT_FORMAT_CT, &ci, out, &pg, errbuf, errbuf_len);
+        }
+        rt_ct_info_clear(&ci);
+        if (rc || !whole)
+            return rc ? rc : check_again(path, events, &pg, errbuf, errbuf_len);
+        return RT_OK;
+    }
     if (rc == RT_READ_END)
         return RT_OK;
     if (rc != RT_ETRUNCATED)
@@ -190,21 +390,11 @@ int rt_trace_repair_progress(const char *path, rt_repair_result *out, rt_progres
         rc = repair_json(path, events, out, errbuf, errbuf_len);
         break;
     case RT_FORMAT_V1:
-        rc = repair_v1(path, out, &pg, errbuf, errbuf_len);
+        rc = rewrite(path, RT_FORMAT_V1, NULL, out, &pg, errbuf, errbuf_len);
         break;
     default:
         return fail(errbuf, errbuf_len, RT_EUNSUPPORTED, "%s: %s", path,
                     "a truncated v0 file cannot be repaired");
     }
-    if (rc)
-        return rc;
-    /* The repaired file must now read to its end. */
-    uint64_t again;
-    rt_format f;
-    pg.total = out->new_size;
-    rc = count_events(path, NULL, &again, &f, &pg, msg, sizeof msg);
-    if (rc != RT_READ_END || again != events)
-        return fail(errbuf, errbuf_len, RT_EFORMAT, "%s: repaired file does not read back: %s",
-                    path, msg);
-    return RT_OK;
+    return rc ? rc : check_again(path, events, &pg, errbuf, errbuf_len);
 }

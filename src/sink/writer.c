@@ -13,6 +13,7 @@
 int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 int rt_v0_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out);
+int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 
 struct rt_writer {
     rt_writer_options opts;
@@ -34,6 +35,8 @@ const char *rt_format_name(rt_format format)
         return "v0";
     case RT_FORMAT_V1:
         return "v1";
+    case RT_FORMAT_CT:
+        return "ct";
     default:
         return "default";
     }
@@ -49,6 +52,8 @@ int rt_format_parse(const char *name, rt_format *out)
         *out = RT_FORMAT_V0;
     else if (!strcmp(name, "v1") || !strcmp(name, "binary") || !strcmp(name, "cbor"))
         *out = RT_FORMAT_V1;
+    else if (!strcmp(name, "ct") || !strcmp(name, "ctfs"))
+        *out = RT_FORMAT_CT;
     else
         return RT_EINVAL;
     return RT_OK;
@@ -56,14 +61,14 @@ int rt_format_parse(const char *name, rt_format *out)
 
 const char *rt_format_events_file(rt_format format)
 {
-    return format == RT_FORMAT_JSON ? "trace.json" : "trace.bin";
+    return format == RT_FORMAT_JSON ? "trace.json" : format == RT_FORMAT_CT ? "trace.ct" : "trace.bin";
 }
 
 void rt_writer_options_init(rt_writer_options *opts, rt_format format)
 {
     memset(opts, 0, sizeof *opts);
     opts->format = format;
-    opts->zstd_level = 3;
+    opts->zstd_level = 0; /* the format's own: 3 for v1, 2 for ct */
     opts->frame_size = 2u << 20;
 }
 
@@ -76,6 +81,8 @@ static rt_encoder_new_fn encoder_for(rt_format format)
         return rt_v0_encoder_new;
     case RT_FORMAT_V1:
         return rt_v1_encoder_new;
+    case RT_FORMAT_CT:
+        return rt_ct_encoder_new;
     default:
         return NULL;
     }
@@ -89,8 +96,6 @@ static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
         o = *opts;
     else
         rt_writer_options_init(&o, RT_FORMAT_JSON);
-    if (o.zstd_level == 0)
-        o.zstd_level = 3;
     if (o.frame_size == 0)
         o.frame_size = 2u << 20;
     if (o.dialect == RT_DIALECT_DEFAULT)

@@ -32,7 +32,7 @@ void rt_tracer_options_init(rt_tracer_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->format = RT_FORMAT_JSON;
     opts->mode = RT_MODE_BUFFERED;
-    opts->zstd_level = 3;
+    opts->zstd_level = 0; /* the format's own */
     opts->frame_size = 2u << 20;
     opts->flush_every_events = 65536;
     opts->flush_every_ms = 1000;
@@ -75,7 +75,7 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
         o = *opts;
     else
         rt_tracer_options_init(&o);
-    if ((unsigned)o.format > RT_FORMAT_V1 || (unsigned)o.mode > RT_MODE_STREAMING)
+    if ((unsigned)o.format > RT_FORMAT_CT || (unsigned)o.mode > RT_MODE_STREAMING)
         return RT_EINVAL;
     if (o.dialect == RT_DIALECT_DEFAULT)
         o.dialect = RT_DIALECT_0_14;
@@ -224,10 +224,12 @@ const char *rt_tracer_recording_id(rt_tracer *t)
     return t->recording_id;
 }
 
-/* trace_metadata.json in the tracer's dialect. */
-static int write_metadata(rt_tracer *t, const char *path)
+/* trace_metadata.json in the tracer's dialect; beside a trace.ct (always
+ * 0.19) with the recording id its meta.dat holds. */
+static int write_metadata(rt_tracer *t, const char *path, rt_format format)
 {
-    const char *id = rt_dialect_get(t->opts.dialect)->metadata_recording_id
+    const char *id = rt_dialect_get(t->opts.dialect)->metadata_recording_id ||
+                             format == RT_FORMAT_CT
                          ? rt_tracer_recording_id(t)
                          : NULL;
     return rt_tracedir_write_metadata(path, id, t->workdir, t->program, t->args, t->nargs,
@@ -343,9 +345,18 @@ static int set_path(rt_tracer *t, char **slot, const char *path)
     return RT_OK;
 }
 
-static void writer_options(const rt_tracer *t, rt_format format, rt_writer_options *wo)
+/* md: storage for the view of the recording that trace.ct's meta.dat
+ * takes (the writer copies it at open). */
+static void writer_options(rt_tracer *t, rt_format format, rt_writer_options *wo,
+                           rt_metadata *md)
 {
     rt_writer_options_init(wo, format);
+    md->workdir = t->workdir;
+    md->program = t->program;
+    md->args = t->args;
+    md->nargs = t->nargs;
+    md->recording_id = format == RT_FORMAT_CT ? (char *)rt_tracer_recording_id(t) : NULL;
+    wo->metadata = md;
     wo->allocator = t->alloc;
     wo->dialect = t->opts.dialect;
     wo->zstd_level = t->opts.zstd_level;
@@ -359,7 +370,8 @@ static void writer_options(const rt_tracer *t, rt_format format, rt_writer_optio
 static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open)
 {
     rt_writer_options wo;
-    writer_options(t, format, &wo);
+    rt_metadata md;
+    writer_options(t, format, &wo, &md);
     rt_writer *w = NULL;
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
     if (rc)
@@ -409,7 +421,7 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_events: NULL path");
     if (format == RT_FORMAT_DEFAULT)
         format = t->opts.format;
-    if ((unsigned)format > RT_FORMAT_V1)
+    if ((unsigned)format > RT_FORMAT_CT)
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (t->writer)
         return rt_err_set(&t->err, RT_ESTATE, "an events file is already being written");
@@ -474,7 +486,7 @@ int rt_finish_writing_trace_metadata(rt_tracer *t)
         return RT_EINVAL;
     if (!t->metadata_path)
         return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_metadata: not begun");
-    return write_metadata(t, t->metadata_path);
+    return write_metadata(t, t->metadata_path, t->events_format);
 }
 
 int rt_begin_writing_trace_paths(rt_tracer *t, const char *path)
@@ -512,7 +524,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
         return rt_err_set(&t->err, RT_EINVAL, "write_trace_dir: NULL directory");
     if (format == RT_FORMAT_DEFAULT)
         format = t->opts.format;
-    if ((unsigned)format > RT_FORMAT_V1)
+    if ((unsigned)format > RT_FORMAT_CT)
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         int e = errno;
@@ -532,7 +544,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
             return rc;
     }
     if ((rc = join(t, path, sizeof path, dir, "trace_metadata.json")) ||
-        (rc = write_metadata(t, path)))
+        (rc = write_metadata(t, path, t->opts.mode == RT_MODE_STREAMING && t->events_path ? t->events_format : format)))
         return rc;
     if ((rc = join(t, path, sizeof path, dir, "trace_paths.json")) ||
         (rc = rt_tracedir_write_paths(path, (const rt_str *)t->path_list.data,

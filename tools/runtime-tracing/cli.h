@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* info, validate and repair look inside trace.ct (rt_ct_inspect). */
+#define RT_EXPERIMENTAL_CTFS
 #include "runtime_tracing.h"
 
 /* Exit statuses. */
@@ -49,15 +51,24 @@ char *cli_strdup(const char *s);
 /* dir + "/" + name into a new heap string (never NULL: exits on OOM). */
 char *cli_join(const char *dir, const char *name);
 
-/* The events file of a trace directory: DIR/trace.json, else
- * DIR/trace.bin; a file path is returned as is. NULL when a directory has
+/* The events file of a trace directory: DIR/trace.ct, else DIR/trace.json,
+ * else DIR/trace.bin; a file path is returned as is. NULL when a directory has
  * neither (message printed). Free the result. */
 char *cli_events_path(const char *path);
+
+/* Reads the trace_metadata.json in the directory of events_path into *out
+ * (free with rt_metadata_clear); false when there is none or it is bad. */
+bool cli_sibling_metadata(const char *events_path, rt_metadata *out);
 
 /* Opens an events file for reading (follow: see rt_reader_options); prints
  * why not and returns NULL. */
 rt_reader *cli_open_reader(const char *path, bool follow);
 
+/* True when the file at path starts as a CTFS container (trace.ct). */
+bool cli_is_ct(const char *path);
+/* Prints what rt_ct_inspect finds (members, meta.dat, chunks); with
+ * chunks, every chunk. Returns the rt_ct_inspect status. */
+int cli_print_ct(const char *path, bool chunks);
 /* The dialect to write: --dialect's value (NULL when absent; a bad one is
  * a usage error of cmd), else the one the events of in need
  * (rt_reader_dialect after a first pass over the file that stops at the

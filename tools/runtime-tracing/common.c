@@ -134,15 +134,29 @@ char *cli_events_path(const char *path)
 {
     if (!cli_is_dir(path)) /* a file: the open reports it when missing */
         return cli_strdup(path);
-    const char *names[] = {"trace.json", "trace.bin"};
-    for (size_t i = 0; i < 2; i++) {
+    /* trace.ct first, as the debugger looks for it first */
+    const char *names[] = {"trace.ct", "trace.json", "trace.bin"};
+    for (size_t i = 0; i < 3; i++) {
         char *p = cli_join(path, names[i]);
         if (cli_is_file(p))
             return p;
         free(p);
     }
-    cli_error("%s: no trace.json or trace.bin in this directory", path);
+    cli_error("%s: no trace.ct, trace.json or trace.bin in this directory", path);
     return NULL;
+}
+
+bool cli_sibling_metadata(const char *events_path, rt_metadata *out)
+{
+    const char *slash = strrchr(events_path, '/');
+    char *dir = slash ? cli_strdup(events_path) : cli_strdup(".");
+    if (slash)
+        dir[slash - events_path + (slash == events_path)] = '\0';
+    char *p = cli_join(dir, "trace_metadata.json");
+    free(dir);
+    bool ok = cli_is_file(p) && rt_metadata_read(p, out, NULL, 0) == RT_OK;
+    free(p);
+    return ok;
 }
 
 rt_reader *cli_open_reader(const char *path, bool follow)

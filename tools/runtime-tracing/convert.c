@@ -22,11 +22,13 @@
     "             Char or RValue beyond Simple/Compound (0.14 when there is none)\n"
 
 static const char convert_help[] =
-    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1] [--dialect 0.14|0.19]\n"
+    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"
     "\n"
-    "Reads the events file IN (any format: trace.json, or trace.bin v0 or v1; or a\n"
-    "trace directory, meaning its events file) and writes its events to OUT.\n"
-    "The output format is --to, else OUT's extension: .json is JSON, .bin is v1.\n"
+    "Reads the events file IN (any format: trace.json, trace.bin v0 or v1, trace.ct;\n"
+    "or a trace directory, meaning its events file) and writes its events to OUT.\n"
+    "The output format is --to, else OUT's extension: .json is JSON, .bin is v1,\n"
+    ".ct is ct (always the 0.19 dialect; its meta.dat takes program, args, workdir\n"
+    "and recording id from the trace_metadata.json beside IN, when there is one).\n"
     "On failure OUT is removed. A progress line shows on stderr when it is a\n"
     "terminal (--quiet: never).\n"
     DIALECT_HELP;
@@ -130,13 +132,15 @@ int cmd_convert(int argc, char **argv)
     rt_format fmt;
     if (vals[0]) {
         if (rt_format_parse(vals[0], &fmt) != RT_OK)
-            return cli_usage("convert", "unknown format '%s' (json, v0 or v1)", vals[0]);
+            return cli_usage("convert", "unknown format '%s' (json, v0, v1 or ct)", vals[0]);
     } else if (ends_with(pos[1], ".json")) {
         fmt = RT_FORMAT_JSON;
     } else if (ends_with(pos[1], ".bin")) {
         fmt = RT_FORMAT_V1;
+    } else if (ends_with(pos[1], ".ct")) {
+        fmt = RT_FORMAT_CT;
     } else {
-        return cli_usage("convert", "cannot tell the format from '%s': use --to json|v0|v1",
+        return cli_usage("convert", "cannot tell the format from '%s': use --to json|v0|v1|ct",
                          pos[1]);
     }
     char *in = cli_events_path(pos[0]);
@@ -154,11 +158,15 @@ int cmd_convert(int argc, char **argv)
     rt_reader *r = cli_open_reader(in, false);
     cli_progress pg;
     cli_progress_begin(&pg, r, in, quiet, false);
+    rt_metadata md = {0};
+    bool have_md = fmt == RT_FORMAT_CT && cli_sibling_metadata(in, &md);
     free(in);
     if (!r)
         return CLI_INVALID;
     rt_writer_options wo;
     rt_writer_options_init(&wo, fmt);
+    if (have_md)
+        wo.metadata = &md;
     wo.dialect = dialect;
     char err[512] = "";
     wo.errbuf = err;
@@ -167,11 +175,13 @@ int cmd_convert(int argc, char **argv)
     if ((rc = rt_writer_open(&w, pos[1], &wo))) {
         cli_error("%s (%s)", err, rt_status_name(rc));
         rt_reader_free(r);
+        rt_metadata_clear(&md);
         return CLI_INVALID;
     }
     int status = copy_events(r, w, pos[1], false, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
+    rt_metadata_clear(&md);
     if (status != CLI_OK)
         unlink(pos[1]);
     return status;

@@ -14,7 +14,9 @@ static const char info_help[] =
     "\n"
     "Describes a trace directory or an events file: the format, the event count\n"
     "per kind, the number of paths, functions, types and variables, and the file\n"
-    "sizes (in a directory also trace_metadata.json, trace_paths.json and files/).\n";
+    "sizes (in a directory also trace_metadata.json, trace_paths.json and files/).\n"
+    "For a trace.ct also the container: its members and sizes, the meta.dat\n"
+    "fields and the events.log chunks.\n";
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -96,6 +98,11 @@ int cmd_info(int argc, char **argv)
     char *events_path = cli_events_path(path);
     if (!events_path)
         return CLI_INVALID;
+    bool ct = cli_is_ct(events_path);
+    if (ct && cli_print_ct(events_path, true) != RT_OK) {
+        free(events_path);
+        return CLI_INVALID;
+    }
     rt_reader *r = cli_open_reader(events_path, false);
     if (!r) {
         free(events_path);
@@ -131,8 +138,8 @@ int cmd_info(int argc, char **argv)
     rt_reader_free(r);
     free(events_path);
     if (is_dir) {
-        const char *others[] = {"trace.json", "trace.bin"};
-        for (size_t i = 0; i < 2; i++) {
+        const char *others[] = {"trace.ct", "trace.json", "trace.bin"};
+        for (size_t i = 0; i < 3; i++) {
             char *p = cli_join(path, others[i]);
             char label[40];
             snprintf(label, sizeof label, "%s:", others[i]);

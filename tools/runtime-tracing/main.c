@@ -7,7 +7,7 @@
 
 static const char usage_text[] =
     "Usage:\n"
-    "  " CLI_NAME " convert IN OUT [--to json|v0|v1] [--dialect 0.14|0.19]\n"
+    "  " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"
     "  " CLI_NAME " cat [--follow] [--dialect 0.14|0.19] IN\n"
     "  " CLI_NAME " format-trace IN OUT [--dialect 0.14|0.19]\n"
     "  " CLI_NAME " validate [--for codetracer-0.14|codetracer-0.19] PATH\n"
@@ -17,10 +17,11 @@ static const char usage_text[] =
     "  " CLI_NAME " flamegraph PATH -o OUT.svg [--weight steps|events|bytes] [--folded]\n"
     "\n"
     "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
-    "its header) and trace directories. Every command reads any format.\n"
+    "its header), trace.ct (the CTFS container) and trace directories. Every\n"
+    "command reads any format.\n"
     "\n"
     "Commands:\n"
-    "  convert       convert an events file to json, v0 or v1\n"
+    "  convert       convert an events file to json, v0, v1 or ct\n"
     "  cat           print the events as compact JSON (the text of trace.json)\n"
     "  format-trace  write the events as JSON, one event per line\n"
     "  validate      check a trace directory or an events file\n"

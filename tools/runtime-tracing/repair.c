@@ -10,8 +10,11 @@ static const char repair_help[] =
     "\n"
     "Makes a truncated events file (a recording killed before it finished) readable\n"
     "by any reader: a JSON array is closed after its last complete event; a v1 file\n"
-    "is rewritten from its recoverable events with a valid seek table. A complete\n"
-    "file is left as it is. A truncated v0 file cannot be repaired.\n"
+    "is rewritten from its recoverable events with a valid seek table; a trace.ct\n"
+    "is rewritten from its readable events into a container the debugger opens\n"
+    "whole (program, args, workdir and recording id kept, every source listed).\n"
+    "A v0 file is rebuilt, up to its last flush, from the journal and spools its\n"
+    "writer keeps beside it (FILE.v0-journal). A complete file is left as it is.\n"
     "\n"
     "  --quiet   no progress line on a terminal\n";
 

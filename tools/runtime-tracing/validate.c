@@ -26,6 +26,9 @@ static const char validate_help[] =
     "  - in a directory: trace_metadata.json missing or unreadable; trace_paths.json\n"
     "    not equal to the Path events in order; a registered source that exists\n"
     "    (absolute, or relative to the metadata workdir) but has no copy in files/.\n"
+    "  - a trace.ct the debugger would not open whole: a file that is not a whole\n"
+    "    number of blocks, a meta.dat its parser refuses (said why), no events.log,\n"
+    "    a last chunk cut short.\n"
     "Warnings (the trace stays valid): BindVariable, Assignment, DropVariables and\n"
     "CompoundValue with a value that is not a Sequence, which CodeTracer 25.x does\n"
     "not handle. The first " "50" " errors and warnings are printed with their event index.\n"
@@ -446,6 +449,35 @@ static uint64_t check_events(checker *c, const char *file)
     return n;
 }
 
+/* The container rules of a trace.ct (CTFS.md sections 3, 4, 8). */
+static void check_ct(checker *c, const char *file)
+{
+    rt_ct_info ci;
+    char err[512] = "";
+    int rc = rt_ct_inspect(file, &ci, err, sizeof err);
+    if (rc) {
+        file_error(c, "container: %s (%s)", err, rt_status_name(rc));
+    } else {
+        if (!ci.whole_blocks)
+            file_error(c, "%llu bytes, not a whole number of %u-byte blocks: the debugger "
+                          "cannot read the last block (repair fixes it)",
+                       ULL(ci.file_size), (unsigned)ci.block_size);
+        if (!ci.meta_valid)
+            file_error(c, "the debugger refuses meta.dat: %s", ci.meta_error);
+        else if (ci.meta_flags & 0x0700)
+            file_warning(c, "meta.dat flags 0x%04x attach calls/steps/values overlays that take "
+                            "precedence over events.log", ci.meta_flags);
+        if (!ci.has_events_log)
+            file_error(c, "no events.log member: the debugger does not take the file for a trace");
+        if (ci.truncated)
+            file_error(c, "events.log: the last chunk is cut short after byte %llu (repair fixes it)",
+                       ULL(ci.complete_end));
+        else if (!ci.raw_cbor && !ci.counts_consistent)
+            file_warning(c, "events.log: chunk first-event indexes do not add up");
+    }
+    rt_ct_info_clear(&ci);
+}
+
 /* True when p has a ".." segment (never copied into files/). */
 static bool has_dotdot(const char *p)
 {
@@ -562,21 +594,30 @@ int cmd_validate(int argc, char **argv)
     if (target)
         c.for_0_19 = strcmp(target, "codetracer-0.19") == 0;
     else if (cli_output_dialect("validate", NULL, events_path, &d) == CLI_OK)
-        c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path);
+        c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path) || cli_is_ct(events_path);
     printf("%s: checked for codetracer-%s\n", path, c.for_0_19 ? "0.19" : "0.14");
     if (dir) {
         c.file = events_path;
         events = check_events(&c, events_path);
+        if (cli_is_ct(events_path))
+            check_ct(&c, events_path);
         c.file = path;
         check_dir(&c, path);
         char *bin = cli_join(path, "trace.bin");
-        if (strcmp(events_path, bin) != 0 && cli_is_file(bin))
+        char *json = cli_join(path, "trace.json");
+        if (cli_is_ct(events_path) && (cli_is_file(bin) || cli_is_file(json)))
+            file_warning(&c, "trace.ct was checked; the trace.json or trace.bin beside it is "
+                             "not what the debugger opens");
+        else if (strcmp(events_path, bin) != 0 && cli_is_file(bin))
             file_warning(&c, "both trace.json and trace.bin: trace.json was checked, and a "
                              "loader may read either");
+        free(json);
         free(bin);
     } else {
         c.file = path;
         events = check_events(&c, path);
+        if (cli_is_ct(path))
+            check_ct(&c, path);
     }
     free(events_path);
     if (c.shown_errors < c.errors || c.shown_warnings < c.warnings)
