@@ -124,6 +124,9 @@ static int fill(ct_decoder *v)
         return rc;
     v->off += CTFS_CHUNK_HEADER_LEN + (uint64_t)csize;
     v->chunk++;
+    /* The source is not read through: report events.log's progress as the
+     * reader's position (rt_reader_bytes_consumed), close to the file's. */
+    v->env.src->offset = v->off;
     return RT_OK;
 }
 
@@ -139,6 +142,7 @@ static int ct_next(rt_decoder *dec, rt_event *out)
                               : rt_cbor_decode_event(&d, v->env.event_arena, out);
             if (rc == RT_OK) {
                 v->pos += (size_t)(d.p - d.start);
+                v->base.event_size = (uint64_t)(d.p - d.start);
                 return RT_READ_EVENT;
             }
             if (rc != CBOR_NEED)
