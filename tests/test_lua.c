@@ -508,6 +508,62 @@ static void test_tables(void **state)
     check_script(NULL, "tables.lua", "", 0, check_tables);
 }
 
+/* The type of the first Value of variable name. */
+static const char *value_type(const trace *tr, const char *name, rt_value_kind *kind)
+{
+    for (size_t i = 0; i < rt_event_list_len(tr->list); i++) {
+        const rt_event *e = rt_event_list_at(tr->list, i);
+        if (e->kind == RT_EVENT_VALUE && strcmp(tr->variables[e->u.value.variable_id], name) == 0) {
+            assert_true(e->u.value.value.type_id < tr->ntypes);
+            *kind = e->u.value.value.kind;
+            return tr->types[e->u.value.value.type_id]->lang_type.ptr;
+        }
+    }
+    fail_msg("no value of %s", name);
+    return NULL;
+}
+
+/* In the 0.14 dialect (the default) NaN and infinities are Raw text of the
+ * float type: 0.14 JSON would write null, which no reader loads. */
+static void check_floats(const trace *tr)
+{
+    want_value(tr, "half", "0.5");
+    want_value(tr, "inf", "<inf>");
+    want_value(tr, "ninf", "<-inf>");
+    want_value(tr, "nan", "<nan>");
+    want_value(tr, "pair", "[<inf>,<nan>]");
+    rt_value_kind kind;
+    assert_string_equal(value_type(tr, "inf", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_RAW);
+    assert_string_equal(value_type(tr, "half", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_FLOAT);
+}
+
+static void test_floats(void **state)
+{
+    (void)state;
+    check_script(NULL, "floats.lua", "", 0, check_floats);
+    /* --dialect 0.19 records them as Floats (0.19 writes them as text). */
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", tu_tmpdir());
+    assert_int_equal(tu_run("cd '%s' && '%s/ct-lua' --dialect 0.19 -f v1 -o '%s/t' floats.lua "
+                            ">/dev/null",
+                            LUA_DIR, RT_BIN_DIR, tmp),
+                     0);
+    trace tr;
+    trace_load(&tr, tu_join(tmp, "t"), RT_FORMAT_V1);
+    want_value(&tr, "half", "0.5");
+    want_value(&tr, "inf", "inf");
+    want_value(&tr, "ninf", "-inf");
+    rt_value_kind kind;
+    assert_string_equal(value_type(&tr, "nan", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_FLOAT);
+    trace_free(&tr);
+    /* An unknown dialect is a usage error. */
+    assert_int_equal(tu_run("'%s/ct-lua' --dialect 0.2 x.lua 2>/dev/null", RT_BIN_DIR), 2);
+    tu_rmtree(tmp);
+}
+
 static void check_errors(const trace *tr)
 {
     want_in("errors", &tr->errors, "errors.lua:3: boom\n");
@@ -800,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_varargs),
         cmocka_unit_test(test_multret),
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_floats),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_coroutines),
         cmocka_unit_test(test_args),

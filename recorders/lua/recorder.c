@@ -852,7 +852,7 @@ static void on_output(void *ctx, rt_event_log_kind kind, const char *metadata, c
 
 /* ---- life cycle --------------------------------------------------------- */
 
-ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd)
+ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd, rt_dialect dialect)
 {
     ctl_recorder *r = calloc(1, sizeof *r);
     if (!r || !(r->cwd = strdup(cwd))) {
@@ -868,6 +868,7 @@ ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd)
     r->enc.t = t;
     r->enc.types = &r->types;
     r->enc.scratch = &r->scratch;
+    r->enc.nonfinite_raw = dialect != RT_DIALECT_0_19;
     return r;
 }
 

@@ -1,5 +1,6 @@
 #include "values.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +398,15 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     return rc;
 }
 
+static int encode_float(ctl_encoder *e, double f, rt_value *out)
+{
+    if (isfinite(f) || !e->nonfinite_raw)
+        *out = rt_value_float(f, e->types->number);
+    else /* static text: nothing to copy */
+        *out = rt_value_raw(isnan(f) ? "nan" : f > 0 ? "inf" : "-inf", e->types->number);
+    return RT_OK;
+}
+
 static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
 {
     idx = lua_absindex(L, idx);
@@ -412,7 +422,7 @@ static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
         if (lua_isinteger(L, idx))
             *out = rt_value_int((int64_t)lua_tointeger(L, idx), e->types->integer);
         else
-            *out = rt_value_float((double)lua_tonumber(L, idx), e->types->number);
+            return encode_float(e, (double)lua_tonumber(L, idx), out);
         return RT_OK;
     case LUA_TSTRING: {
         size_t len;

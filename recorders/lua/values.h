@@ -1,5 +1,7 @@
 /* Lua values as trace values: nil -> None, boolean -> Bool, integer -> Int,
- * float -> Float, string -> String, a table that is a proper array ->
+ * float -> Float (a non-finite one -> Raw "inf", "-inf" or "nan" of the
+ * float type when nonfinite_raw is set: the 0.14 dialect writes NaN and
+ * infinities as JSON null, which no reader loads), string -> String, a table that is a proper array ->
  * Sequence, any other table -> Struct (a Type per key shape), functions,
  * userdata and threads -> Raw with their type name. Bounded: tables nest at
  * most CTL_MAX_DEPTH deep, show at most CTL_MAX_ITEMS entries each and
@@ -32,6 +34,7 @@ typedef struct ctl_encoder {
     rt_tracer *t;
     const ctl_types *types;
     ctl_scratch *scratch; /* the values live here until the scratch reset */
+    bool nonfinite_raw;   /* NaN and infinities as Raw (the 0.14 dialect) */
     int name_key_ref;     /* registry ref of the string "__name" (pushing it
                            * anew could run the GC mid-traversal) */
     /* "function: 0x..." texts by address: the text depends on nothing
