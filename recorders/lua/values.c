@@ -26,6 +26,23 @@ int ctl_types_register(rt_tracer *t, ctl_types *ty)
     return RT_OK;
 }
 
+/* The library's constructors return a struct by value; these write *out in
+ * place (a hot path: tens of millions of values per second). */
+static inline void set_scalar(rt_value *out, rt_value_kind kind, rt_type_id type)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    out->type_id = type;
+}
+
+static inline void set_text(rt_value *out, rt_value_kind kind, const char *p, size_t len,
+                            rt_type_id type)
+{
+    set_scalar(out, kind, type);
+    out->u.text.ptr = p;
+    out->u.text.len = len;
+}
+
 int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
 {
     size_t n = strlen(text);
@@ -37,8 +54,7 @@ int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
     const char *clean = ctl_utf8_clean(e->scratch, copy, n, &len);
     if (!clean)
         return RT_ENOMEM;
-    *out = rt_value_raw(clean, type);
-    out->u.text.len = len;
+    set_text(out, RT_VALUE_RAW, clean, len, type);
     return RT_OK;
 }
 
@@ -65,7 +81,7 @@ static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *ou
     } else if (!(clean = ctl_utf8_clean(e->scratch, s, len, &clean_len))) {
         return RT_ENOMEM;
     }
-    *out = rt_value_string_n(clean, clean_len, e->types->string);
+    set_text(out, RT_VALUE_STRING, clean, clean_len, e->types->string);
     return RT_OK;
 }
 
@@ -89,13 +105,23 @@ static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
         lua_pop(L, 2);
     }
     const void *p = lua_topointer(L, idx);
-    size_t slot = ((uintptr_t)p >> 4) & 255;
-    if (e->opaque[slot].p != p || e->opaque[slot].type != type) {
-        snprintf(e->opaque[slot].text, sizeof e->opaque[slot].text, "%s: %p", name, p);
-        e->opaque[slot].p = p;
-        e->opaque[slot].type = type;
+    size_t slot = ((uintptr_t)p >> 4) & (CTL_OPAQUE_SLOTS - 1);
+    struct ctl_opaque_text *o = &e->opaque[slot];
+    if (o->p != p || o->type != type) {
+        if (o->used == e->scratch->epoch) {
+            /* The slot's text is in the value being built: leave it. */
+            snprintf(buf, sizeof buf, "%s: %p", name, p);
+            return ctl_raw(e, buf, tid, out);
+        }
+        o->len = (size_t)snprintf(o->text, sizeof o->text, "%s: %p", name, p);
+        o->p = p;
+        o->type = type;
     }
-    return ctl_raw(e, e->opaque[slot].text, tid, out);
+    /* ASCII (a type name and an address): no cleaning, no copy. The slot
+     * keeps its text until the scratch reset, as the scratch arena would. */
+    o->used = e->scratch->epoch;
+    set_text(out, RT_VALUE_RAW, o->text, o->len, tid);
+    return RT_OK;
 }
 
 /* A table key seen while classifying a table. */
@@ -299,23 +325,6 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
     return RT_OK;
 }
 
-/* True when no key follows n in the traversal of the table at idx. */
-static bool nothing_after(lua_State *L, int idx, lua_Unsigned n)
-{
-    lua_pushinteger(L, (lua_Integer)n);
-    if (lua_rawget(L, idx) == LUA_TNIL) {
-        lua_pop(L, 1);
-        return false; /* n is not a key: lua_next would raise an error */
-    }
-    lua_pop(L, 1);
-    lua_pushinteger(L, (lua_Integer)n);
-    if (lua_next(L, idx)) {
-        lua_pop(L, 2);
-        return false;
-    }
-    return true;
-}
-
 static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
 {
     const void *self = lua_topointer(L, idx);
@@ -389,8 +398,9 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     }
     /* A proper array: keys exactly 1..n. Past the scan limit (the cost of
      * a step must not grow with the tables it shows), an array when every
-     * key seen was an index and none follows n in traversal order. */
-    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT && nothing_after(L, idx, n) : count == n);
+     * key seen was an index: looking for a key after n in traversal order
+     * would walk the whole free tail of the array part, at every step. */
+    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT : count == n);
     e->visiting[e->nvisiting++] = self;
     int rc = array ? encode_array(e, L, idx, depth, n, out)
                    : encode_struct(e, L, idx, depth, keys, count, more, cls, cls_len, out);
@@ -400,10 +410,13 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
 
 static int encode_float(ctl_encoder *e, double f, rt_value *out)
 {
-    if (isfinite(f) || !e->nonfinite_raw)
-        *out = rt_value_float(f, e->types->number);
-    else /* static text: nothing to copy */
-        *out = rt_value_raw(isnan(f) ? "nan" : f > 0 ? "inf" : "-inf", e->types->number);
+    if (isfinite(f) || !e->nonfinite_raw) {
+        set_scalar(out, RT_VALUE_FLOAT, e->types->number);
+        out->u.f = f;
+    } else { /* static text: nothing to copy */
+        const char *text = isnan(f) ? "nan" : f > 0 ? "inf" : "-inf";
+        set_text(out, RT_VALUE_RAW, text, strlen(text), e->types->number);
+    }
     return RT_OK;
 }
 
@@ -413,17 +426,23 @@ static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     e->budget--;
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
-        *out = rt_value_none(e->types->nil);
+        set_scalar(out, RT_VALUE_NONE, e->types->nil);
         return RT_OK;
     case LUA_TBOOLEAN:
-        *out = rt_value_bool(lua_toboolean(L, idx), e->types->boolean);
+        set_scalar(out, RT_VALUE_BOOL, e->types->boolean);
+        out->flag = lua_toboolean(L, idx);
         return RT_OK;
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx))
-            *out = rt_value_int((int64_t)lua_tointeger(L, idx), e->types->integer);
-        else
-            return encode_float(e, (double)lua_tonumber(L, idx), out);
-        return RT_OK;
+    case LUA_TNUMBER: {
+        int isint;
+        lua_Integer i = lua_tointegerx(L, idx, &isint);
+        /* lua_tointegerx also converts an integral float: ask for the subtype. */
+        if (isint && lua_isinteger(L, idx)) {
+            set_scalar(out, RT_VALUE_INT, e->types->integer);
+            out->u.i = (int64_t)i;
+            return RT_OK;
+        }
+        return encode_float(e, (double)lua_tonumber(L, idx), out);
+    }
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);

@@ -11,6 +11,7 @@
 #define CTL_VALUES_H
 
 #include <lua.h>
+#include <stdint.h>
 
 #include "runtime_tracing.h"
 #include "text.h"
@@ -20,6 +21,7 @@
 #define CTL_MAX_NODES 256
 #define CTL_MAX_STRING 1000
 #define CTL_SCAN_LIMIT 64 /* table entries looked at to classify a table */
+#define CTL_OPAQUE_SLOTS 256
 
 /* One TypeId per Lua type, registered once. */
 typedef struct ctl_types {
@@ -39,11 +41,13 @@ typedef struct ctl_encoder {
                            * anew could run the GC mid-traversal) */
     /* "function: 0x..." texts by address: the text depends on nothing
      * else, so a slot never goes stale (saves a snprintf per step). */
-    struct {
+    struct ctl_opaque_text {
         const void *p;
         int type;
+        size_t len;
+        uint64_t used; /* scratch epoch of the last value pointing here */
         char text[48];
-    } opaque[256];
+    } opaque[CTL_OPAQUE_SLOTS];
     /* per value */
     const void *visiting[CTL_MAX_DEPTH + 1];
     int nvisiting;
