@@ -28,6 +28,8 @@
 
 enum frame_kind { FRAME_C, FRAME_LUA, FRAME_UNTRACED };
 
+#define NAME_CACHE 256
+
 /* A chunk name (lua_Debug.source) and, for files, its trace path. */
 typedef struct source {
     char *copy;       /* the chunk name, to check an address not anchored */
@@ -73,6 +75,10 @@ struct ctl_recorder {
     ctl_scratch scratch;
     ctl_encoder enc;
     ctl_map sources, protos, names, threads;
+    struct name_slot {
+        const char *name;
+        rt_variable_id vid;
+    } name_cache[NAME_CACHE];
     source *all_sources;
     proto *all_protos;
     /* The threads from the main one to the running one, each resumed by the
@@ -138,9 +144,17 @@ static bool pin(ctl_recorder *r, lua_State *L, const char *s)
 
 static bool var_id(ctl_recorder *r, lua_State *L, const char *name, rt_variable_id *vid)
 {
+    /* A direct-mapped front for the map: a step looks up every local. */
+    struct name_slot *ns = &r->name_cache[((uintptr_t)name >> 4) & (NAME_CACHE - 1)];
+    if (ns->name == name) {
+        *vid = ns->vid;
+        return true;
+    }
     void *hit = ctl_map_get(&r->names, ctl_key_ptr(name));
     if (hit) {
         *vid = (rt_variable_id)((uintptr_t)hit - 1);
+        ns->name = name; /* only anchored names are in the map */
+        ns->vid = *vid;
         return true;
     }
     size_t len;
@@ -634,9 +648,11 @@ static void record_variables(ctl_recorder *r, lua_State *L, lua_Debug *ar, const
         const char *name = lua_getupvalue(L, fidx, i);
         if (!name)
             break;
-        bool hidden = name == r->env_name || strcmp(name, "_ENV") == 0;
+        bool hidden = name == r->env_name || (name[0] == '_' && strcmp(name, "_ENV") == 0);
+        /* Same text, same address for interned (short) names: compare the
+         * text only when the first bytes agree. */
         for (int k = 0; k < nseen && !hidden; k++)
-            hidden = seen[k] == name || strcmp(seen[k], name) == 0;
+            hidden = seen[k] == name || (seen[k][0] == name[0] && strcmp(seen[k], name) == 0);
         if (hidden)
             lua_pop(L, 1);
         else
