@@ -885,6 +885,9 @@ ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd, rt_dialect dialect
     r->enc.types = &r->types;
     r->enc.scratch = &r->scratch;
     r->enc.nonfinite_raw = dialect != RT_DIALECT_0_19;
+    r->enc.string_anchor_ref = LUA_NOREF;
+    const char *naive = getenv("CT_LUA_NAIVE");
+    r->enc.naive = naive && *naive && strcmp(naive, "0") != 0;
     return r;
 }
 
@@ -909,6 +912,12 @@ int ctl_recorder_start(ctl_recorder *r, lua_State *L, const char *script)
     r->threads_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushliteral(L, "__name");
     r->enc.name_key_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, CTL_STRING_SLOTS, 0);
+    for (int i = 1; i <= CTL_STRING_SLOTS; i++) {
+        lua_pushboolean(L, 0); /* fills the array part */
+        lua_rawseti(L, -2, i);
+    }
+    r->enc.string_anchor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchor_ref);
     lua_pushliteral(L, "_ENV");
     r->env_name = lua_tostring(L, -1);
@@ -994,6 +1003,7 @@ void ctl_recorder_free(ctl_recorder *r)
     ctl_map_free(&r->threads);
     free(r->chain);
     ctl_scratch_free(&r->scratch);
+    ctl_encoder_free(&r->enc);
     free(r->cwd);
     free(r);
 }

@@ -1,5 +1,7 @@
 #include "values.h"
 
+#include <lauxlib.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,7 +60,7 @@ int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
     return RT_OK;
 }
 
-static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *out)
+static int encode_string_text(ctl_encoder *e, const char *s, size_t len, rt_value *out)
 {
     size_t clean_len;
     const char *clean;
@@ -83,6 +85,67 @@ static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *ou
     }
     set_text(out, RT_VALUE_STRING, clean, clean_len, e->types->string);
     return RT_OK;
+}
+
+/*
+ * Long strings through a cache: the cut, the UTF-8 pass and the copies are
+ * done once per string object. A cached string is anchored (the registry
+ * table string_anchor_ref holds it at its slot), so that its address cannot
+ * be reused by another string while the slot names it; Lua strings never
+ * change, so the same address is the same text.
+ */
+static int encode_string(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (len < CTL_STRING_CACHE_MIN || e->naive || e->string_anchor_ref == LUA_NOREF)
+        return encode_string_text(e, s, len, out);
+    size_t slot = ((uintptr_t)s >> 4) & (CTL_STRING_SLOTS - 1);
+    struct ctl_string_text *c = &e->strings[slot];
+    if (c->s == s && c->len == len) {
+        c->used = e->scratch->epoch;
+        set_text(out, RT_VALUE_STRING, c->text, c->text_len, e->types->string);
+        return RT_OK;
+    }
+    /* The slot's text is in the value being built, or no room to anchor. */
+    if (c->used == e->scratch->epoch || !lua_checkstack(L, 2))
+        return encode_string_text(e, s, len, out);
+    int rc = encode_string_text(e, s, len, out);
+    if (rc)
+        return rc;
+    size_t n = out->u.text.len;
+    if (n > c->cap) {
+        char *grown = realloc(c->own, n);
+        if (!grown)
+            return RT_OK; /* not cached: the value is fine */
+        c->own = grown;
+        c->cap = n;
+    }
+    /* Valid and not cut: the Lua string itself, kept alive by the anchor. */
+    if (out->u.text.ptr != s) {
+        memcpy(c->own, out->u.text.ptr, n);
+        c->text = c->own;
+    } else {
+        c->text = s;
+    }
+    c->text_len = n;
+    c->s = s;
+    c->len = len;
+    c->used = e->scratch->epoch;
+    /* The anchor table's array part is preallocated: this never allocates. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->string_anchor_ref);
+    lua_pushvalue(L, idx);
+    lua_rawseti(L, -2, (lua_Integer)slot + 1);
+    lua_pop(L, 1);
+    out->u.text.ptr = c->text;
+    return RT_OK;
+}
+
+void ctl_encoder_free(ctl_encoder *e)
+{
+    for (size_t i = 0; i < CTL_STRING_SLOTS; i++)
+        free(e->strings[i].own);
+    memset(e->strings, 0, sizeof e->strings);
 }
 
 /* "kind: 0x..." as tostring() prints it without metamethods. */
@@ -135,6 +198,16 @@ typedef struct table_key {
     const void *p;     /* other keys */
     size_t ordinal;    /* position in traversal order */
 } table_key;
+
+/* What the classifying traversal saw: the keys, and the values that are
+ * not tables, encoded on the way (a table's value would register types, so
+ * it is encoded in its turn). Saves a second walk or lookup per entry. */
+typedef struct table_scan {
+    table_key *keys;
+    rt_value *early; /* by ordinal */
+    bool *have;      /* by ordinal: early[] holds the value */
+    size_t by_index[CTL_MAX_ITEMS]; /* ordinal + 1 of key i + 1, 0: not seen */
+} table_scan;
 
 static int key_rank(const table_key *k)
 {
@@ -211,9 +284,10 @@ static int key_name(ctl_encoder *e, lua_State *L, const table_key *k, rt_str *ou
 }
 
 static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out);
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
 
 static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Unsigned n,
-                        rt_value *out)
+                        const table_scan *sc, rt_value *out)
 {
     size_t shown = n > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : (size_t)n;
     size_t len = shown + (n > shown);
@@ -222,6 +296,12 @@ static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Un
         return RT_ENOMEM;
     int rc = RT_OK;
     for (size_t i = 0; i < shown && !rc; i++) {
+        size_t o = sc->by_index[i];
+        if (o && sc->have[o - 1]) {
+            e->budget--; /* as encode_value does */
+            items[i] = sc->early[o - 1];
+            continue;
+        }
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
         rc = encode_value(e, L, -1, depth + 1, &items[i]);
         lua_pop(L, 1);
@@ -269,9 +349,10 @@ static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_
     return rt_ensure_raw_type_id(e->t, &rec, out);
 }
 
-static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table_key *keys,
+static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, const table_scan *sc,
                          size_t count, bool more, const char *cls, size_t cls_len, rt_value *out)
 {
+    table_key *keys = sc->keys;
     qsort(keys, count, sizeof *keys, compare_keys);
     size_t shown = count > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : count;
     bool truncated = more || count > shown;
@@ -290,18 +371,32 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
         fields[i].type_id = e->types->any;
         rc = key_name(e, L, &keys[i], &fields[i].name);
     }
-    /* A second traversal in the same order reaches each value without
+    /* Values in traversal order (the order they were encoded in before
+     * early values): the early ones as they are, the others (tables) by a
+     * second traversal in the same order, which reaches each value without
      * pushing its key (which could allocate). */
+    size_t last_table = 0; /* ordinal + 1 of the last shown value to walk to */
+    for (size_t o = 0; o < count; o++)
+        if (slot[o] && !sc->have[o])
+            last_table = o + 1;
     size_t ordinal = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        size_t f = slot[ordinal++];
-        if (f)
-            rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
-        lua_pop(L, 1);
-        if (rc || ordinal == count) {
-            lua_pop(L, 1); /* the key */
-            break;
+    if (last_table && !rc)
+        lua_pushnil(L);
+    while (!rc && ordinal < count) {
+        size_t o = ordinal++;
+        size_t f = slot[o];
+        if (o < last_table) {
+            if (!lua_next(L, idx))
+                break;
+            if (f && !sc->have[o])
+                rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
+            lua_pop(L, 1);
+            if (rc || ordinal == last_table)
+                lua_pop(L, 1); /* the key */
+        }
+        if (f && sc->have[o]) {
+            e->budget--; /* as encode_value does */
+            values[f - 1] = sc->early[o];
         }
     }
     if (rc)
@@ -356,54 +451,69 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     }
 
     lua_Unsigned n = lua_rawlen(L, idx);
-    table_key *keys = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *keys);
-    if (!keys)
+    table_scan sc;
+    sc.keys = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.keys);
+    sc.early = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.early);
+    sc.have = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.have);
+    if (!sc.keys || !sc.early || !sc.have)
         return RT_ENOMEM;
+    memset(sc.by_index, 0, sizeof sc.by_index);
     size_t count = 0;
     bool all_index = true, more = false;
+    int rc = RT_OK;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        lua_pop(L, 1);
         if (count == CTL_SCAN_LIMIT) {
             more = true;
-            lua_pop(L, 1);
+            lua_pop(L, 2);
             break;
         }
-        table_key *k = &keys[count];
-        memset(k, 0, sizeof *k);
-        k->type = lua_type(L, -1);
-        k->ordinal = count++;
+        table_key *k = &sc.keys[count];
+        k->type = lua_type(L, -2);
+        k->ordinal = count;
+        k->isint = 0;
         switch (k->type) {
         case LUA_TNUMBER:
             /* Table keys with an integral value are integers already. */
-            k->i = lua_tointegerx(L, -1, &k->isint);
+            k->i = lua_tointegerx(L, -2, &k->isint);
             if (!k->isint)
-                k->f = lua_tonumber(L, -1);
+                k->f = lua_tonumber(L, -2);
             if (!k->isint || k->i < 1 || (lua_Unsigned)k->i > n)
                 all_index = false;
+            else if (k->i <= CTL_MAX_ITEMS)
+                sc.by_index[k->i - 1] = count + 1;
             break;
         case LUA_TBOOLEAN:
-            k->i = lua_toboolean(L, -1);
+            k->i = lua_toboolean(L, -2);
             all_index = false;
             break;
         case LUA_TSTRING:
-            k->s = lua_tolstring(L, -1, &k->len);
+            k->s = lua_tolstring(L, -2, &k->len);
             all_index = false;
             break;
         default:
-            k->p = lua_topointer(L, -1);
+            k->p = lua_topointer(L, -2);
             all_index = false;
             break;
         }
+        sc.have[count] = !e->naive && lua_type(L, -1) != LUA_TTABLE;
+        if (sc.have[count] && (rc = encode_scalar(e, L, -1, &sc.early[count]))) {
+            lua_pop(L, 2);
+            break;
+        }
+        count++;
+        lua_pop(L, 1);
     }
+    if (rc)
+        return rc;
     /* A proper array: keys exactly 1..n. Past the scan limit (the cost of
      * a step must not grow with the tables it shows), an array when every
      * key seen was an index: looking for a key after n in traversal order
      * would walk the whole free tail of the array part, at every step. */
     bool array = all_index && (more ? n >= CTL_SCAN_LIMIT : count == n);
     e->visiting[e->nvisiting++] = self;
-    int rc = array ? encode_array(e, L, idx, depth, n, out)
-                   : encode_struct(e, L, idx, depth, keys, count, more, cls, cls_len, out);
+    rc = array ? encode_array(e, L, idx, depth, n, &sc, out)
+               : encode_struct(e, L, idx, depth, &sc, count, more, cls, cls_len, out);
     e->nvisiting--;
     return rc;
 }
@@ -420,10 +530,10 @@ static int encode_float(ctl_encoder *e, double f, rt_value *out)
     return RT_OK;
 }
 
-static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+/* A value that is not a table: never registers a type, never walks. */
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 {
     idx = lua_absindex(L, idx);
-    e->budget--;
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         set_scalar(out, RT_VALUE_NONE, e->types->nil);
@@ -443,16 +553,19 @@ static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
         }
         return encode_float(e, (double)lua_tonumber(L, idx), out);
     }
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        return encode_string(e, s, len, out);
-    }
-    case LUA_TTABLE:
-        return encode_table(e, L, idx, depth, out);
+    case LUA_TSTRING:
+        return encode_string(e, L, idx, out);
     default:
         return encode_opaque(e, L, idx, out);
     }
+}
+
+static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+{
+    e->budget--;
+    if (lua_type(L, idx) == LUA_TTABLE)
+        return encode_table(e, L, lua_absindex(L, idx), depth, out);
+    return encode_scalar(e, L, idx, out);
 }
 
 int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out)

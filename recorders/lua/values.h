@@ -22,6 +22,8 @@
 #define CTL_MAX_STRING 1000
 #define CTL_SCAN_LIMIT 64 /* table entries looked at to classify a table */
 #define CTL_OPAQUE_SLOTS 256
+#define CTL_STRING_SLOTS 64     /* long strings cached (and anchored) */
+#define CTL_STRING_CACHE_MIN 256 /* bytes: shorter ones are cheap to redo */
 
 /* One TypeId per Lua type, registered once. */
 typedef struct ctl_types {
@@ -48,6 +50,20 @@ typedef struct ctl_encoder {
         uint64_t used; /* scratch epoch of the last value pointing here */
         char text[48];
     } opaque[CTL_OPAQUE_SLOTS];
+    /* Long strings: the text recorded for a string object (see
+     * encode_string); the object is anchored at its slot in the registry
+     * table string_anchor_ref (LUA_NOREF: no cache). */
+    int string_anchor_ref;
+    struct ctl_string_text {
+        const char *s;    /* the Lua string's bytes */
+        size_t len;
+        const char *text; /* s itself, or own */
+        size_t text_len;
+        char *own;
+        size_t cap;
+        uint64_t used;
+    } strings[CTL_STRING_SLOTS];
+    bool naive; /* CT_LUA_NAIVE: no caches (to check them against) */
     /* per value */
     const void *visiting[CTL_MAX_DEPTH + 1];
     int nvisiting;
@@ -61,6 +77,9 @@ typedef struct ctl_encoder {
  * error from type registration.
  */
 int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
+
+/* Frees the caches' memory. */
+void ctl_encoder_free(ctl_encoder *e);
 
 /* A Raw value "text" of the given type, copied into the scratch arena. */
 int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out);
