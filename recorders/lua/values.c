@@ -152,7 +152,6 @@ void ctl_encoder_free(ctl_encoder *e)
 static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 {
     int type = lua_type(L, idx);
-    const char *name = lua_typename(L, type);
     rt_type_id tid = type == LUA_TFUNCTION ? e->types->function
                      : type == LUA_TTHREAD ? e->types->thread
                      : type == LUA_TTABLE  ? e->types->table
@@ -173,10 +172,10 @@ static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
     if (o->p != p || o->type != type) {
         if (o->used == e->scratch->epoch) {
             /* The slot's text is in the value being built: leave it. */
-            snprintf(buf, sizeof buf, "%s: %p", name, p);
+            snprintf(buf, sizeof buf, "%s: %p", lua_typename(L, type), p);
             return ctl_raw(e, buf, tid, out);
         }
-        o->len = (size_t)snprintf(o->text, sizeof o->text, "%s: %p", name, p);
+        o->len = (size_t)snprintf(o->text, sizeof o->text, "%s: %p", lua_typename(L, type), p);
         o->p = p;
         o->type = type;
     }
@@ -461,6 +460,7 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     size_t count = 0;
     bool all_index = true, more = false;
     int rc = RT_OK;
+    int kidx = lua_gettop(L) + 1, vidx = kidx + 1; /* the key and value pushed */
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         if (count == CTL_SCAN_LIMIT) {
@@ -469,35 +469,38 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
             break;
         }
         table_key *k = &sc.keys[count];
-        k->type = lua_type(L, -2);
+        k->type = lua_type(L, kidx);
         k->ordinal = count;
         k->isint = 0;
         switch (k->type) {
         case LUA_TNUMBER:
             /* Table keys with an integral value are integers already. */
-            k->i = lua_tointegerx(L, -2, &k->isint);
+            k->i = lua_tointegerx(L, kidx, &k->isint);
             if (!k->isint)
-                k->f = lua_tonumber(L, -2);
+                k->f = lua_tonumber(L, kidx);
             if (!k->isint || k->i < 1 || (lua_Unsigned)k->i > n)
                 all_index = false;
             else if (k->i <= CTL_MAX_ITEMS)
                 sc.by_index[k->i - 1] = count + 1;
             break;
         case LUA_TBOOLEAN:
-            k->i = lua_toboolean(L, -2);
+            k->i = lua_toboolean(L, kidx);
             all_index = false;
             break;
         case LUA_TSTRING:
-            k->s = lua_tolstring(L, -2, &k->len);
+            k->s = lua_tolstring(L, kidx, &k->len);
             all_index = false;
             break;
         default:
-            k->p = lua_topointer(L, -2);
+            k->p = lua_topointer(L, kidx);
             all_index = false;
             break;
         }
-        sc.have[count] = !e->naive && lua_type(L, -1) != LUA_TTABLE;
-        if (sc.have[count] && (rc = encode_scalar(e, L, -1, &sc.early[count]))) {
+        /* Not the values of indices past those an array shows (a struct
+         * with such keys gets them by the second walk). */
+        sc.have[count] = !e->naive && lua_type(L, vidx) != LUA_TTABLE &&
+                         !(k->isint && k->i > CTL_MAX_ITEMS);
+        if (sc.have[count] && (rc = encode_scalar(e, L, vidx, &sc.early[count]))) {
             lua_pop(L, 2);
             break;
         }
@@ -533,7 +536,6 @@ static int encode_float(ctl_encoder *e, double f, rt_value *out)
 /* A value that is not a table: never registers a type, never walks. */
 static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 {
-    idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         set_scalar(out, RT_VALUE_NONE, e->types->nil);
@@ -563,8 +565,9 @@ static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
 {
     e->budget--;
+    idx = lua_absindex(L, idx);
     if (lua_type(L, idx) == LUA_TTABLE)
-        return encode_table(e, L, lua_absindex(L, idx), depth, out);
+        return encode_table(e, L, idx, depth, out);
     return encode_scalar(e, L, idx, out);
 }
 
