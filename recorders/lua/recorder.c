@@ -91,6 +91,7 @@ struct ctl_recorder {
     int threads_ref; /* registry: threads in the chain, kept alive */
     lua_Integer nanchors;
     const char *env_name; /* the interned "_ENV" */
+    uint64_t check_every, checked; /* CT_LUA_CHECK_CACHE */
     bool expect_main;
     bool started, stopped;
     /* The last Error event, not repeated when the same unwinding is seen
@@ -605,6 +606,24 @@ static thread_rec *switch_thread(ctl_recorder *r, lua_State *L, lua_Debug *ar)
 
 /* ---- values ------------------------------------------------------------- */
 
+/* CT_LUA_CHECK_CACHE: the value v of the top of the stack, encoded through
+ * the caches, must be what an encoding without them gives. */
+static int check_cached(ctl_recorder *r, lua_State *L, const char *name, const rt_value *v)
+{
+    rt_value naive;
+    int rc = ctl_encode_naive(&r->enc, L, -1, &naive);
+    if (rc || ctl_value_equal(v, &naive))
+        return rc;
+    if (!r->err) {
+        r->err = RT_EINVAL;
+        snprintf(r->errmsg, sizeof r->errmsg,
+                 "CT_LUA_CHECK_CACHE: the cached value of '%.100s' (event %llu) differs from "
+                 "the uncached one",
+                 name, (unsigned long long)rt_tracer_event_count(r->t));
+    }
+    return RT_EINVAL;
+}
+
 /* Registers the value on top of the stack as variable name, and pops it. */
 static void record_top(ctl_recorder *r, lua_State *L, const char *name)
 {
@@ -612,6 +631,8 @@ static void record_top(ctl_recorder *r, lua_State *L, const char *name)
     if (var_id(r, L, name, &vid)) {
         rt_value v;
         int rc = ctl_encode(&r->enc, L, -1, &v);
+        if (!rc && r->check_every && ++r->checked % r->check_every == 0)
+            rc = check_cached(r, L, name, &v);
         if (!rc)
             rc = rt_register_full_value(r->t, vid, v);
         if (rc)
@@ -888,6 +909,8 @@ ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd, rt_dialect dialect
     r->enc.string_anchor_ref = LUA_NOREF;
     const char *naive = getenv("CT_LUA_NAIVE");
     r->enc.naive = naive && *naive && strcmp(naive, "0") != 0;
+    const char *check = getenv("CT_LUA_CHECK_CACHE");
+    r->check_every = check ? strtoull(check, NULL, 10) : 0;
     return r;
 }
 

@@ -571,6 +571,43 @@ static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     return encode_scalar(e, L, idx, out);
 }
 
+int ctl_encode_naive(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+{
+    bool naive = e->naive;
+    e->naive = true;
+    int rc = ctl_encode(e, L, idx, out);
+    e->naive = naive;
+    return rc;
+}
+
+bool ctl_value_equal(const rt_value *a, const rt_value *b)
+{
+    if (a->kind != b->kind || a->type_id != b->type_id || a->flag != b->flag)
+        return false;
+    switch (a->kind) {
+    case RT_VALUE_INT:
+        return a->u.i == b->u.i;
+    case RT_VALUE_FLOAT:
+        return memcmp(&a->u.f, &b->u.f, sizeof a->u.f) == 0;
+    case RT_VALUE_STRING:
+    case RT_VALUE_RAW:
+    case RT_VALUE_ERROR:
+        return a->u.text.len == b->u.text.len &&
+               memcmp(a->u.text.ptr, b->u.text.ptr, a->u.text.len) == 0;
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT:
+        if (a->u.list.len != b->u.list.len)
+            return false;
+        for (size_t i = 0; i < a->u.list.len; i++)
+            if (!ctl_value_equal(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    default:
+        return true; /* None, Bool (flag): compared above */
+    }
+}
+
 int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 {
     e->nvisiting = 0;

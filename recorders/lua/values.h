@@ -63,7 +63,7 @@ typedef struct ctl_encoder {
         size_t cap;
         uint64_t used;
     } strings[CTL_STRING_SLOTS];
-    bool naive; /* CT_LUA_NAIVE: no caches (to check them against) */
+    bool naive; /* no caches: CT_LUA_NAIVE, and the reference of CT_LUA_CHECK_CACHE */
     /* per value */
     const void *visiting[CTL_MAX_DEPTH + 1];
     int nvisiting;
@@ -77,6 +77,12 @@ typedef struct ctl_encoder {
  * error from type registration.
  */
 int ctl_encode(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
+
+/* ctl_encode without the caches (the reference they are checked against). */
+int ctl_encode_naive(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
+
+/* True when a and b are the same value (texts compared byte for byte). */
+bool ctl_value_equal(const rt_value *a, const rt_value *b);
 
 /* Frees the caches' memory. */
 void ctl_encoder_free(ctl_encoder *e);
