@@ -149,9 +149,8 @@ void ctl_encoder_free(ctl_encoder *e)
 }
 
 /* "kind: 0x..." as tostring() prints it without metamethods. */
-static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out)
 {
-    int type = lua_type(L, idx);
     rt_type_id tid = type == LUA_TFUNCTION ? e->types->function
                      : type == LUA_TTHREAD ? e->types->thread
                      : type == LUA_TTABLE  ? e->types->table
@@ -283,7 +282,7 @@ static int key_name(ctl_encoder *e, lua_State *L, const table_key *k, rt_str *ou
 }
 
 static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out);
-static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out);
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out);
 
 static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Unsigned n,
                         const table_scan *sc, rt_value *out)
@@ -310,8 +309,11 @@ static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Un
         snprintf(buf, sizeof buf, "... (%llu items)", (unsigned long long)n);
         rc = ctl_raw(e, buf, e->types->table, &items[shown]);
     }
-    if (!rc)
-        *out = rt_value_sequence(items, len, false, e->types->array);
+    if (!rc) {
+        set_scalar(out, RT_VALUE_SEQUENCE, e->types->array);
+        out->u.list.items = items;
+        out->u.list.len = len;
+    }
     return rc;
 }
 
@@ -415,7 +417,9 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, const
     rt_type_id tid;
     if ((rc = shape_type(e, cls, cls_len, fields, len, &tid)))
         return rc;
-    *out = rt_value_struct(values, len, tid);
+    set_scalar(out, RT_VALUE_STRUCT, tid);
+    out->u.list.items = values;
+    out->u.list.len = len;
     return RT_OK;
 }
 
@@ -423,12 +427,12 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
 {
     const void *self = lua_topointer(L, idx);
     if (depth >= CTL_MAX_DEPTH || e->budget <= 0)
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, LUA_TTABLE, out);
     for (int i = 0; i < e->nvisiting; i++)
         if (e->visiting[i] == self)
             return ctl_raw(e, "<cycle>", e->types->table, out);
     if (!lua_checkstack(L, 8))
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, LUA_TTABLE, out);
 
     /* The class name: the metatable's __name, as luaL_newmetatable sets. */
     char cls_buf[64];
@@ -498,9 +502,9 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
         }
         /* Not the values of indices past those an array shows (a struct
          * with such keys gets them by the second walk). */
-        sc.have[count] = !e->naive && lua_type(L, vidx) != LUA_TTABLE &&
-                         !(k->isint && k->i > CTL_MAX_ITEMS);
-        if (sc.have[count] && (rc = encode_scalar(e, L, vidx, &sc.early[count]))) {
+        int vtype = lua_type(L, vidx);
+        sc.have[count] = !e->naive && vtype != LUA_TTABLE && !(k->isint && k->i > CTL_MAX_ITEMS);
+        if (sc.have[count] && (rc = encode_scalar(e, L, vidx, vtype, &sc.early[count]))) {
             lua_pop(L, 2);
             break;
         }
@@ -534,9 +538,9 @@ static int encode_float(ctl_encoder *e, double f, rt_value *out)
 }
 
 /* A value that is not a table: never registers a type, never walks. */
-static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out)
 {
-    switch (lua_type(L, idx)) {
+    switch (type) {
     case LUA_TNIL:
         set_scalar(out, RT_VALUE_NONE, e->types->nil);
         return RT_OK;
@@ -558,7 +562,7 @@ static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
     case LUA_TSTRING:
         return encode_string(e, L, idx, out);
     default:
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, type, out);
     }
 }
 
@@ -566,9 +570,10 @@ static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
 {
     e->budget--;
     idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) == LUA_TTABLE)
+    int type = lua_type(L, idx);
+    if (type == LUA_TTABLE)
         return encode_table(e, L, idx, depth, out);
-    return encode_scalar(e, L, idx, out);
+    return encode_scalar(e, L, idx, type, out);
 }
 
 int ctl_encode_naive(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
