@@ -10,7 +10,7 @@ struct ctl_scratch_block {
     max_align_t data[];
 };
 
-#define CTL_SCRATCH_BLOCK (64 * 1024)
+#define CTL_SCRATCH_BLOCK (256 * 1024) /* a value with ~40 tables: each walk takes 6 KB */
 
 void ctl_scratch_init(ctl_scratch *s)
 {

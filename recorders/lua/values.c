@@ -317,9 +317,12 @@ static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Un
     return rc;
 }
 
-/* lang_type of a struct shape: "table{a,b,[1]}" or "Class{x,y}". */
-static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_field_type *fields,
-                      size_t n, rt_type_id *out)
+/* lang_type of a struct shape: "table{a,b,[1]}" or "Class{x,y}". The
+ * library interns types by lang_type alone, so a text seen before has the
+ * id it had: a slot per table address remembers the last one (the text is
+ * compared, the address only picks the slot), which saves hashing it. */
+static int shape_type(ctl_encoder *e, const void *self, const char *cls, size_t cls_len,
+                      const rt_field_type *fields, size_t n, rt_type_id *out)
 {
     size_t cap = cls_len + 3;
     for (size_t i = 0; i < n; i++)
@@ -339,6 +342,11 @@ static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_
     }
     lang[o++] = '}';
     lang[o] = '\0';
+    struct ctl_shape_text *c = &e->shapes[((uintptr_t)self >> 4) & (CTL_SHAPE_SLOTS - 1)];
+    if (!e->naive && c->len == o && memcmp(c->text, lang, o) == 0) {
+        *out = c->type_id;
+        return RT_OK;
+    }
     rt_type_record rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = RT_TYPE_STRUCT;
@@ -347,7 +355,13 @@ static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_
     rec.info_kind = RT_INFO_STRUCT;
     rec.info.fields.items = fields;
     rec.info.fields.len = n;
-    return rt_ensure_raw_type_id(e->t, &rec, out);
+    int rc = rt_ensure_raw_type_id(e->t, &rec, out);
+    if (!rc && o <= sizeof c->text) {
+        memcpy(c->text, lang, o);
+        c->len = o;
+        c->type_id = *out;
+    }
+    return rc;
 }
 
 static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, const table_scan *sc,
@@ -415,7 +429,7 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, const
             return rc;
     }
     rt_type_id tid;
-    if ((rc = shape_type(e, cls, cls_len, fields, len, &tid)))
+    if ((rc = shape_type(e, lua_topointer(L, idx), cls, cls_len, fields, len, &tid)))
         return rc;
     set_scalar(out, RT_VALUE_STRUCT, tid);
     out->u.list.items = values;

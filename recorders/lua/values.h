@@ -24,6 +24,8 @@
 #define CTL_OPAQUE_SLOTS 256
 #define CTL_STRING_SLOTS 64     /* long strings cached (and anchored) */
 #define CTL_STRING_CACHE_MIN 256 /* bytes: shorter ones are cheap to redo */
+#define CTL_SHAPE_SLOTS 64
+#define CTL_SHAPE_TEXT 200 /* longer struct type names are looked up each time */
 
 /* One TypeId per Lua type, registered once. */
 typedef struct ctl_types {
@@ -63,6 +65,13 @@ typedef struct ctl_encoder {
         size_t cap;
         uint64_t used;
     } strings[CTL_STRING_SLOTS];
+    /* Struct types: the last lang_type text per slot (by table address) and
+     * its id; len 0: empty. */
+    struct ctl_shape_text {
+        size_t len;
+        rt_type_id type_id;
+        char text[CTL_SHAPE_TEXT];
+    } shapes[CTL_SHAPE_SLOTS];
     bool naive; /* no caches: CT_LUA_NAIVE, and the reference of CT_LUA_CHECK_CACHE */
     /* per value */
     const void *visiting[CTL_MAX_DEPTH + 1];
