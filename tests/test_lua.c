@@ -520,6 +520,151 @@ static void test_tables(void **state)
     check_script(NULL, "tables.lua", "", 0, check_tables);
 }
 
+/* The type of the first Value of variable name. */
+static const char *value_type(const trace *tr, const char *name, rt_value_kind *kind)
+{
+    for (size_t i = 0; i < rt_event_list_len(tr->list); i++) {
+        const rt_event *e = rt_event_list_at(tr->list, i);
+        if (e->kind == RT_EVENT_VALUE && strcmp(tr->variables[e->u.value.variable_id], name) == 0) {
+            assert_true(e->u.value.value.type_id < tr->ntypes);
+            *kind = e->u.value.value.kind;
+            return tr->types[e->u.value.value.type_id]->lang_type.ptr;
+        }
+    }
+    fail_msg("no value of %s", name);
+    return NULL;
+}
+
+/* In the 0.14 dialect (the default) NaN and infinities are Raw text of the
+ * float type: 0.14 JSON would write null, which no reader loads. */
+static void check_floats(const trace *tr)
+{
+    want_value(tr, "half", "0.5");
+    want_value(tr, "inf", "<inf>");
+    want_value(tr, "ninf", "<-inf>");
+    want_value(tr, "nan", "<nan>");
+    want_value(tr, "pair", "[<inf>,<nan>]");
+    rt_value_kind kind;
+    assert_string_equal(value_type(tr, "inf", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_RAW);
+    assert_string_equal(value_type(tr, "half", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_FLOAT);
+}
+
+static void test_floats(void **state)
+{
+    (void)state;
+    check_script(NULL, "floats.lua", "", 0, check_floats);
+    /* --dialect 0.19 records them as Floats (0.19 writes them as text). */
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", tu_tmpdir());
+    assert_int_equal(tu_run("cd '%s' && '%s/ct-lua' --dialect 0.19 -f v1 -o '%s/t' floats.lua "
+                            ">/dev/null",
+                            LUA_DIR, RT_BIN_DIR, tmp),
+                     0);
+    trace tr;
+    trace_load(&tr, tu_join(tmp, "t"), RT_FORMAT_V1);
+    want_value(&tr, "half", "0.5");
+    want_value(&tr, "inf", "inf");
+    want_value(&tr, "ninf", "-inf");
+    rt_value_kind kind;
+    assert_string_equal(value_type(&tr, "nan", &kind), "float");
+    assert_int_equal(kind, RT_VALUE_FLOAT);
+    trace_free(&tr);
+    /* An unknown dialect is a usage error. */
+    assert_int_equal(tu_run("'%s/ct-lua' --dialect 0.2 x.lua 2>/dev/null", RT_BIN_DIR), 2);
+    tu_rmtree(tmp);
+}
+
+/* The recorder caches the text of long strings and reads a table's values in
+ * its classifying walk: values that change between steps must still be
+ * recorded as they are at each step. */
+static void check_mutations(const trace *tr)
+{
+    want_value(tr, "t", "{x=1}");
+    want_value(tr, "t", "{x=2}");
+    want_value(tr, "t", "{x=2,y={z=3}}");
+    want_value(tr, "t", "{x=2,y={z=4}}");
+    /* After setmetatable: the class name is the shape's. */
+    bool klass = false;
+    for (size_t i = 0; i < tr->ntypes; i++)
+        klass |= strcmp(tr->types[i]->lang_type.ptr, "Klass{x,y}") == 0;
+    assert_true(klass);
+    want_in("values", &tr->values, "\narr=[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
+                                   "21,22,23,24,25,26,27,28,29,30,31,32,<... (70 items)>]\n");
+    want_in("values", &tr->values, "\narr=[1,\"two\",3,");
+    buf expect = {0};
+    /* Cut at 1000 bytes, then "...". */
+    buf_add(&expect, "\"", 1);
+    for (int i = 0; i < 500; i++)
+        buf_add(&expect, "ab", 2);
+    buf_add(&expect, "...\"", 4);
+    want_value(tr, "long", buf_str(&expect));
+    expect.len = 0;
+    buf_add(&expect, "\"", 1);
+    for (int i = 0; i < 300; i++)
+        buf_add(&expect, "\xEF\xBF\xBD", 3);
+    buf_add(&expect, "\"", 1);
+    want_value(tr, "bytes", buf_str(&expect));
+    /* The cut splits an "é": U+FFFD. */
+    expect.len = 0;
+    buf_add(&expect, "\"x", 2);
+    for (int i = 0; i < 499; i++)
+        buf_add(&expect, "\xC3\xA9", 2);
+    buf_add(&expect, "\xEF\xBF\xBD...\"", 7);
+    want_value(tr, "cut", buf_str(&expect));
+    /* Strings made and collected in a loop: each step shows its own. */
+    for (int i = 1; i <= 40; i++) {
+        expect.len = 0;
+        buf_add(&expect, "\"", 1);
+        for (int k = 0; k < 700; k++)
+            buf_add(&expect, &(char){(char)(65 + i % 26)}, 1);
+        buf_add(&expect, "\"", 1);
+        want_value(tr, "s", buf_str(&expect));
+    }
+    free(expect.p);
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    check_script(NULL, "mutations.lua", "", 0, check_mutations);
+}
+
+/* CT_LUA_CHECK_CACHE=N: every Nth local's value, encoded through the
+ * caches, is compared with its encoding without them; a difference fails
+ * the recording (exit status 125, a message on stderr). */
+static void want_cache_agrees(const char *cwd, const char *script, const char *args,
+                              const char *every, bool streaming)
+{
+    char tmp[PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", tu_tmpdir());
+    tu_run("cd '%s' && CT_LUA_CHECK_CACHE=%s '%s/ct-lua' -f v1 %s -o '%s/t' %s %s >/dev/null "
+           "2>'%s/err'",
+           cwd, every, RT_BIN_DIR, streaming ? "--streaming" : "", tmp, script, args, tmp);
+    int differs = tu_run("grep CT_LUA_CHECK_CACHE '%s/err' >&2", tmp);
+    if (differs == 0)
+        fail_msg("%s: the cached values differ from the uncached ones", script);
+    assert_int_equal(tu_run("'%s/runtime-tracing' validate '%s/t' >/dev/null", RT_BIN_DIR, tmp),
+                     0);
+    tu_rmtree(tmp);
+}
+
+static void test_cache_check(void **state)
+{
+    (void)state;
+    if (!have_lua())
+        skip();
+    static const char *const scripts[] = {
+        "args.lua",   "closures.lua",  "coroutines.lua", "errors.lua",    "exit.lua",
+        "floats.lua", "modules.lua",   "multret.lua",    "mutations.lua", "recursion.lua",
+        "tables.lua", "uncaught.lua",  "varargs.lua",    "realworld_dkjson.lua",
+        "realworld_penlight.lua", "realworld_argparse.lua", "realworld_say.lua"};
+    for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++)
+        for (int streaming = 0; streaming < 2; streaming++)
+            want_cache_agrees(LUA_DIR, scripts[i], "a b", "1", streaming);
+}
+
 static void check_errors(const trace *tr)
 {
     want_in("errors", &tr->errors, "errors.lua:3: boom\n");
@@ -804,6 +949,20 @@ static void test_realworld_dkjson_jsontest(void **state)
     tu_rmtree(tmp);
 }
 
+/* dkjson's own test script (71 M events) with every 97th value checked
+ * against the uncached encoding: streaming always, buffered (7 GB of
+ * memory) when CT_LUA_SLOW_TESTS is set. */
+static void test_dkjson_suite_cache(void **state)
+{
+    (void)state;
+    const char *script = "/usr/share/doc/lua-dkjson/examples/jsontest.lua";
+    if (!have_module(script) || !have_lua())
+        skip();
+    want_cache_agrees("/tmp", script, "", "97", true);
+    if (getenv("CT_LUA_SLOW_TESTS"))
+        want_cache_agrees("/tmp", script, "", "97", false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +971,9 @@ int main(void)
         cmocka_unit_test(test_varargs),
         cmocka_unit_test(test_multret),
         cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_floats),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_cache_check),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_coroutines),
         cmocka_unit_test(test_args),
@@ -827,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_realworld_argparse),
         cmocka_unit_test(test_realworld_say),
         cmocka_unit_test(test_realworld_dkjson_jsontest),
+        cmocka_unit_test(test_dkjson_suite_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

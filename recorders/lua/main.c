@@ -1,6 +1,7 @@
 /* ct-lua: records a Lua 5.4 script as a CodeTracer trace.
  *
- *   ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [-v] script.lua [args...]
+ *   ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [--dialect 0.14|0.19] [-v]
+ *          script.lua [args...]
  *
  * The script runs as under lua5.4 (same output, errors and exit status);
  * the trace directory goes to DIR, by default ./ct-traces/<script name>/.
@@ -25,6 +26,7 @@
 static struct {
     const char *outdir;
     rt_format format;
+    rt_dialect dialect;
     bool streaming;
     bool verbose;
     rt_tracer *t;
@@ -37,11 +39,14 @@ static struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [-v] script.lua [args...]\n"
-               "  -o DIR       trace directory (default: ct-traces/<script name>)\n"
-               "  -f FORMAT    events file format: json (default), v0 or v1\n"
-               "  --streaming  write events while the script runs (default: at the end)\n"
-               "  -v           report what the recorder does on stderr\n");
+    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [--dialect 0.14|0.19] [-v]\n"
+               "              script.lua [args...]\n"
+               "  -o DIR         trace directory (default: ct-traces/<script name>)\n"
+               "  -f FORMAT      events file format: json (default), v0 or v1\n"
+               "  --streaming    write events while the script runs (default: at the end)\n"
+               "  --dialect D    0.14 (default: CodeTracer 25.x) or 0.19 (codetracer-trace-format\n"
+               "                 0.19, the CodeTracer of 2026)\n"
+               "  -v             report what the recorder does on stderr\n");
 }
 
 static void say(const char *fmt, const char *a, const char *b)
@@ -92,11 +97,12 @@ static char *default_outdir(const char *script)
 
 /* Fails early, before the script runs, when the library cannot write the
  * format (RT_EUNSUPPORTED while a format is not implemented). */
-static int probe_format(rt_format format)
+static int probe_format(rt_format format, rt_dialect dialect)
 {
     rt_tracer_options o;
     rt_tracer_options_init(&o);
     o.format = format;
+    o.dialect = dialect;
     o.mode = RT_MODE_STREAMING;
     rt_tracer *t = NULL;
     int rc = rt_tracer_new(&t, "probe", NULL, 0, &o);
@@ -172,6 +178,7 @@ static void at_exit(void)
 int main(int argc, char **argv)
 {
     G.format = RT_FORMAT_JSON;
+    G.dialect = RT_DIALECT_0_14;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         const char *a = argv[i];
@@ -183,6 +190,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "-f") == 0 && i + 1 < argc) {
             if (rt_format_parse(argv[++i], &G.format) != RT_OK) {
                 fprintf(stderr, "ct-lua: unknown format '%s' (json, v0 or v1)\n", argv[i]);
+                return EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--dialect") == 0 && i + 1 < argc) {
+            if (rt_dialect_parse(argv[++i], &G.dialect) != RT_OK) {
+                fprintf(stderr, "ct-lua: unknown dialect '%s' (0.14 or 0.19)\n", argv[i]);
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--streaming") == 0) {
@@ -209,7 +221,7 @@ int main(int argc, char **argv)
     char **args = argv + i + 1;
     int nargs = argc - i - 1;
 
-    if (probe_format(G.format))
+    if (probe_format(G.format, G.dialect))
         return EXIT_RECORDER;
     char *outdir_buf = NULL;
     if (!G.outdir && !(G.outdir = outdir_buf = default_outdir(script)))
@@ -228,6 +240,7 @@ int main(int argc, char **argv)
     rt_tracer_options_init(&opts);
     opts.format = G.format;
     opts.mode = G.streaming ? RT_MODE_STREAMING : RT_MODE_BUFFERED;
+    opts.dialect = G.dialect;
     opts.on_warning = on_warning;
     int rc = rt_tracer_new(&G.t, script, (const char *const *)args, (size_t)nargs, &opts);
     if (rc) {
@@ -243,7 +256,7 @@ int main(int argc, char **argv)
             return EXIT_RECORDER;
         }
     }
-    if (!(G.r = ctl_recorder_new(G.t, cwd))) {
+    if (!(G.r = ctl_recorder_new(G.t, cwd, G.dialect))) {
         fprintf(stderr, "ct-lua: error: out of memory\n");
         rt_tracer_free(G.t);
         return EXIT_RECORDER;

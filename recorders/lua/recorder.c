@@ -28,6 +28,8 @@
 
 enum frame_kind { FRAME_C, FRAME_LUA, FRAME_UNTRACED };
 
+#define NAME_CACHE 256
+
 /* A chunk name (lua_Debug.source) and, for files, its trace path. */
 typedef struct source {
     char *copy;       /* the chunk name, to check an address not anchored */
@@ -73,6 +75,10 @@ struct ctl_recorder {
     ctl_scratch scratch;
     ctl_encoder enc;
     ctl_map sources, protos, names, threads;
+    struct name_slot {
+        const char *name;
+        rt_variable_id vid;
+    } name_cache[NAME_CACHE];
     source *all_sources;
     proto *all_protos;
     /* The threads from the main one to the running one, each resumed by the
@@ -85,6 +91,7 @@ struct ctl_recorder {
     int threads_ref; /* registry: threads in the chain, kept alive */
     lua_Integer nanchors;
     const char *env_name; /* the interned "_ENV" */
+    uint64_t check_every, checked; /* CT_LUA_CHECK_CACHE */
     bool expect_main;
     bool started, stopped;
     /* The last Error event, not repeated when the same unwinding is seen
@@ -138,9 +145,17 @@ static bool pin(ctl_recorder *r, lua_State *L, const char *s)
 
 static bool var_id(ctl_recorder *r, lua_State *L, const char *name, rt_variable_id *vid)
 {
+    /* A direct-mapped front for the map: a step looks up every local. */
+    struct name_slot *ns = &r->name_cache[((uintptr_t)name >> 4) & (NAME_CACHE - 1)];
+    if (ns->name == name) {
+        *vid = ns->vid;
+        return true;
+    }
     void *hit = ctl_map_get(&r->names, ctl_key_ptr(name));
     if (hit) {
         *vid = (rt_variable_id)((uintptr_t)hit - 1);
+        ns->name = name; /* only anchored names are in the map */
+        ns->vid = *vid;
         return true;
     }
     size_t len;
@@ -591,6 +606,24 @@ static thread_rec *switch_thread(ctl_recorder *r, lua_State *L, lua_Debug *ar)
 
 /* ---- values ------------------------------------------------------------- */
 
+/* CT_LUA_CHECK_CACHE: the value v of the top of the stack, encoded through
+ * the caches, must be what an encoding without them gives. */
+static int check_cached(ctl_recorder *r, lua_State *L, const char *name, const rt_value *v)
+{
+    rt_value naive;
+    int rc = ctl_encode_naive(&r->enc, L, -1, &naive);
+    if (rc || ctl_value_equal(v, &naive))
+        return rc;
+    if (!r->err) {
+        r->err = RT_EINVAL;
+        snprintf(r->errmsg, sizeof r->errmsg,
+                 "CT_LUA_CHECK_CACHE: the cached value of '%.100s' (event %llu) differs from "
+                 "the uncached one",
+                 name, (unsigned long long)rt_tracer_event_count(r->t));
+    }
+    return RT_EINVAL;
+}
+
 /* Registers the value on top of the stack as variable name, and pops it. */
 static void record_top(ctl_recorder *r, lua_State *L, const char *name)
 {
@@ -598,6 +631,8 @@ static void record_top(ctl_recorder *r, lua_State *L, const char *name)
     if (var_id(r, L, name, &vid)) {
         rt_value v;
         int rc = ctl_encode(&r->enc, L, -1, &v);
+        if (!rc && r->check_every && ++r->checked % r->check_every == 0)
+            rc = check_cached(r, L, name, &v);
         if (!rc)
             rc = rt_register_full_value(r->t, vid, v);
         if (rc)
@@ -634,9 +669,11 @@ static void record_variables(ctl_recorder *r, lua_State *L, lua_Debug *ar, const
         const char *name = lua_getupvalue(L, fidx, i);
         if (!name)
             break;
-        bool hidden = name == r->env_name || strcmp(name, "_ENV") == 0;
+        bool hidden = name == r->env_name || (name[0] == '_' && strcmp(name, "_ENV") == 0);
+        /* Same text, same address for interned (short) names: compare the
+         * text only when the first bytes agree. */
         for (int k = 0; k < nseen && !hidden; k++)
-            hidden = seen[k] == name || strcmp(seen[k], name) == 0;
+            hidden = seen[k] == name || (seen[k][0] == name[0] && strcmp(seen[k], name) == 0);
         if (hidden)
             lua_pop(L, 1);
         else
@@ -852,7 +889,7 @@ static void on_output(void *ctx, rt_event_log_kind kind, const char *metadata, c
 
 /* ---- life cycle --------------------------------------------------------- */
 
-ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd)
+ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd, rt_dialect dialect)
 {
     ctl_recorder *r = calloc(1, sizeof *r);
     if (!r || !(r->cwd = strdup(cwd))) {
@@ -868,6 +905,12 @@ ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd)
     r->enc.t = t;
     r->enc.types = &r->types;
     r->enc.scratch = &r->scratch;
+    r->enc.nonfinite_raw = dialect != RT_DIALECT_0_19;
+    r->enc.string_anchor_ref = LUA_NOREF;
+    const char *naive = getenv("CT_LUA_NAIVE");
+    r->enc.naive = naive && *naive && strcmp(naive, "0") != 0;
+    const char *check = getenv("CT_LUA_CHECK_CACHE");
+    r->check_every = check ? strtoull(check, NULL, 10) : 0;
     return r;
 }
 
@@ -892,6 +935,12 @@ int ctl_recorder_start(ctl_recorder *r, lua_State *L, const char *script)
     r->threads_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushliteral(L, "__name");
     r->enc.name_key_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, CTL_STRING_SLOTS, 0);
+    for (int i = 1; i <= CTL_STRING_SLOTS; i++) {
+        lua_pushboolean(L, 0); /* fills the array part */
+        lua_rawseti(L, -2, i);
+    }
+    r->enc.string_anchor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchor_ref);
     lua_pushliteral(L, "_ENV");
     r->env_name = lua_tostring(L, -1);
@@ -977,6 +1026,7 @@ void ctl_recorder_free(ctl_recorder *r)
     ctl_map_free(&r->threads);
     free(r->chain);
     ctl_scratch_free(&r->scratch);
+    ctl_encoder_free(&r->enc);
     free(r->cwd);
     free(r);
 }

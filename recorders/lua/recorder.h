@@ -17,9 +17,10 @@
 
 typedef struct ctl_recorder ctl_recorder;
 
-/* A recorder writing to t (not owned); cwd resolves relative source paths.
- * NULL when out of memory. */
-ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd);
+/* A recorder writing to t (not owned) in the given dialect (the tracer's:
+ * in 0.14 a non-finite number is recorded as Raw text); cwd resolves
+ * relative source paths. NULL when out of memory. */
+ctl_recorder *ctl_recorder_new(rt_tracer *t, const char *cwd, rt_dialect dialect);
 void ctl_recorder_free(ctl_recorder *r);
 
 /* Starts recording in L: the <toplevel> call at script's line 1, the

@@ -6,12 +6,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A bump allocator reset after each event; blocks never move, so pointers
  * stay valid until the reset. */
 typedef struct ctl_scratch_block ctl_scratch_block;
 typedef struct ctl_scratch {
     ctl_scratch_block *head; /* current block; older ones follow */
+    uint64_t epoch;          /* counts resets: what points into the arena
+                              * (or into caches tied to it) lives one epoch */
 } ctl_scratch;
 
 void ctl_scratch_init(ctl_scratch *s);

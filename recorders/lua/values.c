@@ -1,5 +1,8 @@
 #include "values.h"
 
+#include <lauxlib.h>
+
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,23 @@ int ctl_types_register(rt_tracer *t, ctl_types *ty)
     return RT_OK;
 }
 
+/* The library's constructors return a struct by value; these write *out in
+ * place (a hot path: tens of millions of values per second). */
+static inline void set_scalar(rt_value *out, rt_value_kind kind, rt_type_id type)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    out->type_id = type;
+}
+
+static inline void set_text(rt_value *out, rt_value_kind kind, const char *p, size_t len,
+                            rt_type_id type)
+{
+    set_scalar(out, kind, type);
+    out->u.text.ptr = p;
+    out->u.text.len = len;
+}
+
 int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
 {
     size_t n = strlen(text);
@@ -36,12 +56,11 @@ int ctl_raw(ctl_encoder *e, const char *text, rt_type_id type, rt_value *out)
     const char *clean = ctl_utf8_clean(e->scratch, copy, n, &len);
     if (!clean)
         return RT_ENOMEM;
-    *out = rt_value_raw(clean, type);
-    out->u.text.len = len;
+    set_text(out, RT_VALUE_RAW, clean, len, type);
     return RT_OK;
 }
 
-static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *out)
+static int encode_string_text(ctl_encoder *e, const char *s, size_t len, rt_value *out)
 {
     size_t clean_len;
     const char *clean;
@@ -64,15 +83,74 @@ static int encode_string(ctl_encoder *e, const char *s, size_t len, rt_value *ou
     } else if (!(clean = ctl_utf8_clean(e->scratch, s, len, &clean_len))) {
         return RT_ENOMEM;
     }
-    *out = rt_value_string_n(clean, clean_len, e->types->string);
+    set_text(out, RT_VALUE_STRING, clean, clean_len, e->types->string);
     return RT_OK;
 }
 
-/* "kind: 0x..." as tostring() prints it without metamethods. */
-static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+/*
+ * Long strings through a cache: the cut, the UTF-8 pass and the copies are
+ * done once per string object. A cached string is anchored (the registry
+ * table string_anchor_ref holds it at its slot), so that its address cannot
+ * be reused by another string while the slot names it; Lua strings never
+ * change, so the same address is the same text.
+ */
+static int encode_string(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
 {
-    int type = lua_type(L, idx);
-    const char *name = lua_typename(L, type);
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    if (len < CTL_STRING_CACHE_MIN || e->naive || e->string_anchor_ref == LUA_NOREF)
+        return encode_string_text(e, s, len, out);
+    size_t slot = ((uintptr_t)s >> 4) & (CTL_STRING_SLOTS - 1);
+    struct ctl_string_text *c = &e->strings[slot];
+    if (c->s == s && c->len == len) {
+        c->used = e->scratch->epoch;
+        set_text(out, RT_VALUE_STRING, c->text, c->text_len, e->types->string);
+        return RT_OK;
+    }
+    /* The slot's text is in the value being built, or no room to anchor. */
+    if (c->used == e->scratch->epoch || !lua_checkstack(L, 2))
+        return encode_string_text(e, s, len, out);
+    int rc = encode_string_text(e, s, len, out);
+    if (rc)
+        return rc;
+    size_t n = out->u.text.len;
+    if (n > c->cap) {
+        char *grown = realloc(c->own, n);
+        if (!grown)
+            return RT_OK; /* not cached: the value is fine */
+        c->own = grown;
+        c->cap = n;
+    }
+    /* Valid and not cut: the Lua string itself, kept alive by the anchor. */
+    if (out->u.text.ptr != s) {
+        memcpy(c->own, out->u.text.ptr, n);
+        c->text = c->own;
+    } else {
+        c->text = s;
+    }
+    c->text_len = n;
+    c->s = s;
+    c->len = len;
+    c->used = e->scratch->epoch;
+    /* The anchor table's array part is preallocated: this never allocates. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->string_anchor_ref);
+    lua_pushvalue(L, idx);
+    lua_rawseti(L, -2, (lua_Integer)slot + 1);
+    lua_pop(L, 1);
+    out->u.text.ptr = c->text;
+    return RT_OK;
+}
+
+void ctl_encoder_free(ctl_encoder *e)
+{
+    for (size_t i = 0; i < CTL_STRING_SLOTS; i++)
+        free(e->strings[i].own);
+    memset(e->strings, 0, sizeof e->strings);
+}
+
+/* "kind: 0x..." as tostring() prints it without metamethods. */
+static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out)
+{
     rt_type_id tid = type == LUA_TFUNCTION ? e->types->function
                      : type == LUA_TTHREAD ? e->types->thread
                      : type == LUA_TTABLE  ? e->types->table
@@ -88,13 +166,23 @@ static int encode_opaque(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
         lua_pop(L, 2);
     }
     const void *p = lua_topointer(L, idx);
-    size_t slot = ((uintptr_t)p >> 4) & 255;
-    if (e->opaque[slot].p != p || e->opaque[slot].type != type) {
-        snprintf(e->opaque[slot].text, sizeof e->opaque[slot].text, "%s: %p", name, p);
-        e->opaque[slot].p = p;
-        e->opaque[slot].type = type;
+    size_t slot = ((uintptr_t)p >> 4) & (CTL_OPAQUE_SLOTS - 1);
+    struct ctl_opaque_text *o = &e->opaque[slot];
+    if (o->p != p || o->type != type) {
+        if (o->used == e->scratch->epoch) {
+            /* The slot's text is in the value being built: leave it. */
+            snprintf(buf, sizeof buf, "%s: %p", lua_typename(L, type), p);
+            return ctl_raw(e, buf, tid, out);
+        }
+        o->len = (size_t)snprintf(o->text, sizeof o->text, "%s: %p", lua_typename(L, type), p);
+        o->p = p;
+        o->type = type;
     }
-    return ctl_raw(e, e->opaque[slot].text, tid, out);
+    /* ASCII (a type name and an address): no cleaning, no copy. The slot
+     * keeps its text until the scratch reset, as the scratch arena would. */
+    o->used = e->scratch->epoch;
+    set_text(out, RT_VALUE_RAW, o->text, o->len, tid);
+    return RT_OK;
 }
 
 /* A table key seen while classifying a table. */
@@ -108,6 +196,16 @@ typedef struct table_key {
     const void *p;     /* other keys */
     size_t ordinal;    /* position in traversal order */
 } table_key;
+
+/* What the classifying traversal saw: the keys, and the values that are
+ * not tables, encoded on the way (a table's value would register types, so
+ * it is encoded in its turn). Saves a second walk or lookup per entry. */
+typedef struct table_scan {
+    table_key *keys;
+    rt_value *early; /* by ordinal */
+    bool *have;      /* by ordinal: early[] holds the value */
+    size_t by_index[CTL_MAX_ITEMS]; /* ordinal + 1 of key i + 1, 0: not seen */
+} table_scan;
 
 static int key_rank(const table_key *k)
 {
@@ -184,9 +282,10 @@ static int key_name(ctl_encoder *e, lua_State *L, const table_key *k, rt_str *ou
 }
 
 static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out);
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out);
 
 static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Unsigned n,
-                        rt_value *out)
+                        const table_scan *sc, rt_value *out)
 {
     size_t shown = n > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : (size_t)n;
     size_t len = shown + (n > shown);
@@ -195,6 +294,12 @@ static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Un
         return RT_ENOMEM;
     int rc = RT_OK;
     for (size_t i = 0; i < shown && !rc; i++) {
+        size_t o = sc->by_index[i];
+        if (o && sc->have[o - 1]) {
+            e->budget--; /* as encode_value does */
+            items[i] = sc->early[o - 1];
+            continue;
+        }
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
         rc = encode_value(e, L, -1, depth + 1, &items[i]);
         lua_pop(L, 1);
@@ -204,14 +309,20 @@ static int encode_array(ctl_encoder *e, lua_State *L, int idx, int depth, lua_Un
         snprintf(buf, sizeof buf, "... (%llu items)", (unsigned long long)n);
         rc = ctl_raw(e, buf, e->types->table, &items[shown]);
     }
-    if (!rc)
-        *out = rt_value_sequence(items, len, false, e->types->array);
+    if (!rc) {
+        set_scalar(out, RT_VALUE_SEQUENCE, e->types->array);
+        out->u.list.items = items;
+        out->u.list.len = len;
+    }
     return rc;
 }
 
-/* lang_type of a struct shape: "table{a,b,[1]}" or "Class{x,y}". */
-static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_field_type *fields,
-                      size_t n, rt_type_id *out)
+/* lang_type of a struct shape: "table{a,b,[1]}" or "Class{x,y}". The
+ * library interns types by lang_type alone, so a text seen before has the
+ * id it had: a slot per table address remembers the last one (the text is
+ * compared, the address only picks the slot), which saves hashing it. */
+static int shape_type(ctl_encoder *e, const void *self, const char *cls, size_t cls_len,
+                      const rt_field_type *fields, size_t n, rt_type_id *out)
 {
     size_t cap = cls_len + 3;
     for (size_t i = 0; i < n; i++)
@@ -231,6 +342,11 @@ static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_
     }
     lang[o++] = '}';
     lang[o] = '\0';
+    struct ctl_shape_text *c = &e->shapes[((uintptr_t)self >> 4) & (CTL_SHAPE_SLOTS - 1)];
+    if (!e->naive && c->len == o && memcmp(c->text, lang, o) == 0) {
+        *out = c->type_id;
+        return RT_OK;
+    }
     rt_type_record rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = RT_TYPE_STRUCT;
@@ -239,12 +355,19 @@ static int shape_type(ctl_encoder *e, const char *cls, size_t cls_len, const rt_
     rec.info_kind = RT_INFO_STRUCT;
     rec.info.fields.items = fields;
     rec.info.fields.len = n;
-    return rt_ensure_raw_type_id(e->t, &rec, out);
+    int rc = rt_ensure_raw_type_id(e->t, &rec, out);
+    if (!rc && o <= sizeof c->text) {
+        memcpy(c->text, lang, o);
+        c->len = o;
+        c->type_id = *out;
+    }
+    return rc;
 }
 
-static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table_key *keys,
+static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, const table_scan *sc,
                          size_t count, bool more, const char *cls, size_t cls_len, rt_value *out)
 {
+    table_key *keys = sc->keys;
     qsort(keys, count, sizeof *keys, compare_keys);
     size_t shown = count > CTL_MAX_ITEMS ? CTL_MAX_ITEMS : count;
     bool truncated = more || count > shown;
@@ -263,18 +386,32 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
         fields[i].type_id = e->types->any;
         rc = key_name(e, L, &keys[i], &fields[i].name);
     }
-    /* A second traversal in the same order reaches each value without
+    /* Values in traversal order (the order they were encoded in before
+     * early values): the early ones as they are, the others (tables) by a
+     * second traversal in the same order, which reaches each value without
      * pushing its key (which could allocate). */
+    size_t last_table = 0; /* ordinal + 1 of the last shown value to walk to */
+    for (size_t o = 0; o < count; o++)
+        if (slot[o] && !sc->have[o])
+            last_table = o + 1;
     size_t ordinal = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        size_t f = slot[ordinal++];
-        if (f)
-            rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
-        lua_pop(L, 1);
-        if (rc || ordinal == count) {
-            lua_pop(L, 1); /* the key */
-            break;
+    if (last_table && !rc)
+        lua_pushnil(L);
+    while (!rc && ordinal < count) {
+        size_t o = ordinal++;
+        size_t f = slot[o];
+        if (o < last_table) {
+            if (!lua_next(L, idx))
+                break;
+            if (f && !sc->have[o])
+                rc = encode_value(e, L, -1, depth + 1, &values[f - 1]);
+            lua_pop(L, 1);
+            if (rc || ordinal == last_table)
+                lua_pop(L, 1); /* the key */
+        }
+        if (f && sc->have[o]) {
+            e->budget--; /* as encode_value does */
+            values[f - 1] = sc->early[o];
         }
     }
     if (rc)
@@ -292,39 +429,24 @@ static int encode_struct(ctl_encoder *e, lua_State *L, int idx, int depth, table
             return rc;
     }
     rt_type_id tid;
-    if ((rc = shape_type(e, cls, cls_len, fields, len, &tid)))
+    if ((rc = shape_type(e, lua_topointer(L, idx), cls, cls_len, fields, len, &tid)))
         return rc;
-    *out = rt_value_struct(values, len, tid);
+    set_scalar(out, RT_VALUE_STRUCT, tid);
+    out->u.list.items = values;
+    out->u.list.len = len;
     return RT_OK;
-}
-
-/* True when no key follows n in the traversal of the table at idx. */
-static bool nothing_after(lua_State *L, int idx, lua_Unsigned n)
-{
-    lua_pushinteger(L, (lua_Integer)n);
-    if (lua_rawget(L, idx) == LUA_TNIL) {
-        lua_pop(L, 1);
-        return false; /* n is not a key: lua_next would raise an error */
-    }
-    lua_pop(L, 1);
-    lua_pushinteger(L, (lua_Integer)n);
-    if (lua_next(L, idx)) {
-        lua_pop(L, 2);
-        return false;
-    }
-    return true;
 }
 
 static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
 {
     const void *self = lua_topointer(L, idx);
     if (depth >= CTL_MAX_DEPTH || e->budget <= 0)
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, LUA_TTABLE, out);
     for (int i = 0; i < e->nvisiting; i++)
         if (e->visiting[i] == self)
             return ctl_raw(e, "<cycle>", e->types->table, out);
     if (!lua_checkstack(L, 8))
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, LUA_TTABLE, out);
 
     /* The class name: the metatable's __name, as luaL_newmetatable sets. */
     char cls_buf[64];
@@ -346,83 +468,162 @@ static int encode_table(ctl_encoder *e, lua_State *L, int idx, int depth, rt_val
     }
 
     lua_Unsigned n = lua_rawlen(L, idx);
-    table_key *keys = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *keys);
-    if (!keys)
+    table_scan sc;
+    sc.keys = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.keys);
+    sc.early = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.early);
+    sc.have = ctl_scratch_alloc(e->scratch, CTL_SCAN_LIMIT * sizeof *sc.have);
+    if (!sc.keys || !sc.early || !sc.have)
         return RT_ENOMEM;
+    memset(sc.by_index, 0, sizeof sc.by_index);
     size_t count = 0;
     bool all_index = true, more = false;
+    int rc = RT_OK;
+    int kidx = lua_gettop(L) + 1, vidx = kidx + 1; /* the key and value pushed */
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        lua_pop(L, 1);
         if (count == CTL_SCAN_LIMIT) {
             more = true;
-            lua_pop(L, 1);
+            lua_pop(L, 2);
             break;
         }
-        table_key *k = &keys[count];
-        memset(k, 0, sizeof *k);
-        k->type = lua_type(L, -1);
-        k->ordinal = count++;
+        table_key *k = &sc.keys[count];
+        k->type = lua_type(L, kidx);
+        k->ordinal = count;
+        k->isint = 0;
         switch (k->type) {
         case LUA_TNUMBER:
             /* Table keys with an integral value are integers already. */
-            k->i = lua_tointegerx(L, -1, &k->isint);
+            k->i = lua_tointegerx(L, kidx, &k->isint);
             if (!k->isint)
-                k->f = lua_tonumber(L, -1);
+                k->f = lua_tonumber(L, kidx);
             if (!k->isint || k->i < 1 || (lua_Unsigned)k->i > n)
                 all_index = false;
+            else if (k->i <= CTL_MAX_ITEMS)
+                sc.by_index[k->i - 1] = count + 1;
             break;
         case LUA_TBOOLEAN:
-            k->i = lua_toboolean(L, -1);
+            k->i = lua_toboolean(L, kidx);
             all_index = false;
             break;
         case LUA_TSTRING:
-            k->s = lua_tolstring(L, -1, &k->len);
+            k->s = lua_tolstring(L, kidx, &k->len);
             all_index = false;
             break;
         default:
-            k->p = lua_topointer(L, -1);
+            k->p = lua_topointer(L, kidx);
             all_index = false;
             break;
         }
+        /* Not the values of indices past those an array shows (a struct
+         * with such keys gets them by the second walk). */
+        int vtype = lua_type(L, vidx);
+        sc.have[count] = !e->naive && vtype != LUA_TTABLE && !(k->isint && k->i > CTL_MAX_ITEMS);
+        if (sc.have[count] && (rc = encode_scalar(e, L, vidx, vtype, &sc.early[count]))) {
+            lua_pop(L, 2);
+            break;
+        }
+        count++;
+        lua_pop(L, 1);
     }
+    if (rc)
+        return rc;
     /* A proper array: keys exactly 1..n. Past the scan limit (the cost of
      * a step must not grow with the tables it shows), an array when every
-     * key seen was an index and none follows n in traversal order. */
-    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT && nothing_after(L, idx, n) : count == n);
+     * key seen was an index: looking for a key after n in traversal order
+     * would walk the whole free tail of the array part, at every step. */
+    bool array = all_index && (more ? n >= CTL_SCAN_LIMIT : count == n);
     e->visiting[e->nvisiting++] = self;
-    int rc = array ? encode_array(e, L, idx, depth, n, out)
-                   : encode_struct(e, L, idx, depth, keys, count, more, cls, cls_len, out);
+    rc = array ? encode_array(e, L, idx, depth, n, &sc, out)
+               : encode_struct(e, L, idx, depth, &sc, count, more, cls, cls_len, out);
     e->nvisiting--;
     return rc;
 }
 
-static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+static int encode_float(ctl_encoder *e, double f, rt_value *out)
 {
-    idx = lua_absindex(L, idx);
-    e->budget--;
-    switch (lua_type(L, idx)) {
+    if (isfinite(f) || !e->nonfinite_raw) {
+        set_scalar(out, RT_VALUE_FLOAT, e->types->number);
+        out->u.f = f;
+    } else { /* static text: nothing to copy */
+        const char *text = isnan(f) ? "nan" : f > 0 ? "inf" : "-inf";
+        set_text(out, RT_VALUE_RAW, text, strlen(text), e->types->number);
+    }
+    return RT_OK;
+}
+
+/* A value that is not a table: never registers a type, never walks. */
+static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, int type, rt_value *out)
+{
+    switch (type) {
     case LUA_TNIL:
-        *out = rt_value_none(e->types->nil);
+        set_scalar(out, RT_VALUE_NONE, e->types->nil);
         return RT_OK;
     case LUA_TBOOLEAN:
-        *out = rt_value_bool(lua_toboolean(L, idx), e->types->boolean);
+        set_scalar(out, RT_VALUE_BOOL, e->types->boolean);
+        out->flag = lua_toboolean(L, idx);
         return RT_OK;
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx))
-            *out = rt_value_int((int64_t)lua_tointeger(L, idx), e->types->integer);
-        else
-            *out = rt_value_float((double)lua_tonumber(L, idx), e->types->number);
-        return RT_OK;
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        return encode_string(e, s, len, out);
+    case LUA_TNUMBER: {
+        int isint;
+        lua_Integer i = lua_tointegerx(L, idx, &isint);
+        /* lua_tointegerx also converts an integral float: ask for the subtype. */
+        if (isint && lua_isinteger(L, idx)) {
+            set_scalar(out, RT_VALUE_INT, e->types->integer);
+            out->u.i = (int64_t)i;
+            return RT_OK;
+        }
+        return encode_float(e, (double)lua_tonumber(L, idx), out);
     }
-    case LUA_TTABLE:
-        return encode_table(e, L, idx, depth, out);
+    case LUA_TSTRING:
+        return encode_string(e, L, idx, out);
     default:
-        return encode_opaque(e, L, idx, out);
+        return encode_opaque(e, L, idx, type, out);
+    }
+}
+
+static int encode_value(ctl_encoder *e, lua_State *L, int idx, int depth, rt_value *out)
+{
+    e->budget--;
+    idx = lua_absindex(L, idx);
+    int type = lua_type(L, idx);
+    if (type == LUA_TTABLE)
+        return encode_table(e, L, idx, depth, out);
+    return encode_scalar(e, L, idx, type, out);
+}
+
+int ctl_encode_naive(ctl_encoder *e, lua_State *L, int idx, rt_value *out)
+{
+    bool naive = e->naive;
+    e->naive = true;
+    int rc = ctl_encode(e, L, idx, out);
+    e->naive = naive;
+    return rc;
+}
+
+bool ctl_value_equal(const rt_value *a, const rt_value *b)
+{
+    if (a->kind != b->kind || a->type_id != b->type_id || a->flag != b->flag)
+        return false;
+    switch (a->kind) {
+    case RT_VALUE_INT:
+        return a->u.i == b->u.i;
+    case RT_VALUE_FLOAT:
+        return memcmp(&a->u.f, &b->u.f, sizeof a->u.f) == 0;
+    case RT_VALUE_STRING:
+    case RT_VALUE_RAW:
+    case RT_VALUE_ERROR:
+        return a->u.text.len == b->u.text.len &&
+               memcmp(a->u.text.ptr, b->u.text.ptr, a->u.text.len) == 0;
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT:
+        if (a->u.list.len != b->u.list.len)
+            return false;
+        for (size_t i = 0; i < a->u.list.len; i++)
+            if (!ctl_value_equal(&a->u.list.items[i], &b->u.list.items[i]))
+                return false;
+        return true;
+    default:
+        return true; /* None, Bool (flag): compared above */
     }
 }
 

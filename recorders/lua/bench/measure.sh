@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
-# Measures ct-lua's overhead on the CPU-bound scripts of this folder:
-# CPU seconds under plain lua5.4 and under ct-lua (each format, buffered
-# and streaming), the slowdown and the recording cost per event.
+# Measures ct-lua's overhead: CPU seconds (user + sys) of plain lua5.4 and of
+# ct-lua on the same script, side by side, best of RUNS each (the run least
+# disturbed on a shared machine), the slowdown, the events written, the
+# recording cost per event and the trace size.
 #   recorders/lua/bench/measure.sh BUILD_DIR [RUNS]
+# Scripts: fib.lua, sort.lua, strings.lua of this folder in every format and
+# mode, and dkjson's own test script (Debian's lua-dkjson, when installed)
+# in the modes of DKJSON_MODES (default: each format, streaming: buffered it
+# holds 71 M events in memory, about 7 GB).
 set -euo pipefail
 build=${1:?usage: measure.sh BUILD_DIR [RUNS]}
 runs=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 ct="$build/bin/ct-lua"
 rt="$build/bin/runtime-tracing"
+jsontest=/usr/share/doc/lua-dkjson/examples/jsontest.lua
+modes_all=("json" "json --streaming" "v1" "v1 --streaming" "v0")
+IFS='|' read -r -a modes_dkjson <<<"${DKJSON_MODES:-v1 --streaming|v0 --streaming|json --streaming}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# CPU time of "$@" (stdout discarded), in seconds: steadier than wall time
-# on a shared machine. perf's task clock when perf works, else GNU time
-# (10 ms ticks).
+# CPU time of "$@" in seconds (stdout discarded): perf's task clock when perf
+# works, else GNU time (10 ms ticks). Runs in $tmp (jsontest.lua writes
+# nothing, but a script could).
 cpu() {
   if perf stat -x, -e task-clock -o "$tmp/perf" "$@" >/dev/null 2>&1; then
     awk -F, '$3 == "task-clock" { printf "%.4f\n", $1 / 1000 }' "$tmp/perf"
@@ -24,30 +32,39 @@ cpu() {
   fi
 }
 
-# Median of $runs runs.
-median() {
-  for _ in $(seq "$runs"); do cpu "$@"; done |
-    sort -n | awk -v n="$runs" 'NR == int((n + 1) / 2) { printf "%.3f", $1 }'
-}
+min() { sort -n | head -1; }
 
-# Mean of 20 runs: the plain runs last a few ticks only.
-mean20() {
-  for _ in $(seq 20); do cpu "$@"; done | awk '{ s += $1 } END { printf "%.4f", s / NR }'
+# One row per mode: lua5.4 and ct-lua alternate, so that both see the same
+# machine; each keeps its best run.
+measure() {
+  local script=$1
+  shift
+  local mode
+  for mode in "$@"; do
+    local fmt=${mode%% *} extra=""
+    [[ "$mode" == *--streaming ]] && extra="--streaming"
+    : >"$tmp/base" && : >"$tmp/rec"
+    for _ in $(seq "$runs"); do
+      cpu lua5.4 "$script" >>"$tmp/base"
+      rm -rf "$tmp/t"
+      cpu "$ct" -o "$tmp/t" -f "$fmt" $extra "$script" >>"$tmp/rec"
+    done
+    local b t events size
+    b=$(min <"$tmp/base")
+    t=$(min <"$tmp/rec")
+    events=$("$rt" validate "$tmp/t" | sed -n 's/.*valid (\([0-9]*\) events.*/\1/p')
+    size=$(du -sb "$tmp/t" | cut -f1)
+    rm -rf "$tmp/t"
+    awk -v s="$(basename "$script")" -v b="$b" -v m="$mode" -v t="$t" -v e="$events" -v z="$size" 'BEGIN {
+      printf "| %s | %.4f | %s | %.3f | %.1fx | %d | %.0f | %.1f MB |\n", s, b, m, t, t / b, e, (t - b) * 1e9 / e, z / 1e6 }'
+  done
 }
 
 printf '| script | lua5.4 s | mode | ct-lua s | slowdown | events | ns/event | trace size |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
 for script in fib.lua sort.lua strings.lua; do
-  base=$(mean20 lua5.4 "$here/$script")
-  for mode in "json" "json --streaming" "v1" "v1 --streaming" "v0"; do
-    fmt=${mode%% *}
-    extra=""
-    [[ "$mode" == *--streaming ]] && extra="--streaming"
-    t=$(median "$ct" -o "$tmp/t" -f "$fmt" $extra "$here/$script")
-    events=$("$rt" validate "$tmp/t" | sed -n 's/.*valid (\([0-9]*\) events.*/\1/p')
-    size=$(du -sb "$tmp/t" | cut -f1)
-    awk -v s="$script" -v b="$base" -v m="$mode" -v t="$t" -v e="$events" -v z="$size" 'BEGIN {
-      printf "| %s | %.4f | %s | %.3f | %.1fx | %d | %.0f | %.1f MB |\n", s, b, m, t, t / b, e, (t - b) * 1e9 / e, z / 1e6 }'
-    rm -rf "$tmp/t"
-  done
+  measure "$here/$script" "${modes_all[@]}"
 done
+if [ -f "$jsontest" ]; then
+  measure "$jsontest" "${modes_dkjson[@]}"
+fi
