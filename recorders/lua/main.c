@@ -1,6 +1,6 @@
 /* ct-lua: records a Lua 5.4 script as a CodeTracer trace.
  *
- *   ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [--dialect 0.14|0.19] [-v]
+ *   ct-lua [-o DIR] [-f json|v0|v1|ct] [--streaming] [--dialect 0.14|0.19] [-v]
  *          script.lua [args...]
  *
  * The script runs as under lua5.4 (same output, errors and exit status);
@@ -39,10 +39,11 @@ static struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1] [--streaming] [--dialect 0.14|0.19] [-v]\n"
+    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1|ct] [--streaming] [--dialect 0.14|0.19] [-v]\n"
                "              script.lua [args...]\n"
                "  -o DIR         trace directory (default: ct-traces/<script name>)\n"
-               "  -f FORMAT      events file format: json (default), v0 or v1\n"
+               "  -f FORMAT      events file format: json (default), v0, v1 or ct (trace.ct,\n"
+               "                 always the 0.19 dialect)\n"
                "  --streaming    write events while the script runs (default: at the end)\n"
                "  --dialect D    0.14 (default: CodeTracer 25.x) or 0.19 (codetracer-trace-format\n"
                "                 0.19, the CodeTracer of 2026)\n"
@@ -189,7 +190,7 @@ int main(int argc, char **argv)
             G.outdir = argv[++i];
         } else if (strcmp(a, "-f") == 0 && i + 1 < argc) {
             if (rt_format_parse(argv[++i], &G.format) != RT_OK) {
-                fprintf(stderr, "ct-lua: unknown format '%s' (json, v0 or v1)\n", argv[i]);
+                fprintf(stderr, "ct-lua: unknown format '%s' (json, v0, v1 or ct)\n", argv[i]);
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--dialect") == 0 && i + 1 < argc) {
@@ -221,6 +222,8 @@ int main(int argc, char **argv)
     char **args = argv + i + 1;
     int nargs = argc - i - 1;
 
+    if (G.format == RT_FORMAT_CT) /* a trace.ct holds the 0.19 dialect, whatever was asked */
+        G.dialect = RT_DIALECT_0_19;
     if (probe_format(G.format, G.dialect))
         return EXIT_RECORDER;
     char *outdir_buf = NULL;
