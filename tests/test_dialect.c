@@ -47,6 +47,19 @@ static void display_table(void **state)
     assert_display(1e-7, "0.0000001");
     assert_display(-1.5e-3, "-0.0015");
     assert_display(123456.789, "123456.789");
+    /* integers below 2^53 (written from their own digits), and around */
+    assert_display(42.0, "42");
+    assert_display(-7.0, "-7");
+    assert_display(12345678.0, "12345678");
+    assert_display(123456789.0, "123456789");
+    assert_display(1e15, "1000000000000000");
+    assert_display(9007199254740991.0, "9007199254740991");
+    assert_display(9007199254740992.0, "9007199254740992");
+    assert_display(4503599627370495.5, "4503599627370495.5");
+    assert_display(0.5, "0.5");
+    assert_display(1234567.125, "1234567.125");
+    assert_display(12345678.9, "12345678.9");
+    assert_display(1.2345678901234567, "1.2345678901234567");
     assert_display(NAN, "NaN");
     assert_display(-NAN, "NaN");
     assert_display(INFINITY, "inf");
@@ -84,6 +97,24 @@ static void display_round_trips(void **state)
         assert_int_equal(rt_f64_from_text(buf, n, &a, &back), RT_OK);
         /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison) */
         assert_memory_equal(&v, &back, sizeof v);
+        rt_arena_reset(&a);
+    }
+    /* Integers, exactly their digits; short decimals, round trips. */
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v = (double)(int64_t)(x >> (11 + (unsigned)(i % 50)));
+        if (i & 1)
+            v = -v;
+        char buf[RT_F64_DISPLAY_MAX + 1], want[64];
+        size_t n = rt_f64_display(buf, v);
+        buf[n] = '\0';
+        snprintf(want, sizeof want, "%.0f", v);
+        assert_string_equal(buf, strcmp(want, "-0") == 0 ? "-0" : want);
+        double d = (double)(int64_t)(x % 2000001) / 1000 - 1000, back;
+        n = rt_f64_display(buf, d);
+        assert_int_equal(rt_f64_from_text(buf, n, &a, &back), RT_OK);
+        /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison) */
+        assert_memory_equal(&d, &back, sizeof d);
         rt_arena_reset(&a);
     }
     rt_arena_free(&a);
@@ -126,6 +157,17 @@ static void from_text_grammar(void **state)
 
 /* ---- conversions through the public API --------------------------------- */
 
+/* A writer of path in format and dialect (the test fails when it cannot). */
+static rt_writer *open_writer(const char *path, rt_format format, rt_dialect dialect)
+{
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, format);
+    wo.dialect = dialect;
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+    return w;
+}
+
 /* Reads in (any format) and writes out in format and dialect. */
 static void convert(const char *in, const char *out, rt_format format, rt_dialect dialect)
 {
@@ -138,11 +180,7 @@ static void convert(const char *in, const char *out, rt_format format, rt_dialec
     int rc = rt_reader_open(&r, in, &ro);
     if (rc)
         fail_msg("%s: %s", in, err);
-    rt_writer_options wo;
-    rt_writer_options_init(&wo, format);
-    wo.dialect = dialect;
-    rt_writer *w = NULL;
-    assert_int_equal(rt_writer_open(&w, out, &wo), RT_OK);
+    rt_writer *w = open_writer(out, format, dialect);
     const rt_event *e;
     while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
         if ((rc = rt_writer_write(w, e)))
@@ -399,11 +437,7 @@ static void new_events_round_trip(void **state)
     for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
         for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
             const char *path = tu_join(dir, "events");
-            rt_writer_options wo;
-            rt_writer_options_init(&wo, (rt_format)f);
-            wo.dialect = (rt_dialect)d;
-            rt_writer *w = NULL;
-            assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+            rt_writer *w = open_writer(path, (rt_format)f, (rt_dialect)d);
             size_t written = 0;
             for (size_t i = 0; i < n; i++) {
                 int rc = rt_writer_write(w, &ev[i]);
@@ -446,11 +480,7 @@ static void v1_long_float_text(void **state)
     (void)state;
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "trace.bin");
-    rt_writer_options wo;
-    rt_writer_options_init(&wo, RT_FORMAT_V1);
-    wo.dialect = RT_DIALECT_0_19;
-    rt_writer *w = NULL;
-    assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+    rt_writer *w = open_writer(path, RT_FORMAT_V1, RT_DIALECT_0_19);
     static const double fs[] = {1e300, -1e300, 5e-324, -2.2250738585072014e-308,
                                 1.7976931348623157e308};
     rt_event e;
@@ -497,11 +527,7 @@ static void dialect_decided_early(void **state)
         for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
             for (int with_float = 0; with_float <= 1; with_float++) {
                 const char *path = tu_join(dir, "events");
-                rt_writer_options wo;
-                rt_writer_options_init(&wo, (rt_format)f);
-                wo.dialect = (rt_dialect)d;
-                rt_writer *w = NULL;
-                assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+                rt_writer *w = open_writer(path, (rt_format)f, (rt_dialect)d);
                 rt_event e;
                 memset(&e, 0, sizeof e);
                 e.kind = RT_EVENT_PATH;
