@@ -736,10 +736,44 @@ RT_API int rt_reader_next(rt_reader *r, const rt_event **event);
 RT_API rt_format rt_reader_format(const rt_reader *r);
 /** The dialect the events read so far require: RT_DIALECT_0_19 once one
  * held a float as text, a Char or an Assignment RValue beyond Simple and
- * Compound (which the 0.14 dialect cannot spell in every format), else
- * RT_DIALECT_0_14. Costs nothing on the read path: the decoders note it
- * as they go. */
+ * Compound (which the 0.14 dialect cannot spell in every format; the bits
+ * RT_SPELLING_0_19 below), else RT_DIALECT_0_14. Costs nothing on the
+ * read path: the decoders note it as they go. */
 RT_API rt_dialect rt_reader_dialect(const rt_reader *r);
+
+/** How an event was spelled where the dialects or readers differ: bits of
+ * rt_reader_event_spelling and rt_reader_spelling_seen. */
+typedef enum rt_spelling {
+    RT_SPELLING_FLOAT_TEXT = 1u << 0,   /**< a Float as text (JSON string, CBOR text) */
+    RT_SPELLING_CHAR = 1u << 1,         /**< a Char value */
+    RT_SPELLING_NEW_RVALUE = 1u << 2,   /**< an Assignment RValue beyond Simple and Compound */
+    RT_SPELLING_FLOAT_NUMBER = 1u << 3, /**< a Float as a JSON number or null, or a CBOR
+                                             number or null (not v0: Float64 in both) */
+    RT_SPELLING_NO_METADATA = 1u << 4,  /**< an Event without `metadata` (read as "") */
+    RT_SPELLING_NO_IS_SLICE = 1u << 5,  /**< a Sequence without `is_slice` (read as false) */
+    RT_SPELLING_RVALUE_0 = 1u << 6      /**< an Assignment RValue under "0", not "data" */
+} rt_spelling;
+/** The spellings only the 0.19 dialect writes (0.14 readers refuse them). */
+#define RT_SPELLING_0_19 (RT_SPELLING_FLOAT_TEXT | RT_SPELLING_CHAR | RT_SPELLING_NEW_RVALUE)
+/** The spellings the 0.19 readers refuse: the 0.14 dialect's floats, and
+ * what our readers tolerate from older writers (convert --dialect 0.19
+ * rewrites all of them). */
+#define RT_SPELLING_NOT_0_19                                                              \
+    (RT_SPELLING_FLOAT_NUMBER | RT_SPELLING_NO_METADATA | RT_SPELLING_NO_IS_SLICE |        \
+     RT_SPELLING_RVALUE_0)
+/** The rt_spelling bits of the event rt_reader_next returned last (0
+ * before the first event and for NULL). The decoders note them as they
+ * go: no cost on the read path. */
+RT_API unsigned rt_reader_event_spelling(const rt_reader *r);
+/** The rt_spelling bits of every event read so far, or-ed. */
+RT_API unsigned rt_reader_spelling_seen(const rt_reader *r);
+/** True once an event read so far decides the dialect: a 0.19-only
+ * spelling (RT_SPELLING_0_19: rt_reader_dialect is then RT_DIALECT_0_19)
+ * or a Float that only 0.14 spells (RT_SPELLING_FLOAT_NUMBER). Events
+ * without either are written the same in both dialects, so a first pass
+ * that picks the output dialect can stop as soon as this is true. False
+ * for NULL. */
+RT_API bool rt_reader_dialect_decided(const rt_reader *r);
 /** Index of the next event to be returned (= events returned so far). */
 RT_API uint64_t rt_reader_event_index(const rt_reader *r);
 /** Bytes of the input read so far, to compare with the file size for

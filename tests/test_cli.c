@@ -408,6 +408,36 @@ static void test_validate_fixtures(void **state)
            "error: trace_metadata.json has no recording_id", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("v0.19/simple/json"));
     expect(RUN("validate", in), 1, "checked for codetracer-0.19", NULL);
+
+    /* What our readers tolerate and 0.19's refuse (DIALECT-0.19.md section 7) */
+    snprintf(in, sizeof in, "%s", tu_fixture("real/noir-4_signed_ints.json"));
+    expect(RUN("validate", in), 0, "valid (142 events, 0 warnings)", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", in), 1,
+           "event 43: error: an Event without `metadata`, which codetracer-0.19 refuses "
+           "(\"missing field `metadata`\"): runtime-tracing convert --dialect 0.19 writes it",
+           NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", in), 1,
+           "invalid (1 errors, 0 warnings, 142 events)", NULL);
+    snprintf(in, sizeof in, "%s", tu_fixture("real/noir-types_test.json"));
+    expect(RUN("validate", "--for", "codetracer-0.19", in), 1,
+           "event 17: error: a Sequence without `is_slice`, which codetracer-0.19 refuses", NULL);
+    char fixed[1024];
+    wpath(fixed, "noir-types_test.json");
+    expect(RUN("convert", in, fixed, "--dialect", "0.19"), 0, NULL, NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", fixed), 0, "valid (147 events", NULL);
+    char old_form[1024];
+    wpath(old_form, "old_rvalue.json");
+    write_str(old_form, "[{\"Path\":\"/a\"},{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"f\"}},"
+                        "{\"Call\":{\"function_id\":0,\"args\":[]}},{\"VariableName\":\"x\"},"
+                        "{\"Assignment\":{\"to\":0,\"pass_by\":\"Value\",\"from\":{\"kind\":"
+                        "\"Simple\",\"0\":0}}}]");
+    expect(RUN("validate", "--for", "codetracer-0.14", old_form), 0, "valid (5 events", NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", old_form), 1,
+           "event 4: error: an Assignment RValue in the older form {\"kind\":..,\"0\":..}, which "
+           "codetracer-0.19 refuses (\"missing field `data`\")",
+           NULL);
+    expect(RUN("convert", old_form, fixed, "--dialect", "0.19"), 0, NULL, NULL);
+    expect(RUN("validate", "--for", "codetracer-0.19", fixed), 0, "valid (5 events", NULL);
     snprintf(in, sizeof in, "%s", tu_fixture("tutorial/trace.v1.bin"));
     result r = RUN("validate", in);
     if (r.status == 1 && strstr(r.err, "RT_EUNSUPPORTED"))

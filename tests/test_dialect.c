@@ -47,6 +47,19 @@ static void display_table(void **state)
     assert_display(1e-7, "0.0000001");
     assert_display(-1.5e-3, "-0.0015");
     assert_display(123456.789, "123456.789");
+    /* integers below 2^53 (written from their own digits), and around */
+    assert_display(42.0, "42");
+    assert_display(-7.0, "-7");
+    assert_display(12345678.0, "12345678");
+    assert_display(123456789.0, "123456789");
+    assert_display(1e15, "1000000000000000");
+    assert_display(9007199254740991.0, "9007199254740991");
+    assert_display(9007199254740992.0, "9007199254740992");
+    assert_display(4503599627370495.5, "4503599627370495.5");
+    assert_display(0.5, "0.5");
+    assert_display(1234567.125, "1234567.125");
+    assert_display(12345678.9, "12345678.9");
+    assert_display(1.2345678901234567, "1.2345678901234567");
     assert_display(NAN, "NaN");
     assert_display(-NAN, "NaN");
     assert_display(INFINITY, "inf");
@@ -84,6 +97,24 @@ static void display_round_trips(void **state)
         assert_int_equal(rt_f64_from_text(buf, n, &a, &back), RT_OK);
         /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison) */
         assert_memory_equal(&v, &back, sizeof v);
+        rt_arena_reset(&a);
+    }
+    /* Integers, exactly their digits; short decimals, round trips. */
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v = (double)(int64_t)(x >> (11 + (unsigned)(i % 50)));
+        if (i & 1)
+            v = -v;
+        char buf[RT_F64_DISPLAY_MAX + 1], want[64];
+        size_t n = rt_f64_display(buf, v);
+        buf[n] = '\0';
+        snprintf(want, sizeof want, "%.0f", v);
+        assert_string_equal(buf, strcmp(want, "-0") == 0 ? "-0" : want);
+        double d = (double)(int64_t)(x % 2000001) / 1000 - 1000, back;
+        n = rt_f64_display(buf, d);
+        assert_int_equal(rt_f64_from_text(buf, n, &a, &back), RT_OK);
+        /* NOLINTNEXTLINE(bugprone-suspicious-memory-comparison) */
+        assert_memory_equal(&d, &back, sizeof d);
         rt_arena_reset(&a);
     }
     rt_arena_free(&a);
@@ -126,6 +157,17 @@ static void from_text_grammar(void **state)
 
 /* ---- conversions through the public API --------------------------------- */
 
+/* A writer of path in format and dialect (the test fails when it cannot). */
+static rt_writer *open_writer(const char *path, rt_format format, rt_dialect dialect)
+{
+    rt_writer_options wo;
+    rt_writer_options_init(&wo, format);
+    wo.dialect = dialect;
+    rt_writer *w = NULL;
+    assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+    return w;
+}
+
 /* Reads in (any format) and writes out in format and dialect. */
 static void convert(const char *in, const char *out, rt_format format, rt_dialect dialect)
 {
@@ -138,11 +180,7 @@ static void convert(const char *in, const char *out, rt_format format, rt_dialec
     int rc = rt_reader_open(&r, in, &ro);
     if (rc)
         fail_msg("%s: %s", in, err);
-    rt_writer_options wo;
-    rt_writer_options_init(&wo, format);
-    wo.dialect = dialect;
-    rt_writer *w = NULL;
-    assert_int_equal(rt_writer_open(&w, out, &wo), RT_OK);
+    rt_writer *w = open_writer(out, format, dialect);
     const rt_event *e;
     while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
         if ((rc = rt_writer_write(w, e)))
@@ -399,11 +437,7 @@ static void new_events_round_trip(void **state)
     for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
         for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
             const char *path = tu_join(dir, "events");
-            rt_writer_options wo;
-            rt_writer_options_init(&wo, (rt_format)f);
-            wo.dialect = (rt_dialect)d;
-            rt_writer *w = NULL;
-            assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+            rt_writer *w = open_writer(path, (rt_format)f, (rt_dialect)d);
             size_t written = 0;
             for (size_t i = 0; i < n; i++) {
                 int rc = rt_writer_write(w, &ev[i]);
@@ -446,11 +480,7 @@ static void v1_long_float_text(void **state)
     (void)state;
     const char *dir = tu_tmpdir();
     const char *path = tu_join(dir, "trace.bin");
-    rt_writer_options wo;
-    rt_writer_options_init(&wo, RT_FORMAT_V1);
-    wo.dialect = RT_DIALECT_0_19;
-    rt_writer *w = NULL;
-    assert_int_equal(rt_writer_open(&w, path, &wo), RT_OK);
+    rt_writer *w = open_writer(path, RT_FORMAT_V1, RT_DIALECT_0_19);
     static const double fs[] = {1e300, -1e300, 5e-324, -2.2250738585072014e-308,
                                 1.7976931348623157e308};
     rt_event e;
@@ -471,6 +501,146 @@ static void v1_long_float_text(void **state)
     }
     rt_event_list_free(l);
     tu_rmtree(dir);
+}
+
+/* ---- what the reader notes about spellings ------------------------------- */
+
+/* Reads like the CLI's first pass: until the dialect is decided. Returns the
+ * events read. */
+static uint64_t read_until_decided(rt_reader *r)
+{
+    const rt_event *e;
+    while (!rt_reader_dialect_decided(r) && rt_reader_next(r, &e) == RT_READ_EVENT)
+        ;
+    return rt_reader_event_index(r);
+}
+
+/* A file with a float as its 3rd event and a long float-free tail is
+ * decided at that event, in each format that spells floats differently;
+ * v0 (Float64 in both) and a float-free file are read to the end. */
+static void dialect_decided_early(void **state)
+{
+    (void)state;
+    enum { TAIL = 20000 };
+    const char *dir = tu_tmpdir();
+    for (int d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
+        for (int f = RT_FORMAT_JSON; f <= RT_FORMAT_V1; f++) {
+            for (int with_float = 0; with_float <= 1; with_float++) {
+                const char *path = tu_join(dir, "events");
+                rt_writer *w = open_writer(path, (rt_format)f, (rt_dialect)d);
+                rt_event e;
+                memset(&e, 0, sizeof e);
+                e.kind = RT_EVENT_PATH;
+                e.u.path = rt_str_c("/a.lua");
+                assert_int_equal(rt_writer_write(w, &e), RT_OK);
+                e.kind = RT_EVENT_VALUE;
+                e.u.value.value = rt_value_int(7, 0);
+                assert_int_equal(rt_writer_write(w, &e), RT_OK);
+                e.u.value.value = with_float ? rt_value_float(0.5, 1) : rt_value_bool(true, 1);
+                assert_int_equal(rt_writer_write(w, &e), RT_OK);
+                memset(&e, 0, sizeof e);
+                e.kind = RT_EVENT_STEP;
+                for (int i = 0; i < TAIL; i++) {
+                    e.u.step.line = i;
+                    assert_int_equal(rt_writer_write(w, &e), RT_OK);
+                }
+                assert_int_equal(rt_writer_finish(w), RT_OK);
+                rt_writer_free(w);
+
+                rt_reader *r = NULL;
+                assert_int_equal(rt_reader_open(&r, path, NULL), RT_OK);
+                uint64_t n = read_until_decided(r);
+                bool decides = with_float && f != RT_FORMAT_V0;
+                assert_int_equal(rt_reader_dialect_decided(r), decides);
+                assert_int_equal(n, decides ? 3 : 3 + TAIL);
+                rt_dialect want = decides && d == RT_DIALECT_0_19 ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
+                assert_int_equal(rt_reader_dialect(r), want);
+                if (decides)
+                    assert_int_equal(rt_reader_event_spelling(r),
+                                     d == RT_DIALECT_0_19 ? RT_SPELLING_FLOAT_TEXT
+                                                          : RT_SPELLING_FLOAT_NUMBER);
+                rt_reader_free(r);
+            }
+        }
+    }
+    tu_rmtree(dir);
+}
+
+static unsigned spelling_of(const char *json, unsigned *seen)
+{
+    rt_reader *r = NULL;
+    assert_int_equal(rt_reader_open_memory(&r, json, strlen(json), NULL), RT_OK);
+    const rt_event *e;
+    unsigned last = 0;
+    int rc;
+    while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT)
+        last = rt_reader_event_spelling(r);
+    if (rc != RT_READ_END)
+        fail_msg("%s: %s", json, rt_reader_errmsg(r));
+    *seen = rt_reader_spelling_seen(r);
+    rt_reader_free(r);
+    return last;
+}
+
+/* Each spelling bit, from handmade JSON; one event's bits do not leak into
+ * the next event's. */
+static void spelling_bits(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        unsigned want;
+    } cases[] = {
+        {"[{\"Path\":\"/a\"}]", 0},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Float\",\"f\":0.5,\"type_id\":1}}}]",
+         RT_SPELLING_FLOAT_NUMBER},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Float\",\"f\":null,\"type_id\":1}}}]",
+         RT_SPELLING_FLOAT_NUMBER},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Float\",\"f\":\"0.5\",\"type_id\":1}}}]",
+         RT_SPELLING_FLOAT_TEXT},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Char\",\"c\":\"x\",\"type_id\":1}}}]",
+         RT_SPELLING_CHAR},
+        {"[{\"Event\":{\"kind\":0,\"content\":\"hi\"}}]", RT_SPELLING_NO_METADATA},
+        {"[{\"Event\":{\"kind\":0,\"metadata\":\"\",\"content\":\"hi\"}}]", 0},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Sequence\",\"elements\":[],"
+         "\"type_id\":1}}}]",
+         RT_SPELLING_NO_IS_SLICE},
+        {"[{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Sequence\",\"elements\":[],"
+         "\"is_slice\":false,\"type_id\":1}}}]",
+         0},
+        {"[{\"Assignment\":{\"to\":1,\"pass_by\":\"Value\",\"from\":{\"kind\":\"Simple\",\"0\":3}}}]",
+         RT_SPELLING_RVALUE_0},
+        {"[{\"Assignment\":{\"to\":1,\"pass_by\":\"Value\",\"from\":{\"kind\":\"Compound\",\"0\":[3]}}}]",
+         RT_SPELLING_RVALUE_0},
+        {"[{\"Assignment\":{\"to\":1,\"pass_by\":\"Value\",\"from\":{\"kind\":\"Simple\",\"data\":3}}}]",
+         0},
+        {"[{\"Assignment\":{\"to\":1,\"pass_by\":\"Value\",\"from\":{\"kind\":\"Literal\"}}}]",
+         RT_SPELLING_NEW_RVALUE},
+        {"[{\"Assignment\":{\"to\":1,\"pass_by\":\"Value\",\"from\":{\"kind\":\"FunctionReturn\","
+         "\"0\":{\"call_key\":2}}}}]",
+         RT_SPELLING_NEW_RVALUE | RT_SPELLING_RVALUE_0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned seen;
+        unsigned got = spelling_of(cases[i].json, &seen);
+        if (got != cases[i].want || seen != cases[i].want)
+            fail_msg("%s: spelling %#x (seen %#x), want %#x", cases[i].json, got, seen,
+                     cases[i].want);
+        /* The same event followed by one with nothing to note. */
+        char two[512];
+        size_t len = strlen(cases[i].json);
+        snprintf(two, sizeof two, "%.*s,{\"Path\":\"/b\"}]", (int)(len - 1), cases[i].json);
+        assert_int_equal(spelling_of(two, &seen), 0);
+        assert_int_equal(seen, cases[i].want);
+        bool decides = cases[i].want & (RT_SPELLING_0_19 | RT_SPELLING_FLOAT_NUMBER);
+        rt_reader *r = NULL;
+        assert_int_equal(rt_reader_open_memory(&r, two, strlen(two), NULL), RT_OK);
+        assert_int_equal(read_until_decided(r), decides ? 1 : 2);
+        rt_reader_free(r);
+    }
+    assert_int_equal(rt_reader_event_spelling(NULL), 0);
+    assert_int_equal(rt_reader_spelling_seen(NULL), 0);
+    assert_false(rt_reader_dialect_decided(NULL));
 }
 
 /* ---- trace_metadata.json ------------------------------------------------ */
@@ -623,6 +793,8 @@ int main(void)
         cmocka_unit_test(v019_v0_capnp_decode),
         cmocka_unit_test(new_events_round_trip),
         cmocka_unit_test(v1_long_float_text),
+        cmocka_unit_test(dialect_decided_early),
+        cmocka_unit_test(spelling_bits),
         cmocka_unit_test(metadata_recording_id),
         cmocka_unit_test(tracer_new_calls),
     };

@@ -832,6 +832,64 @@ static void expect_error(const char *cbor, size_t n, int code, const char *needl
     events_free(&l);
 }
 
+/* The spellings the reader notes (rt_reader_event_spelling) in CBOR: one
+ * event per case, then a Step with nothing to note. */
+static void test_spelling_bits(void **state)
+{
+    (void)state;
+#define VALUE(v) "\xA1\x65Value\xA2\x6Bvariable_id\x00\x65value" v
+    static const struct {
+        const char *cbor;
+        size_t n;
+        unsigned want;
+    } cases[] = {
+        {CBOR(VALUE("\xA3\x64kind\x65" "Float\x61" "f\xF9\x38\x00\x67type_id\x01")),
+         RT_SPELLING_FLOAT_NUMBER},
+        {CBOR(VALUE("\xA3\x64kind\x65" "Float\x61" "f\xFB\x3F\xE0\0\0\0\0\0\0\x67type_id\x01")),
+         RT_SPELLING_FLOAT_NUMBER},
+        {CBOR(VALUE("\xA3\x64kind\x65" "Float\x61" "f\xF6\x67type_id\x01")), RT_SPELLING_FLOAT_NUMBER},
+        {CBOR(VALUE("\xA3\x64kind\x65" "Float\x61" "f\x63" "0.5\x67type_id\x01")), RT_SPELLING_FLOAT_TEXT},
+        {CBOR(VALUE("\xA3\x64kind\x64" "Char\x61" "c\x61x\x67type_id\x01")), RT_SPELLING_CHAR},
+        {CBOR(VALUE("\xA3\x64kind\x68Sequence\x68" "elements\x80\x67type_id\x01")),
+         RT_SPELLING_NO_IS_SLICE},
+        {CBOR(VALUE("\xA4\x64kind\x68Sequence\x68" "elements\x80\x68is_slice\xF4\x67type_id\x01")), 0},
+        {CBOR("\xA1\x65" "Event\xA2\x64kind\x00\x67" "content\x61x"), RT_SPELLING_NO_METADATA},
+        {CBOR("\xA1\x65" "Event\xA3\x64kind\x00\x68metadata\x60\x67" "content\x61x"), 0},
+        {CBOR("\xA1\x6A" "Assignment\xA3\x62to\x01\x67pass_by\x65Value\x64" "from"
+              "\xA2\x64kind\x66Simple\x61" "0\x03"),
+         RT_SPELLING_RVALUE_0},
+        {CBOR("\xA1\x6A" "Assignment\xA3\x62to\x01\x67pass_by\x65Value\x64" "from"
+              "\xA2\x64kind\x66Simple\x64" "data\x03"),
+         0},
+        {CBOR("\xA1\x6A" "Assignment\xA3\x62to\x01\x67pass_by\x65Value\x64" "from"
+              "\xA1\x64kind\x67Literal"),
+         RT_SPELLING_NEW_RVALUE},
+    };
+#undef VALUE
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cbor[256];
+        static const char step[] = "\xA1\x64Step\xA2\x67path_id\x00\x64line\x01";
+        memcpy(cbor, cases[i].cbor, cases[i].n);
+        memcpy(cbor + cases[i].n, step, sizeof step - 1);
+        size_t len;
+        unsigned char *f = make_v1(cbor, cases[i].n + sizeof step - 1, &len);
+        rt_reader *r = NULL;
+        assert_int_equal(rt_reader_open_memory(&r, f, len, NULL), RT_OK);
+        const rt_event *e;
+        if (rt_reader_next(r, &e) != RT_READ_EVENT)
+            fail_msg("case %zu: %s", i, rt_reader_errmsg(r));
+        if (rt_reader_event_spelling(r) != cases[i].want)
+            fail_msg("case %zu: spelling %#x, want %#x", i, rt_reader_event_spelling(r),
+                     cases[i].want);
+        assert_int_equal(rt_reader_next(r, &e), RT_READ_EVENT);
+        assert_int_equal(rt_reader_event_spelling(r), 0);
+        assert_int_equal(rt_reader_spelling_seen(r), cases[i].want);
+        assert_int_equal(rt_reader_next(r, &e), RT_READ_END);
+        rt_reader_free(r);
+        free(f);
+    }
+}
+
 static void test_strict_errors(void **state)
 {
     (void)state;
@@ -1353,6 +1411,7 @@ int main(void)
         cmocka_unit_test(test_writer_options),
         cmocka_unit_test(test_compress_thread),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_spelling_bits),
     };
     if (getenv("RT_TEST_FILTER")) /* run a subset, e.g. RT_TEST_FILTER='test_cut*' */
         cmocka_set_test_filter(getenv("RT_TEST_FILTER"));

@@ -37,7 +37,7 @@ typedef struct cbor_dec {
     const char *name; /* source name, for messages */
     uint64_t event;   /* event index, for messages */
     uint64_t base;    /* stream offset of start, for messages */
-    bool needs_0_19;  /* set when a float as text or a Char was read */
+    unsigned spelling; /* rt_spelling bits of what was read */
 } cbor_dec;
 
 typedef struct cbor_head {

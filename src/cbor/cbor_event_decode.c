@@ -48,13 +48,16 @@ typedef struct field {
     unsigned char len;
     unsigned char type;
     bool optional;
+    unsigned char absent; /* rt_spelling bit noted when an optional field is absent */
     unsigned short off, off2;
 } field;
 
-#define FLD(n, t, o) {n, sizeof(n) - 1, t, false, (unsigned short)(o), 0}
-#define OPT(n, t, o) {n, sizeof(n) - 1, t, true, (unsigned short)(o), 0}
-#define LST(n, t, o, o2) {n, sizeof(n) - 1, t, false, (unsigned short)(o), (unsigned short)(o2)}
-#define KIND {"kind", 4, F_KIND, false, 0, 0}
+#define FLD(n, t, o) {n, sizeof(n) - 1, t, false, 0, (unsigned short)(o), 0}
+#define OPT(n, t, o) {n, sizeof(n) - 1, t, true, 0, (unsigned short)(o), 0}
+/* Optional to our reader, required by 0.19's: its absence is noted. */
+#define LAX(n, t, o, sp) {n, sizeof(n) - 1, t, true, sp, (unsigned short)(o), 0}
+#define LST(n, t, o, o2) {n, sizeof(n) - 1, t, false, 0, (unsigned short)(o), (unsigned short)(o2)}
+#define KIND {"kind", 4, F_KIND, false, 0, 0, 0}
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct ctx {
@@ -84,7 +87,7 @@ static const field v_float[] = {KIND, FLD("f", F_F64, VOFF(u.f)), TYPE_ID};
 static const field v_bool[] = {KIND, FLD("b", F_BOOL, VOFF(flag)), TYPE_ID};
 static const field v_string[] = {KIND, FLD("text", F_TEXT, VOFF(u.text)), TYPE_ID};
 static const field v_sequence[] = {KIND, LST("elements", F_VALUES, VOFF(u.list.items), VOFF(u.list.len)),
-                                   OPT("is_slice", F_BOOL, VOFF(flag)), TYPE_ID};
+                                   LAX("is_slice", F_BOOL, VOFF(flag), RT_SPELLING_NO_IS_SLICE), TYPE_ID};
 static const field v_tuple[] = {KIND, LST("elements", F_VALUES, VOFF(u.list.items), VOFF(u.list.len)),
                                 TYPE_ID};
 static const field v_struct[] = {
@@ -128,8 +131,8 @@ static const char *const rvalue_names[] = {"Simple", "Compound", "Literal", "Fun
                                            "FieldAccess", "IndexAccess"}; /* rt_rvalue_kind */
 /* "0" is the form of FORMAT.md section 9; "data" is the Ruby recorder's. */
 static const field r_simple[] = {KIND, OPT("0", F_U64, ROFF(simple)), OPT("data", F_U64, ROFF(simple))};
-static const field r_compound[] = {KIND, {"0", 1, F_IDS, true, ROFF(ids), ROFF(len)},
-                                   {"data", 4, F_IDS, true, ROFF(ids), ROFF(len)}};
+static const field r_compound[] = {KIND, {"0", 1, F_IDS, true, 0, ROFF(ids), ROFF(len)},
+                                   {"data", 4, F_IDS, true, 0, ROFF(ids), ROFF(len)}};
 static const field r_literal[] = {KIND};
 /* Newer Ruby recorders: FunctionReturn{call_key}, FieldAccess{receiver, field}. */
 static const field r_function_return[] = {KIND, OPT("0", F_RV_CALL, 0), OPT("data", F_RV_CALL, 0)};
@@ -166,7 +169,7 @@ static const field e_call[] = {FLD("function_id", F_U64, EOFF(u.call.function_id
                                LST("args", F_FULL_VALUES, EOFF(u.call.args), EOFF(u.call.len))};
 static const field e_return[] = {FLD("return_value", F_VALUE, EOFF(u.return_value))};
 static const field e_event[] = {FLD("kind", F_LOG_KIND, EOFF(u.event.kind)),
-                                OPT("metadata", F_TEXT, EOFF(u.event.metadata)),
+                                LAX("metadata", F_TEXT, EOFF(u.event.metadata), RT_SPELLING_NO_METADATA),
                                 FLD("content", F_TEXT, EOFF(u.event.content))};
 static const field e_bind[] = {FLD("variable_id", F_U64, EOFF(u.bind.variable_id)),
                                FLD("place", F_I64, EOFF(u.bind.place))};
@@ -269,6 +272,7 @@ static int rd_f64(ctx *c, double *out, const char *what)
     const unsigned char *at = c->d->p;
     cbor_head h;
     TRY(cbor_read_head(c->d, &h));
+    c->d->spelling |= h.major == CBOR_MAJOR_TEXT ? RT_SPELLING_FLOAT_TEXT : RT_SPELLING_FLOAT_NUMBER;
     if (h.major == CBOR_MAJOR_UINT) {
         *out = (double)h.arg;
     } else if (h.major == CBOR_MAJOR_NEGINT) {
@@ -285,7 +289,6 @@ static int rd_f64(ctx *c, double *out, const char *what)
     } else if (h.major == CBOR_MAJOR_SIMPLE && h.ai == 22) {
         *out = NAN; /* null, as JSON writes NaN and infinities */
     } else if (h.major == CBOR_MAJOR_TEXT) { /* the 0.19 dialect: f64::from_str text */
-        c->d->needs_0_19 = true;
         c->d->p = at;
         const unsigned char *s;
         size_t n;
@@ -586,7 +589,7 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
     case F_RV_INDEX:
         return rd_struct(c, r_index_fields, NF(r_index_fields), (char *)dst, "IndexAccess", depth);
     case F_CHAR: {
-        c->d->needs_0_19 = true;
+        c->d->spelling |= RT_SPELLING_CHAR;
         rt_str t;
         TRY(rd_text(c, &t, f->name));
         if (!rt_utf8_decode_one(t.ptr, t.len, (uint32_t *)dst)) {
@@ -610,6 +613,8 @@ static int rd_field(ctx *c, const field *f, char *base, const char *what, int de
             return cbor_fail(c->d, RT_EFORMAT, "from: %s needs exactly one of \"0\" and \"data\"",
                              rvalue_names[k]);
         }
+        if (seen & 2)
+            c->d->spelling |= RT_SPELLING_RVALUE_0;
         return RT_OK;
     }
     }
@@ -642,10 +647,13 @@ static int rd_entries(ctx *c, uint64_t n, const field *fields, size_t nf, char *
         TRY(rd_field(c, &fields[j], base, what, depth));
     }
     for (size_t j = 0; j < nf; j++) {
-        if (!(seen & (1u << j)) && !fields[j].optional) {
+        if (seen & (1u << j))
+            continue;
+        if (!fields[j].optional) {
             c->d->p = map_at;
             return cbor_fail(c->d, RT_EFORMAT, "%s: missing \"%s\"", what, fields[j].name);
         }
+        c->d->spelling |= fields[j].absent;
     }
     *seen_out = seen;
     return RT_OK;

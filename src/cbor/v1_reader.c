@@ -88,10 +88,10 @@ static int v1_next(rt_decoder *dec, rt_event *out)
         if (avail && (avail >= v->want || v->zend || retry)) {
             cbor_dec d = {v->buf + v->pos, v->buf + v->pos, v->buf + v->len, 0,
                           v->env.err,      v->env.src->name, *v->env.event_index,
-                          v->buf_off + v->pos, false};
+                          v->buf_off + v->pos, 0};
             int rc = rt_cbor_decode_event(&d, v->env.event_arena, out);
             if (rc == RT_OK) {
-                v->base.needs_0_19 |= d.needs_0_19;
+                v->base.spelling = d.spelling;
                 v->pos += (size_t)(d.p - d.start);
                 v->base.event_size = (uint64_t)(d.p - d.start);
                 v->want = 1;

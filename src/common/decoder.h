@@ -22,9 +22,9 @@ typedef struct rt_decoder_ops {
 
 struct rt_decoder {
     const rt_decoder_ops *ops;
-    /* Sticky: an event read so far held what only the 0.19 dialect spells
-     * (a float as text, a Char); rt_reader_dialect. */
-    bool needs_0_19;
+    /* rt_spelling bits of the event next() returned last, stored with every
+     * event (rt_reader_event_spelling); 0 for a decoder that has none. */
+    unsigned spelling;
     /* Encoded bytes of the event next() returned last, in the format's own
      * event encoding (rt_reader_event_size); 0 when a decoder cannot say. */
     uint64_t event_size;

@@ -136,11 +136,50 @@ static uint64_t shortest_digits(double v, int *n, int *k)
     return d;
 }
 
+/* The len digits of v < 10^9 at p, right to left, in 32-bit arithmetic
+ * (a division by 100 is a shorter multiply than in 64 bits). */
+static inline void put_u32_len(char *p, uint32_t v, unsigned len)
+{
+    char *s = p + len;
+    while (v >= 100) {
+        uint32_t q = v / 100;
+        s -= 2;
+        memcpy(s, rt_dec_digit_pairs + 2 * (v - q * 100), 2);
+        v = q;
+    }
+    if (v >= 10)
+        memcpy(s - 2, rt_dec_digit_pairs + 2 * v, 2);
+    else
+        s[-1] = (char)('0' + v);
+}
+
+/* The n digits of d (at most 17: n = rt_dec_u64_len(d)) at p; returns the
+ * end. Past 8 digits the low 8 are two independent 4-digit halves, so the
+ * chain of dependent divisions is at most 4 long instead of 8. */
+static inline char *put_digits(char *p, uint64_t d, unsigned n)
+{
+    if (n <= 8) {
+        put_u32_len(p, (uint32_t)d, n);
+        return p + n;
+    }
+    uint64_t hi = d / 100000000;
+    uint32_t lo = (uint32_t)(d - hi * 100000000);
+    put_u32_len(p, (uint32_t)hi, n - 8);
+    char *q = p + n - 8;
+    uint32_t a = lo / 10000, b = lo - a * 10000;
+    uint32_t a1 = a / 100, b1 = b / 100;
+    memcpy(q, rt_dec_digit_pairs + 2 * a1, 2);
+    memcpy(q + 2, rt_dec_digit_pairs + 2 * (a - a1 * 100), 2);
+    memcpy(q + 4, rt_dec_digit_pairs + 2 * b1, 2);
+    memcpy(q + 6, rt_dec_digit_pairs + 2 * (b - b1 * 100), 2);
+    return p + n;
+}
+
 int rt_f64_shortest(double v, char *digits, int *k)
 {
     int n;
     uint64_t d = shortest_digits(v, &n, k);
-    rt_dec_put_u64_len(digits, d, (unsigned)n);
+    put_digits(digits, d, (unsigned)n);
     return n;
 }
 
@@ -197,6 +236,14 @@ size_t rt_f64_display(char *p, double v)
         *p++ = '0';
         return (size_t)(p - start);
     }
+    /* An integer below 2^53 ("42", "1000"): its own digits, as they are. */
+    int32_t q = (int32_t)(mag >> 52) - 1075;
+    uint64_t c = (mag & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    if (q <= 0 && q > -53 && (c & ((UINT64_C(1) << -q) - 1)) == 0) {
+        uint64_t i = c >> -q;
+        unsigned len = rt_dec_u64_len(i);
+        return (size_t)(put_digits(p, i, len) - start);
+    }
     int n, k; /* |v| = 0.D x 10^k, D of n digits, written in place */
     double a;
     memcpy(&a, &mag, sizeof a);
@@ -205,14 +252,14 @@ size_t rt_f64_display(char *p, double v)
         *p++ = '0';
         *p++ = '.';
         put_zeros(p, (size_t)-k);
-        p = rt_dec_put_u64_len(p - k, d, (unsigned)n);
+        p = put_digits(p - k, d, (unsigned)n);
     } else if (k < n) {
-        rt_dec_put_u64_len(p, d, (unsigned)n);
+        put_digits(p, d, (unsigned)n);
         shift_right1(p + k, (size_t)(n - k));
         p[k] = '.';
         p += n + 1;
     } else {
-        p = rt_dec_put_u64_len(p, d, (unsigned)n);
+        p = put_digits(p, d, (unsigned)n);
         put_zeros(p, (size_t)(k - n));
         p += k - n;
     }

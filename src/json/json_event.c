@@ -32,16 +32,21 @@ typedef struct jfield {
     unsigned char len;      /* strlen(name) */
     unsigned char type;
     unsigned char bit;      /* fields sharing a bit are two spellings of one */
-    bool optional;
+    unsigned char absent;   /* 0: required; else optional, its absence noted as this rt_spelling */
+    unsigned char present;  /* rt_spelling noted when the field is read */
     unsigned short off, off2;
 } jfield;
 
 #define F(name, type, bit, st, m)                                                             \
-    {name, sizeof(name) - 1, type, bit, false, (unsigned short)offsetof(st, m), 0}
-#define FO(name, type, bit, st, m)                                                            \
-    {name, sizeof(name) - 1, type, bit, true, (unsigned short)offsetof(st, m), 0}
+    {name, sizeof(name) - 1, type, bit, 0, 0, (unsigned short)offsetof(st, m), 0}
+/* Optional to our reader, required by 0.19's. */
+#define FO(name, type, bit, st, m, sp)                                                        \
+    {name, sizeof(name) - 1, type, bit, sp, 0, (unsigned short)offsetof(st, m), 0}
+/* An older spelling of the field of the same bit. */
+#define FOLD(name, type, bit, st, m, sp)                                                      \
+    {name, sizeof(name) - 1, type, bit, 0, sp, (unsigned short)offsetof(st, m), 0}
 #define FL(name, type, bit, st, m, n)                                                         \
-    {name, sizeof(name) - 1, type, bit, false, (unsigned short)offsetof(st, m),                \
+    {name, sizeof(name) - 1, type, bit, 0, 0, (unsigned short)offsetof(st, m),                \
      (unsigned short)offsetof(st, n)}
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -160,12 +165,14 @@ static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int dep
 static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int depth,
                         const char *what, enum kind_policy kp, const char *mid)
 {
-    unsigned seen = 0, required = 0;
+    unsigned seen = 0, required = 0, lax = 0;
     bool done = false, empty = false;
     int rc;
     for (size_t i = 0; i < nf; i++)
-        if (!fs[i].optional)
+        if (!fs[i].absent)
             required |= 1u << fs[i].bit;
+        else
+            lax |= 1u << fs[i].bit;
     rt_jskip_ws(c);
     const char *start = mid ? mid : c->p;
     if (mid)
@@ -196,6 +203,7 @@ static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int
             if (seen & (1u << f->bit))
                 return rt_jerr(c, RT_EFORMAT, at, "%s: duplicate field `%s`", what, f->name);
             seen |= 1u << f->bit;
+            c->spelling |= f->present;
             if ((rc = parse_field(c, f, base, depth)))
                 return rc;
         }
@@ -204,8 +212,13 @@ static int parse_fields(rt_jcur *c, const jfield *fs, size_t nf, void *base, int
     }
     if ((seen & required) != required) {
         for (size_t i = 0; i < nf; i++)
-            if (!fs[i].optional && !(seen & (1u << fs[i].bit)))
+            if (!fs[i].absent && !(seen & (1u << fs[i].bit)))
                 return rt_jerr(c, RT_EFORMAT, start, "%s: missing field `%s`", what, fs[i].name);
+    }
+    if (lax & ~seen) {
+        for (size_t i = 0; i < nf; i++)
+            if (!(seen & (1u << fs[i].bit)))
+                c->spelling |= fs[i].absent;
     }
     return RT_OK;
 }
@@ -274,7 +287,7 @@ static const jfield f_bool[] = {V("b", FT_BOOL, 0, flag), TYPE_ID};
 static const jfield f_string[] = {V("text", FT_STR, 0, u.text), TYPE_ID};
 static const jfield f_sequence[] = {
     FL("elements", FT_VALUES, 0, rt_value, u.list.items, u.list.len),
-    FO("is_slice", FT_BOOL, 1, rt_value, flag), TYPE_ID};
+    FO("is_slice", FT_BOOL, 1, rt_value, flag, RT_SPELLING_NO_IS_SLICE), TYPE_ID};
 static const jfield f_tuple[] = {FL("elements", FT_VALUES, 0, rt_value, u.list.items, u.list.len),
                                  TYPE_ID};
 static const jfield f_struct[] = {
@@ -373,23 +386,26 @@ static int parse_info(rt_jcur *c, rt_type_record *t)
 }
 
 /* "0" is the form of the reference's spec, "data" the Ruby recorder's. */
-static const jfield f_rv_simple[] = {F("0", FT_U64, 0, rt_rvalue, simple),
+#define RV0(type, m) FOLD("0", type, 0, rt_rvalue, m, RT_SPELLING_RVALUE_0)
+static const jfield f_rv_simple[] = {RV0(FT_U64, simple),
                                      F("data", FT_U64, 0, rt_rvalue, simple)};
-static const jfield f_rv_compound[] = {FL("0", FT_IDS, 0, rt_rvalue, ids, len),
+static const jfield f_rv_compound[] = {{"0", 1, FT_IDS, 0, 0, RT_SPELLING_RVALUE_0,
+                                        (unsigned short)offsetof(rt_rvalue, ids),
+                                        (unsigned short)offsetof(rt_rvalue, len)},
                                        FL("data", FT_IDS, 0, rt_rvalue, ids, len)};
 
 /* Newer Ruby recorders: FunctionReturn{call_key} and FieldAccess{receiver, field}. */
 static const jfield f_rv_call_fields[] = {F("call_key", FT_I64, 0, rt_rvalue, call_key)};
 static const jfield f_rv_access_fields[] = {F("receiver", FT_U64, 0, rt_rvalue, simple),
                                             F("field", FT_STR, 1, rt_rvalue, field)};
-static const jfield f_rv_call[] = {F("0", FT_RV_CALL, 0, rt_rvalue, kind),
+static const jfield f_rv_call[] = {RV0(FT_RV_CALL, kind),
                                    F("data", FT_RV_CALL, 0, rt_rvalue, kind)};
-static const jfield f_rv_access[] = {F("0", FT_RV_ACCESS, 0, rt_rvalue, kind),
+static const jfield f_rv_access[] = {RV0(FT_RV_ACCESS, kind),
                                      F("data", FT_RV_ACCESS, 0, rt_rvalue, kind)};
 /* 0.19: IndexAccess{receiver, index}. */
 static const jfield f_rv_index_fields[] = {F("receiver", FT_U64, 0, rt_rvalue, simple),
                                            F("index", FT_I64, 1, rt_rvalue, index)};
-static const jfield f_rv_index[] = {F("0", FT_RV_INDEX, 0, rt_rvalue, kind),
+static const jfield f_rv_index[] = {RV0(FT_RV_INDEX, kind),
                                     F("data", FT_RV_INDEX, 0, rt_rvalue, kind)};
 
 static int parse_rvalue(rt_jcur *c, rt_rvalue *r)
@@ -531,7 +547,7 @@ static int parse_field(rt_jcur *c, const jfield *f, unsigned char *base, int dep
         return parse_fields(c, f_rv_index_fields, COUNT(f_rv_index_fields), dst, depth,
                             "IndexAccess data", KIND_FIELD, NULL);
     case FT_CHAR: {
-        c->needs_0_19 = true;
+        c->spelling |= RT_SPELLING_CHAR;
         rt_str s;
         if ((rc = rt_jstr(c, &s)))
             return rc;
@@ -598,7 +614,8 @@ static const jfield e_call[] = {E("function_id", FT_U64, 0, u.call.function_id),
 static const jfield e_return[] = {E("return_value", FT_VALUE, 0, u.return_value)};
 /* Older writers leave metadata out; it reads as "". */
 static const jfield e_event[] = {E("kind", FT_LOG_KIND, 0, u.event.kind),
-                                 FO("metadata", FT_STR, 1, rt_event, u.event.metadata),
+                                 FO("metadata", FT_STR, 1, rt_event, u.event.metadata,
+                                    RT_SPELLING_NO_METADATA),
                                  E("content", FT_STR, 2, u.event.content)};
 static const jfield e_bind[] = {E("variable_id", FT_U64, 0, u.bind.variable_id),
                                 E("place", FT_I64, 1, u.bind.place)};

@@ -471,11 +471,12 @@ int rt_jf64(rt_jcur *c, double *out)
     rt_jskip_ws(c);
     const char *at = c->p;
     if (rt_jnull(c)) {
+        c->spelling |= RT_SPELLING_FLOAT_NUMBER;
         *out = NAN;
         return RT_OK;
     }
     if (c->p < c->end && *c->p == '"') { /* the 0.19 dialect: f64::from_str text */
-        c->needs_0_19 = true;
+        c->spelling |= RT_SPELLING_FLOAT_TEXT;
         rt_str s;
         int rc = rt_jkey(c, &s);
         if (rc)
@@ -495,6 +496,7 @@ int rt_jf64(rt_jcur *c, double *out)
     int rc = token_to_double(c, c->p, stop, out);
     if (rc)
         return rc;
+    c->spelling |= RT_SPELLING_FLOAT_NUMBER;
     c->p = stop;
     return RT_OK;
 }

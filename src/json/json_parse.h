@@ -32,7 +32,7 @@ typedef struct rt_jcur {
     bool has_event;         /* messages name event_index */
     uint64_t event_index;
     bool end_is_eof;        /* running out is RT_ETRUNCATED, not RT_EFORMAT */
-    bool needs_0_19;        /* set when a float as text or a Char was read */
+    unsigned spelling;      /* rt_spelling bits of what was read */
 } rt_jcur;
 
 /* Sets *err to "NAME: event N at byte OFF: message" (or "NAME: byte OFF:

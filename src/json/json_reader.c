@@ -247,7 +247,7 @@ static int parse_element(json_decoder *d, rt_event *out)
     d->base.event_size = d->scan - d->el_start;
     d->st = ST_AFTER;
     int rc = rt_json_parse_event(&c, out);
-    d->base.needs_0_19 |= c.needs_0_19;
+    d->base.spelling = c.spelling;
     return rc ? rc : RT_READ_EVENT;
 }
 

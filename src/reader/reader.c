@@ -27,7 +27,8 @@ struct rt_reader {
     uint64_t index;
     rt_arena arena;
     rt_event event;
-    bool needs_0_19; /* an RValue beyond Simple and Compound was read */
+    unsigned spelling;      /* rt_spelling bits of the last event */
+    unsigned spelling_seen; /* ... of every event so far */
 };
 
 void rt_reader_options_init(rt_reader_options *opts)
@@ -200,8 +201,10 @@ int rt_reader_next(rt_reader *r, const rt_event **event)
     int rc = r->dec->ops->next(r->dec, &r->event);
     if (rc == RT_READ_EVENT) {
         r->index++;
+        r->spelling = r->dec->spelling;
         if (r->event.kind == RT_EVENT_ASSIGNMENT && r->event.u.assignment.from.kind > RT_RVALUE_COMPOUND)
-            r->needs_0_19 = true;
+            r->spelling |= RT_SPELLING_NEW_RVALUE;
+        r->spelling_seen |= r->spelling;
         *event = &r->event;
         return rc;
     }
@@ -219,9 +222,22 @@ rt_format rt_reader_format(const rt_reader *r)
 
 rt_dialect rt_reader_dialect(const rt_reader *r)
 {
-    if (!r)
-        return RT_DIALECT_0_14;
-    return r->needs_0_19 || (r->dec && r->dec->needs_0_19) ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
+    return r && (r->spelling_seen & RT_SPELLING_0_19) ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
+}
+
+unsigned rt_reader_event_spelling(const rt_reader *r)
+{
+    return r && r->index ? r->spelling : 0;
+}
+
+unsigned rt_reader_spelling_seen(const rt_reader *r)
+{
+    return r ? r->spelling_seen : 0;
+}
+
+bool rt_reader_dialect_decided(const rt_reader *r)
+{
+    return r && (r->spelling_seen & (RT_SPELLING_0_19 | RT_SPELLING_FLOAT_NUMBER));
 }
 
 uint64_t rt_reader_event_index(const rt_reader *r)

@@ -197,14 +197,15 @@ int cli_output_dialect(const char *cmd, const char *value, const char *in, rt_di
         return CLI_OK;
     }
     /* A first pass, in the reader's bounded memory, that stops at the first
-     * event only 0.19 spells; errors are left to the real pass. */
+     * event that decides (a float or another spelling of one dialect only);
+     * without one it reads to the end. Errors are left to the real pass. */
     *out = RT_DIALECT_0_14;
     rt_reader *r;
     rt_reader_options ro = {NULL, false, NULL, 0};
     if (rt_reader_open(&r, in, &ro) != RT_OK)
         return CLI_OK;
     const rt_event *e;
-    while (rt_reader_dialect(r) == RT_DIALECT_0_14 && rt_reader_next(r, &e) == RT_READ_EVENT)
+    while (!rt_reader_dialect_decided(r) && rt_reader_next(r, &e) == RT_READ_EVENT)
         ;
     *out = rt_reader_dialect(r);
     rt_reader_free(r);

@@ -18,8 +18,11 @@
     "  --dialect 0.14|0.19  the spelling to write: 0.14 (runtime_tracing 0.14.1,\n"         \
     "             CodeTracer 25.x) or 0.19 (codetracer-trace-format 0.19, the CodeTracer\n" \
     "             debugger of 2026: floats as text, Char values). Default: the input's,\n"  \
-    "             found by a first pass over IN that stops at the first float text,\n"     \
-    "             Char or RValue beyond Simple/Compound (0.14 when there is none)\n"
+    "             found by a first pass over IN that stops at the first float (0.19\n"     \
+    "             when written as text, 0.14 as a number or null), Char or RValue\n"       \
+    "             beyond Simple/Compound (0.19). An IN with none of them (or only v0\n"  \
+    "             floats) is read to its end first, and written in 0.14: its JSON and\n"  \
+    "             v1 events are then the same bytes in both dialects\n"
 
 static const char convert_help[] =
     "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"

@@ -40,6 +40,9 @@ static const char validate_help[] =
     "             Default: the dialect of the file's events. Errors for 0.14: NaN or\n"
     "             inf in JSON, a float as text, a Char, an RValue beyond Simple and\n"
     "             Compound. For 0.19: a float not written as text (JSON and v1),\n"
+    "             an Event without metadata, a Sequence without is_slice, an\n"
+    "             Assignment RValue under \"0\" instead of \"data\" (convert --dialect\n"
+    "             0.19 rewrites these four; each reported once),\n"
     "             trace_metadata.json without recording_id, and what the debugger's\n"
     "             post-processing fails on: a CompoundValue that is not a Sequence,\n"
     "             any DropLastStep, an AssignCompoundItem into a place that no\n"
@@ -62,9 +65,8 @@ typedef struct checker {
     cli_progress pg; /* while the events are read */
     bool for_0_19;        /* the target reader: codetracer-0.19, else 0.14 */
     rt_format format;     /* of the events file */
-    rt_dialect seen;      /* rt_reader_dialect once the event being checked was read */
-    bool float_text_reported, float_number_reported;
-    bool event_had_char;  /* the event being checked holds a Char */
+    unsigned spelling;    /* rt_reader_event_spelling of the event being checked */
+    unsigned spelling_reported; /* the rt_spelling bits reported so far (once each) */
     rt_place *places;     /* open-addressing set of CompoundValue places */
     size_t nplaces, places_cap;
     bool has_zero_place;  /* 0 marks an empty slot of places */
@@ -226,8 +228,6 @@ static void check_type_id(checker *c, const char *what, rt_type_id id, uint64_t 
 /* Floats and Chars, as the target reads them. */
 static void check_dialect_value(checker *c, const char *what, const rt_value *v)
 {
-    if (v->kind == RT_VALUE_CHAR)
-        c->event_had_char = true;
     if (v->kind == RT_VALUE_CHAR && !c->for_0_19)
         event_error(c, "%s: a Char value, which codetracer-0.14 cannot read: write the 0.14 "
                        "dialect (runtime-tracing convert --dialect 0.14), where it is a Raw",
@@ -238,12 +238,47 @@ static void check_dialect_value(checker *c, const char *what, const rt_value *v)
         event_error(c, "%s: Float %s, which codetracer-0.14 cannot read from JSON (null): "
                        "record it as a Raw value (\"inf\", \"-inf\", \"nan\") or write v0",
                     what, isnan(v->u.f) ? "NaN" : v->u.f > 0 ? "inf" : "-inf");
-    if (c->for_0_19 && c->seen == RT_DIALECT_0_14 && !c->float_number_reported) {
-        c->float_number_reported = true;
+    if (c->for_0_19 && (c->spelling & ~c->spelling_reported & RT_SPELLING_FLOAT_NUMBER)) {
+        c->spelling_reported |= RT_SPELLING_FLOAT_NUMBER;
         event_error(c, "%s: a Float written as a number (or null), which codetracer-0.19 "
                        "refuses (\"expected a string\"): write the 0.19 dialect "
                        "(runtime-tracing convert --dialect 0.19); reported once",
                     what);
+    }
+}
+
+/* How the event was spelled, where the target's reader is stricter than
+ * ours (DIALECT-0.19.md section 7): once per spelling. Floats written as
+ * numbers are reported with their value, above. */
+static void check_spelling(checker *c)
+{
+    static const struct {
+        unsigned bit;
+        bool for_0_19;
+        const char *what;
+    } strict[] = {
+        {RT_SPELLING_FLOAT_TEXT, false,
+         "a Float written as text, the 0.19 dialect's spelling, which codetracer-0.14 cannot "
+         "read: write the 0.14 dialect (runtime-tracing convert --dialect 0.14)"},
+        {RT_SPELLING_NO_METADATA, true,
+         "an Event without `metadata`, which codetracer-0.19 refuses (\"missing field "
+         "`metadata`\"): runtime-tracing convert --dialect 0.19 writes it (empty)"},
+        {RT_SPELLING_NO_IS_SLICE, true,
+         "a Sequence without `is_slice`, which codetracer-0.19 refuses (\"missing field "
+         "`is_slice`\"): runtime-tracing convert --dialect 0.19 writes it (false)"},
+        {RT_SPELLING_RVALUE_0, true,
+         "an Assignment RValue in the older form {\"kind\":..,\"0\":..}, which "
+         "codetracer-0.19 refuses (\"missing field `data`\"): runtime-tracing convert "
+         "--dialect 0.19 writes {\"kind\":..,\"data\":..}"},
+    };
+    unsigned fresh = c->spelling & ~c->spelling_reported;
+    if (!fresh)
+        return;
+    for (size_t i = 0; i < sizeof strict / sizeof strict[0]; i++) {
+        if ((fresh & strict[i].bit) && strict[i].for_0_19 == c->for_0_19) {
+            c->spelling_reported |= strict[i].bit;
+            event_error(c, "%s; reported once", strict[i].what);
+        }
     }
 }
 
@@ -417,22 +452,12 @@ static uint64_t check_events(checker *c, const char *file)
     int rc;
     cli_progress_begin(&c->pg, r, file, c->quiet, false);
     c->format = rt_reader_format(r);
-    c->seen = RT_DIALECT_0_14;
     while ((rc = rt_reader_next(r, &e)) == RT_READ_EVENT) {
         c->index = rt_reader_event_index(r) - 1;
-        c->event_had_char = false;
-        rt_dialect before = c->seen;
-        c->seen = rt_reader_dialect(r);
+        c->spelling = rt_reader_event_spelling(r);
         check_event(c, e);
+        check_spelling(c);
         cli_progress_event(&c->pg);
-        /* A float as text shows only as the reader's dialect turning 0.19. */
-        if (!c->for_0_19 && c->seen != before && !c->float_text_reported &&
-            c->format != RT_FORMAT_V0 && e->kind != RT_EVENT_ASSIGNMENT && !c->event_had_char) {
-            c->float_text_reported = true;
-            event_error(c, "a Float written as text, the 0.19 dialect's spelling, which "
-                           "codetracer-0.14 cannot read: write the 0.14 dialect (runtime-tracing "
-                           "convert --dialect 0.14); reported once");
-        }
     }
     cli_progress_end(&c->pg);
     uint64_t n = rt_reader_event_index(r);
