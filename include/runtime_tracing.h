@@ -737,8 +737,9 @@ RT_API rt_format rt_reader_format(const rt_reader *r);
 /** The dialect the events read so far require: RT_DIALECT_0_19 once one
  * held a float as text, a Char or an Assignment RValue beyond Simple and
  * Compound (which the 0.14 dialect cannot spell in every format; the bits
- * RT_SPELLING_0_19 below), else RT_DIALECT_0_14. Costs nothing on the
- * read path: the decoders note it as they go. */
+ * RT_SPELLING_0_19 below), else RT_DIALECT_0_14; always RT_DIALECT_0_19
+ * for a trace.ct (its events are in the 0.19 dialect by definition). Costs
+ * nothing on the read path: the decoders note it as they go. */
 RT_API rt_dialect rt_reader_dialect(const rt_reader *r);
 
 /** How an event was spelled where the dialects or readers differ: bits of
@@ -769,7 +770,8 @@ RT_API unsigned rt_reader_event_spelling(const rt_reader *r);
 RT_API unsigned rt_reader_spelling_seen(const rt_reader *r);
 /** True once an event read so far decides the dialect: a 0.19-only
  * spelling (RT_SPELLING_0_19: rt_reader_dialect is then RT_DIALECT_0_19)
- * or a Float that only 0.14 spells (RT_SPELLING_FLOAT_NUMBER). Events
+ * or a Float that only 0.14 spells (RT_SPELLING_FLOAT_NUMBER); always for
+ * a trace.ct. Events
  * without either are written the same in both dialects, so a first pass
  * that picks the output dialect can stop as soon as this is true. False
  * for NULL. */

@@ -633,8 +633,11 @@ static void want_cache_agrees(const char *cwd, const char *script, const char *a
     int differs = tu_run("grep CT_LUA_CHECK_CACHE '%s/err' >&2", tmp);
     if (differs == 0)
         fail_msg("%s: the cached values differ from the uncached ones", script);
-    assert_int_equal(tu_run("'%s/runtime-tracing' validate '%s/t' >/dev/null", RT_BIN_DIR, tmp),
-                     0);
+    if (tu_run("'%s/runtime-tracing' validate '%s/t' >'%s/validate.txt' 2>&1", RT_BIN_DIR, tmp,
+               tmp) != 0) {
+        tu_run("cat '%s/validate.txt' '%s/err' >&2", tmp, tmp);
+        fail_msg("%s: the trace does not validate", script);
+    }
     tu_rmtree(tmp);
 }
 
@@ -946,9 +949,14 @@ static void test_dkjson_suite_cache(void **state)
     const char *script = "/usr/share/doc/lua-dkjson/examples/jsontest.lua";
     if (!have_module(script) || !have_lua())
         skip();
-    want_cache_agrees("/tmp", script, "", "97", true);
+    /* A directory of its own: Lua's package.path starts with ./?.lua, and
+     * whatever else sits in /tmp must not shadow dkjson. */
+    char cwd[PATH_MAX];
+    snprintf(cwd, sizeof cwd, "%s", tu_tmpdir());
+    want_cache_agrees(cwd, script, "", "97", true);
     if (getenv("CT_LUA_SLOW_TESTS"))
-        want_cache_agrees("/tmp", script, "", "97", false);
+        want_cache_agrees(cwd, script, "", "97", false);
+    tu_rmtree(cwd);
 }
 
 int main(void)

@@ -137,12 +137,13 @@ static int ct_next(rt_decoder *dec, rt_event *out)
         if (v->pos < v->len) {
             cbor_dec d = {v->buf + v->pos, v->buf + v->pos, v->buf + v->len, 0,
                           v->env.err,      v->env.src->name, *v->env.event_index,
-                          v->buf_off + v->pos, false};
+                          v->buf_off + v->pos, 0};
             int rc = v->split ? rt_split_binary_decode(&d, v->env.event_arena, out)
                               : rt_cbor_decode_event(&d, v->env.event_arena, out);
             if (rc == RT_OK) {
                 v->pos += (size_t)(d.p - d.start);
                 v->base.event_size = (uint64_t)(d.p - d.start);
+                v->base.spelling = d.spelling;
                 return RT_READ_EVENT;
             }
             if (rc != CBOR_NEED)
@@ -232,7 +233,6 @@ int rt_ct_decoder_new(const rt_decoder_env *env, rt_decoder **out)
         return rt_err_set(env->err, RT_ENOMEM, "%s: out of memory", env->src->name);
     memset(v, 0, sizeof *v);
     v->base.ops = &ct_ops;
-    v->base.needs_0_19 = true; /* a .ct holds the 0.19 dialect, whatever it contains */
     v->env = *env;
     const rt_source *s = env->src;
     int rc = ctfs_rfile_open(&v->file, s->fd, s->mem, s->mem_len, s->name, env->alloc, env->err);

@@ -78,7 +78,7 @@ static int rd_item(cbor_dec *d, rt_arena *a, item_fn fn, void *out)
     sub.end = d->p + n;
     sub.base = d->base + (uint64_t)(d->p - d->start);
     rc = fn(&sub, a, out);
-    d->needs_0_19 |= sub.needs_0_19;
+    d->spelling |= sub.spelling;
     if (rc == CBOR_NEED)
         return cbor_fail(d, RT_EFORMAT, "CBOR item longer than its %u-byte length", (unsigned)n);
     if (rc)

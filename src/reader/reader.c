@@ -220,9 +220,15 @@ rt_format rt_reader_format(const rt_reader *r)
     return r ? r->format : RT_FORMAT_JSON;
 }
 
+/* A trace.ct holds the 0.19 dialect whatever its events hold. */
+static bool spelled_0_19(const rt_reader *r)
+{
+    return r->format == RT_FORMAT_CT || (r->spelling_seen & RT_SPELLING_0_19);
+}
+
 rt_dialect rt_reader_dialect(const rt_reader *r)
 {
-    return r && (r->spelling_seen & RT_SPELLING_0_19) ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
+    return r && spelled_0_19(r) ? RT_DIALECT_0_19 : RT_DIALECT_0_14;
 }
 
 unsigned rt_reader_event_spelling(const rt_reader *r)
@@ -237,7 +243,7 @@ unsigned rt_reader_spelling_seen(const rt_reader *r)
 
 bool rt_reader_dialect_decided(const rt_reader *r)
 {
-    return r && (r->spelling_seen & (RT_SPELLING_0_19 | RT_SPELLING_FLOAT_NUMBER));
+    return r && (spelled_0_19(r) || (r->spelling_seen & RT_SPELLING_FLOAT_NUMBER));
 }
 
 uint64_t rt_reader_event_index(const rt_reader *r)
