@@ -19,7 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = rt_metadata_read(path, &m, err, sizeof err);
     FUZZ_CHECK(status_ok(rc));
     if (rc == RT_OK) {
-        FUZZ_CHECK(m.workdir && m.program);
+        /* workdir is optional (the 0.19 dialect may leave it out) */
+        FUZZ_CHECK(m.program != NULL && strlen(m.program) <= size);
+        FUZZ_CHECK(m.workdir == NULL || strlen(m.workdir) <= size);
         FUZZ_CHECK(m.nargs == 0 || m.args);
         for (size_t i = 0; i < m.nargs; i++)
             FUZZ_CHECK(m.args[i] != NULL);
