@@ -317,6 +317,53 @@ static void test_small_trace_counts(void **state)
     free(out);
 }
 
+/* The same path, function (name, path, line) and variable name defined
+ * twice (the non-interning rt_register_* forms do that): one row each, and
+ * main calling its second definition is main recursing (steps once). */
+static const char dup_trace[] =
+    "[{\"Path\":\"/p/a.lua\"},{\"Path\":\"/p/a.lua\"},"
+    "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"main\"}},"
+    "{\"Function\":{\"path_id\":1,\"line\":1,\"name\":\"main\"}},"
+    "{\"VariableName\":\"x\"},{\"VariableName\":\"x\"},"
+    "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}},"
+    "{\"Call\":{\"function_id\":0,\"args\":[]}},"
+    "{\"Step\":{\"path_id\":0,\"line\":1}},"
+    "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":0}}},"
+    "{\"Call\":{\"function_id\":1,\"args\":[]}},"
+    "{\"Step\":{\"path_id\":1,\"line\":1}},"
+    "{\"Value\":{\"variable_id\":1,\"value\":{\"kind\":\"Int\",\"i\":2,\"type_id\":0}}},"
+    "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}},"
+    "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}]";
+
+static void test_duplicate_definitions(void **state)
+{
+    (void)state;
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s/dup.json", workdir);
+    write_str(trace, dup_trace);
+    cJSON *j = stats_json(trace);
+    const cJSON *funcs = cJSON_GetObjectItemCaseSensitive(j, "functions");
+    assert_int_equal(cJSON_GetArraySize(funcs), 2); /* main and <no call> */
+    const cJSON *m = function(j, "main");
+    assert_int_equal(num(m, "calls"), 2);
+    assert_int_equal(num(m, "steps"), 2);
+    assert_int_equal(num(m, "steps_total"), 2);
+    assert_int_equal(num(m, "values"), 2);
+    const cJSON *files = cJSON_GetObjectItemCaseSensitive(j, "files");
+    assert_int_equal(cJSON_GetArraySize(files), 1);
+    assert_int_equal(num(cJSON_GetArrayItem(files, 0), "steps"), 2);
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(j, "variables");
+    assert_int_equal(cJSON_GetArraySize(vars), 1);
+    assert_int_equal(num(cJSON_GetArrayItem(vars, 0), "values"), 2);
+    cJSON_Delete(j);
+
+    char args[1024];
+    snprintf(args, sizeof args, "flamegraph --folded '%s'", trace);
+    char *out = tool(0, args);
+    assert_string_equal(out, "main 1\nmain;main 1\n");
+    free(out);
+}
+
 static void test_usage_errors(void **state)
 {
     (void)state;
@@ -581,6 +628,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_small_trace_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_definitions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fib_recording, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_position, setup, teardown),

@@ -53,6 +53,140 @@ static uint32_t add_func(profile *p, char *name, uint64_t path_id, int64_t line)
     return (uint32_t)p->nfuncs++;
 }
 
+/* ---- rows by key: a name defined twice (the non-interning register_*
+ * forms of the API may do that) is one row of its table ---------------- */
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001B3ull;
+    return (h ^ 0xFF) * 0x100000001B3ull; /* the end of the string */
+}
+
+#define HASH_SEED 0xCBF29CE484222325ull
+
+typedef bool (*same_fn)(const profile *p, uint32_t row, const void *key);
+
+/* The row of hash h for which same() holds, or UINT32_MAX. */
+static uint32_t index_find(const profile *p, const prof_index *ix, uint64_t h, same_fn same,
+                           const void *key)
+{
+    if (!ix->cap)
+        return UINT32_MAX;
+    for (size_t i = (size_t)h & (ix->cap - 1); ix->slots[i].item; i = (i + 1) & (ix->cap - 1))
+        if (ix->slots[i].hash == h && same(p, ix->slots[i].item - 1, key))
+            return ix->slots[i].item - 1;
+    return UINT32_MAX;
+}
+
+static void index_put(prof_slot *slots, size_t cap, uint64_t h, uint32_t item)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i].item)
+        i = (i + 1) & (cap - 1);
+    slots[i] = (prof_slot){h, item};
+}
+
+static void index_add(prof_index *ix, uint64_t h, uint32_t row)
+{
+    if ((ix->n + 1) * 2 > ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 256;
+        prof_slot *slots = calloc(cap, sizeof *slots);
+        if (!slots) {
+            cli_error("out of memory");
+            exit(CLI_INVALID);
+        }
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->slots[i].item)
+                index_put(slots, cap, ix->slots[i].hash, ix->slots[i].item);
+        free(ix->slots);
+        ix->slots = slots;
+        ix->cap = cap;
+    }
+    index_put(ix->slots, ix->cap, h, row + 1);
+    ix->n++;
+}
+
+static void add_id(prof_ids *ids, uint32_t row)
+{
+    ids->row = grow(ids->row, &ids->cap, ids->n + 1, sizeof *ids->row);
+    ids->row[ids->n++] = row;
+}
+
+/* The row of a trace's id, or UINT32_MAX for an id no event defined. */
+static uint32_t row_of(const prof_ids *ids, uint64_t id)
+{
+    return id < ids->n ? ids->row[id] : UINT32_MAX;
+}
+
+static bool same_path(const profile *p, uint32_t row, const void *key)
+{
+    return strcmp(p->paths[row].name, key) == 0;
+}
+
+static bool same_var(const profile *p, uint32_t row, const void *key)
+{
+    return strcmp(p->vars[row].name, key) == 0;
+}
+
+typedef struct func_key {
+    const char *name, *path;
+    int64_t line;
+} func_key;
+
+static bool same_func(const profile *p, uint32_t row, const void *key)
+{
+    const func_key *k = key;
+    return p->funcs[row].line == k->line && strcmp(p->funcs[row].name, k->name) == 0 &&
+           strcmp(profile_func_path(p, row), k->path) == 0;
+}
+
+static void define_path(profile *p, char *name)
+{
+    uint64_t h = hash_str(HASH_SEED, name);
+    uint32_t row = index_find(p, &p->paths_ix, h, same_path, name);
+    if (row == UINT32_MAX) {
+        p->paths = grow(p->paths, &p->paths_cap, p->npaths + 1, sizeof *p->paths);
+        row = (uint32_t)p->npaths++;
+        p->paths[row].name = name;
+        index_add(&p->paths_ix, h, row);
+    } else {
+        free(name);
+    }
+    add_id(&p->path_ids, row);
+}
+
+static void define_var(profile *p, char *name)
+{
+    uint64_t h = hash_str(HASH_SEED, name);
+    uint32_t row = index_find(p, &p->vars_ix, h, same_var, name);
+    if (row == UINT32_MAX) {
+        p->vars = grow(p->vars, &p->vars_cap, p->nvars + 1, sizeof *p->vars);
+        row = (uint32_t)p->nvars++;
+        p->vars[row].name = name;
+        index_add(&p->vars_ix, h, row);
+    } else {
+        free(name);
+    }
+    add_id(&p->var_ids, row);
+}
+
+static void define_func(profile *p, char *name, uint64_t path_id, int64_t line)
+{
+    uint32_t path_row = row_of(&p->path_ids, path_id);
+    func_key k = {name, path_row == UINT32_MAX ? "" : p->paths[path_row].name, line};
+    uint64_t h = hash_str(hash_str(HASH_SEED, name), k.path) ^ (uint64_t)line;
+    h *= 0x100000001B3ull;
+    uint32_t row = index_find(p, &p->funcs_ix, h, same_func, &k);
+    if (row == UINT32_MAX) {
+        row = add_func(p, name, path_id, line);
+        index_add(&p->funcs_ix, h, row);
+    } else {
+        free(name);
+    }
+    add_id(&p->func_ids, row);
+}
+
 static size_t slot_of(uint32_t parent, uint32_t func, size_t cap)
 {
     uint64_t k = ((uint64_t)parent << 32 | func) * 0x9E3779B97F4A7C15ull;
@@ -140,9 +274,10 @@ static void pop(profile *p)
 
 static void count_var(profile *p, rt_variable_id id, uint64_t bytes)
 {
-    if (id < p->nvars) {
-        p->vars[id].values++;
-        p->vars[id].bytes += bytes;
+    uint32_t row = row_of(&p->var_ids, id);
+    if (row != UINT32_MAX) {
+        p->vars[row].values++;
+        p->vars[row].bytes += bytes;
     }
 }
 
@@ -150,23 +285,21 @@ static void add_event(profile *p, const rt_event *e, uint64_t bytes)
 {
     switch (e->kind) {
     case RT_EVENT_PATH:
-        p->paths = grow(p->paths, &p->paths_cap, p->npaths + 1, sizeof *p->paths);
-        p->paths[p->npaths++].name = copy_str(e->u.path);
+        define_path(p, copy_str(e->u.path));
         break;
     case RT_EVENT_VARIABLE_NAME:
     case RT_EVENT_VARIABLE:
-        p->vars = grow(p->vars, &p->vars_cap, p->nvars + 1, sizeof *p->vars);
-        p->vars[p->nvars++].name = copy_str(e->u.name);
+        define_var(p, copy_str(e->u.name));
         break;
     case RT_EVENT_FUNCTION:
-        add_func(p, copy_str(e->u.function.name), e->u.function.path_id, e->u.function.line);
+        define_func(p, copy_str(e->u.function.name), e->u.function.path_id, e->u.function.line);
         break;
     case RT_EVENT_CALL: {
-        uint64_t id = e->u.call.function_id;
-        uint32_t f = id < p->nfuncs - PROF_FIRST_FUNC ? (uint32_t)(id + PROF_FIRST_FUNC)
-                                                       : PROF_UNKNOWN;
-        if (f == PROF_UNKNOWN)
+        uint32_t f = row_of(&p->func_ids, e->u.call.function_id);
+        if (f == UINT32_MAX) {
+            f = PROF_UNKNOWN;
             p->unknown_calls++;
+        }
         push(p, f);
         p->funcs[f].values += e->u.call.len;
         for (size_t i = 0; i < e->u.call.len; i++)
@@ -195,8 +328,8 @@ static void add_event(profile *p, const rt_event *e, uint64_t bytes)
         p->total.steps++;
         if (node)
             node->steps++;
-        if (e->u.step.path_id < p->npaths)
-            p->paths[e->u.step.path_id].steps++;
+        if (row_of(&p->path_ids, e->u.step.path_id) != UINT32_MAX)
+            p->paths[row_of(&p->path_ids, e->u.step.path_id)].steps++;
         break;
     case RT_EVENT_VALUE:
         f->values++;
@@ -296,6 +429,12 @@ void profile_free(profile *p)
     free(p->funcs);
     free(p->paths);
     free(p->vars);
+    free(p->funcs_ix.slots);
+    free(p->paths_ix.slots);
+    free(p->vars_ix.slots);
+    free(p->func_ids.row);
+    free(p->path_ids.row);
+    free(p->var_ids.row);
     free(p->nodes);
     free(p->node_index);
     free(p->stack);
@@ -309,8 +448,8 @@ const char *profile_func_name(const profile *p, uint32_t f)
 
 const char *profile_func_path(const profile *p, uint32_t f)
 {
-    uint64_t id = p->funcs[f].path_id;
-    return id < p->npaths ? p->paths[id].name : "";
+    uint32_t row = row_of(&p->path_ids, p->funcs[f].path_id);
+    return row != UINT32_MAX ? p->paths[row].name : "";
 }
 
 prof_cost *profile_node_totals(const profile *p)

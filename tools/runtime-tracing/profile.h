@@ -27,7 +27,7 @@ typedef struct prof_cost {
 
 typedef struct prof_func {
     char *name;      /* NUL-terminated copy */
-    uint64_t path_id;
+    uint64_t path_id; /* the trace's path id (profile_func_path) */
     int64_t line;
     uint64_t calls;
     prof_cost self;       /* events while it is the innermost call */
@@ -59,6 +59,24 @@ typedef struct prof_frame {
     uint32_t node, func;
 } prof_frame;
 
+/* Open addressing: table rows by the hash of their key (name; for a
+ * function name, path and line), so that a name defined twice is one row. */
+typedef struct prof_slot {
+    uint64_t hash;
+    uint32_t item; /* row + 1; 0: empty */
+} prof_slot;
+
+typedef struct prof_index {
+    prof_slot *slots;
+    size_t cap, n;
+} prof_index;
+
+/* A trace's ids (of Function, Path, VariableName events) to table rows. */
+typedef struct prof_ids {
+    uint32_t *row;
+    size_t n, cap;
+} prof_ids;
+
 typedef struct profile {
     bool want_stacks;             /* build the trie (flamegraph) */
     prof_func *funcs;
@@ -67,6 +85,8 @@ typedef struct profile {
     size_t npaths, paths_cap;
     prof_var *vars;
     size_t nvars, vars_cap;
+    prof_index funcs_ix, paths_ix, vars_ix; /* rows by key */
+    prof_ids func_ids, path_ids, var_ids;   /* the trace's ids to rows */
     prof_node *nodes;
     size_t nnodes, nodes_cap;
     uint32_t *node_index;         /* open addressing: node ids by (parent, func) */
