@@ -364,6 +364,31 @@ static void test_duplicate_definitions(void **state)
     free(out);
 }
 
+/* Names from the trace reach a terminal: control bytes are shown as \xNN. */
+static void test_table_escapes_names(void **state)
+{
+    (void)state;
+    char trace[512];
+    snprintf(trace, sizeof trace, "%s/esc.json", workdir);
+    write_str(trace, "[{\"Path\":\"/a\\u001b[2J.lua\"},"
+                     "{\"Function\":{\"path_id\":0,\"line\":1,\"name\":\"f\\nx\"}},"
+                     "{\"Call\":{\"function_id\":0,\"args\":[]}},"
+                     "{\"Step\":{\"path_id\":0,\"line\":1}},"
+                     "{\"VariableName\":\"v\\u007f\"},"
+                     "{\"Type\":{\"kind\":7,\"lang_type\":\"int\",\"specific_info\":{\"kind\":\"None\"}}},"
+                     "{\"Value\":{\"variable_id\":0,\"value\":{\"kind\":\"Int\",\"i\":1,\"type_id\":0}}},"
+                     "{\"Return\":{\"return_value\":{\"kind\":\"None\",\"type_id\":0}}}]");
+    char args[1024];
+    snprintf(args, sizeof args, "stats '%s'", trace);
+    char *out = tool(0, args);
+    assert_non_null(strstr(out, "  f\\x0Ax (/a\\x1B[2J.lua:1)\n"));
+    assert_non_null(strstr(out, "  /a\\x1B[2J.lua\n"));
+    assert_non_null(strstr(out, "  v\\x7F\n"));
+    for (const char *c = out; *c; c++)
+        assert_true((unsigned char)*c >= 0x20 || *c == '\n');
+    free(out);
+}
+
 static void test_usage_errors(void **state)
 {
     (void)state;
@@ -629,6 +654,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_small_trace_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_definitions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_table_escapes_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fib_recording, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_position, setup, teardown),

@@ -133,6 +133,19 @@ static void free_tables(tables *t)
     free(t->vars);
 }
 
+/* A name from the trace, for a terminal: control bytes (a newline, an escape
+ * sequence) as \xNN, so a trace cannot redraw the user's screen. */
+static void put_name(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F)
+            printf("\\x%02X", c);
+        else
+            putchar(c);
+    }
+}
+
 static void print_tables(const profile *p, const char *path, size_t top)
 {
     tables t;
@@ -148,27 +161,36 @@ static void print_tables(const profile *p, const char *path, size_t top)
     for (size_t i = 0; i < n; i++) {
         const prof_func *f = &p->funcs[fr[i].idx];
         const char *fpath = profile_func_path(p, fr[i].idx);
-        printf("%12llu %6.2f %12llu %6.2f %10llu %10llu %10llu %10llu  %s", ULL(f->self.events),
+        printf("%12llu %6.2f %12llu %6.2f %10llu %10llu %10llu %10llu  ", ULL(f->self.events),
                pct(f->self.events, p->total.events), ULL(f->self.bytes),
                pct(f->self.bytes, p->total.bytes), ULL(f->self.steps),
-               ULL(steps_total(p, fr[i].idx)), ULL(f->calls), ULL(f->values), f->name);
-        if (*fpath)
-            printf(" (%s:%lld)", fpath, (long long)f->line);
+               ULL(steps_total(p, fr[i].idx)), ULL(f->calls), ULL(f->values));
+        put_name(f->name);
+        if (*fpath) {
+            fputs(" (", stdout);
+            put_name(fpath);
+            printf(":%lld)", (long long)f->line);
+        }
         putchar('\n');
     }
     n = t.shown_paths;
     printf("\nSource files by steps (%zu of %zu):\n", n, t.npaths);
     printf("%12s %6s  %s\n", "steps", "%", "path");
-    for (size_t i = 0; i < n; i++)
-        printf("%12llu %6.2f  %s\n", ULL(p->paths[pr[i].idx].steps),
-               pct(p->paths[pr[i].idx].steps, p->total.steps), p->paths[pr[i].idx].name);
+    for (size_t i = 0; i < n; i++) {
+        printf("%12llu %6.2f  ", ULL(p->paths[pr[i].idx].steps),
+               pct(p->paths[pr[i].idx].steps, p->total.steps));
+        put_name(p->paths[pr[i].idx].name);
+        putchar('\n');
+    }
     n = t.shown_vars;
     printf("\nVariables by values (%zu of %zu):\n", n, t.nvars);
     printf("%12s %12s %6s  %s\n", "values", "bytes", "%", "variable");
     for (size_t i = 0; i < n; i++) {
         const prof_var *v = &p->vars[vr[i].idx];
-        printf("%12llu %12llu %6.2f  %s\n", ULL(v->values), ULL(v->bytes),
-               pct(v->bytes, p->total.bytes), v->name);
+        printf("%12llu %12llu %6.2f  ", ULL(v->values), ULL(v->bytes),
+               pct(v->bytes, p->total.bytes));
+        put_name(v->name);
+        putchar('\n');
     }
     free_tables(&t);
 }
