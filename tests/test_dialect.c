@@ -60,6 +60,21 @@ static void display_table(void **state)
     assert_display(1234567.125, "1234567.125");
     assert_display(12345678.9, "12345678.9");
     assert_display(1.2345678901234567, "1.2345678901234567");
+    /* exactly halfway between two shortest candidates: Rust's Display
+     * (flt2dec) rounds away from zero, Ryu (serde_json, the 0.14 dialect's
+     * JSON number) to even */
+    assert_display(84.315582275390625, "84.31558227539063");
+    assert_display(-84.315582275390625, "-84.31558227539063");
+    assert_display(10672327145.8828125, "10672327145.882813");
+    assert_display(913432.69970703125, "913432.6997070313");
+    {
+        char dg[17];
+        int k;
+        int n = rt_f64_shortest(84.315582275390625, dg, &k);
+        assert_int_equal(n, 16);
+        assert_int_equal(k, 2);
+        assert_memory_equal(dg, "8431558227539062", 16);
+    }
     assert_display(NAN, "NaN");
     assert_display(-NAN, "NaN");
     assert_display(INFINITY, "inf");
