@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "cbor/cbor_decode.h"
+#include "cbor/cbor_event_decode.h"
 #include "common/float_text.h"
 #include "model/model.h"
 
@@ -60,6 +62,21 @@ static void display_table(void **state)
     assert_display(1234567.125, "1234567.125");
     assert_display(12345678.9, "12345678.9");
     assert_display(1.2345678901234567, "1.2345678901234567");
+    /* exactly halfway between two shortest candidates: Rust's Display
+     * (flt2dec) rounds away from zero, Ryu (serde_json, the 0.14 dialect's
+     * JSON number) to even */
+    assert_display(84.315582275390625, "84.31558227539063");
+    assert_display(-84.315582275390625, "-84.31558227539063");
+    assert_display(10672327145.8828125, "10672327145.882813");
+    assert_display(913432.69970703125, "913432.6997070313");
+    {
+        char dg[17];
+        int k;
+        int n = rt_f64_shortest(84.315582275390625, dg, &k);
+        assert_int_equal(n, 16);
+        assert_int_equal(k, 2);
+        assert_memory_equal(dg, "8431558227539062", 16);
+    }
     assert_display(NAN, "NaN");
     assert_display(-NAN, "NaN");
     assert_display(INFINITY, "inf");
@@ -503,6 +520,60 @@ static void v1_long_float_text(void **state)
     tu_rmtree(dir);
 }
 
+/* The 0.19 CBOR writer spells a float text over 255 bytes as an
+ * indefinite-length text (its own reader refuses it): read it, and ask for
+ * more bytes when it is cut. */
+static void cbor_indefinite_float_text(void **state)
+{
+    (void)state;
+    static const double fs[] = {1e300, 5e-324};
+    for (size_t i = 0; i < 2; i++) {
+        char text[RT_F64_DISPLAY_MAX];
+        size_t n = rt_f64_display(text, fs[i]);
+        assert_true(n > 255);
+        unsigned char item[512];
+        size_t len = 0;
+        static const unsigned char head[] = {0xA1, 0x66, 'R', 'e', 't', 'u', 'r', 'n', 0xA1,
+                                             0x6C, 'r', 'e', 't', 'u', 'r', 'n', '_', 'v',
+                                             'a', 'l', 'u', 'e', 0xA3, 0x64, 'k', 'i', 'n',
+                                             'd', 0x65, 'F', 'l', 'o', 'a', 't', 0x61, 'f', 0x7F};
+        memcpy(item, head, sizeof head);
+        len = sizeof head;
+        for (size_t k = 0; k < n; k += 255) { /* chunks of 255, then the rest */
+            size_t m = n - k < 255 ? n - k : 255;
+            item[len++] = 0x78;
+            item[len++] = (unsigned char)m;
+            memcpy(item + len, text + k, m);
+            len += m;
+        }
+        static const unsigned char tail[] = {0xFF, 0x67, 't', 'y', 'p', 'e', '_', 'i', 'd', 0x01};
+        memcpy(item + len, tail, sizeof tail);
+        len += sizeof tail;
+        rt_arena a;
+        rt_arena_init(&a, NULL, 4096);
+        rt_err err;
+        memset(&err, 0, sizeof err);
+        for (size_t cut = 1; cut <= len; cut++) {
+            cbor_dec d = {item, item, item + cut, 0, &err, "test", 0, 0, 0};
+            rt_event e;
+            int rc = rt_cbor_decode_event(&d, &a, &e);
+            if (cut < len) {
+                assert_int_equal(rc, CBOR_NEED);
+            } else {
+                assert_int_equal(rc, RT_OK);
+                assert_ptr_equal(d.p, item + len);
+                assert_int_equal(e.kind, RT_EVENT_RETURN);
+                assert_int_equal(e.u.return_value.kind, RT_VALUE_FLOAT);
+                assert_int_equal(e.u.return_value.type_id, 1);
+                assert_memory_equal(&e.u.return_value.u.f, &fs[i], sizeof fs[i]);
+                assert_true(d.spelling & RT_SPELLING_FLOAT_TEXT);
+            }
+            rt_arena_reset(&a);
+        }
+        rt_arena_free(&a);
+    }
+}
+
 /* ---- what the reader notes about spellings ------------------------------- */
 
 /* Reads like the CLI's first pass: until the dialect is decided. Returns the
@@ -793,6 +864,7 @@ int main(void)
         cmocka_unit_test(v019_v0_capnp_decode),
         cmocka_unit_test(new_events_round_trip),
         cmocka_unit_test(v1_long_float_text),
+        cmocka_unit_test(cbor_indefinite_float_text),
         cmocka_unit_test(dialect_decided_early),
         cmocka_unit_test(spelling_bits),
         cmocka_unit_test(metadata_recording_id),

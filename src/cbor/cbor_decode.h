@@ -57,7 +57,8 @@ static inline int cbor_need(cbor_dec *d, size_t more)
     d->need = more > SIZE_MAX - have ? SIZE_MAX : have + more;
     return CBOR_NEED;
 }
-/* Reads one head. Indefinite lengths are not supported (RT_EUNSUPPORTED);
+/* Reads one head. Indefinite lengths are not supported (RT_EUNSUPPORTED; a
+ * float text reads the 0.19 writer's indefinite-length one on its own);
  * reserved forms are RT_EFORMAT. */
 int cbor_read_head(cbor_dec *d, cbor_head *h);
 /* Checks that a string, array or map of count units fits RT_V1_MAX_ITEM and

@@ -267,10 +267,59 @@ static double half_to_double(unsigned h)
     return (h & 0x8000) ? -v : v;
 }
 
+/* The 0.19 CBOR writer spells a float text over 255 bytes (|x| >= 1e255,
+ * tiny subnormals) as an indefinite-length text (DIALECT-0.19.md section 1),
+ * which its own reader refuses and so loses the rest of the file: read it.
+ * d->p is at the 0x7f; definite-length text chunks follow, then a break. */
+static int rd_f64_chunked(ctx *c, double *out, const char *what)
+{
+    const unsigned char *at = c->d->p;
+    size_t total = 0;
+    c->d->p++;
+    for (;;) { /* first pass: the chunks are all there, their total length */
+        if (c->d->p >= c->d->end)
+            return cbor_need(c->d, 1);
+        if (*c->d->p == 0xff)
+            break;
+        const unsigned char *s;
+        size_t n;
+        TRY(rd_text_raw(c, &s, &n, what));
+        total += n;
+        if (total > RT_V1_MAX_ITEM)
+            return cbor_fail(c->d, RT_ELIMIT, "%s: text over the item limit", what);
+    }
+    char *text = rt_arena_alloc(c->arena, total + 1);
+    if (!text)
+        return no_memory(c);
+    size_t len = 0;
+    c->d->p = at + 1;
+    while (*c->d->p != 0xff) {
+        const unsigned char *s;
+        size_t n;
+        TRY(rd_text_raw(c, &s, &n, what));
+        memcpy(text + len, s, n);
+        len += n;
+    }
+    c->d->p++;
+    int rc = rt_f64_from_text(text, len, c->arena, out);
+    if (rc == RT_ENOMEM)
+        return no_memory(c);
+    if (rc) {
+        c->d->p = at;
+        return cbor_fail(c->d, RT_EFORMAT, "%s: \"%.*s\" is not a float", what,
+                         len > 40 ? 40 : (int)len, text);
+    }
+    return RT_OK;
+}
+
 static int rd_f64(ctx *c, double *out, const char *what)
 {
     const unsigned char *at = c->d->p;
     cbor_head h;
+    if (at < c->d->end && *at == 0x7f) {
+        c->d->spelling |= RT_SPELLING_FLOAT_TEXT;
+        return rd_f64_chunked(c, out, what);
+    }
     TRY(cbor_read_head(c->d, &h));
     c->d->spelling |= h.major == CBOR_MAJOR_TEXT ? RT_SPELLING_FLOAT_TEXT : RT_SPELLING_FLOAT_NUMBER;
     if (h.major == CBOR_MAJOR_UINT) {

@@ -50,9 +50,13 @@ static inline uint64_t round_to_odd(const uint64_t g[2], uint64_t x)
 }
 
 /* v = c * 2^q (c < 2^53). The shortest decimal d * 10^e inside v's
- * rounding interval, the closest to v when several are (ties: even).
- * d may end in zeros. */
-static uint64_t shortest_decimal(uint64_t c, int32_t q, bool lower_closer, int32_t *e)
+ * rounding interval, the closest to v when several are. A tie between
+ * two (v exactly halfway, e.g. 10672327145.8828125 at 17 digits) goes to
+ * the even one as Ryu does (serde_json, the 0.14 dialect), or away from
+ * zero when ties_up, as Rust's Display of f64 does (flt2dec, the 0.19
+ * dialect: "10672327145.882813"). d may end in zeros. */
+static uint64_t shortest_decimal(uint64_t c, int32_t q, bool lower_closer, bool ties_up,
+                                 int32_t *e)
 {
     bool even = (c & 1) == 0;
     uint64_t cbl = 4 * c - 2 + lower_closer, cb = 4 * c, cbr = 4 * c + 2;
@@ -83,14 +87,16 @@ static uint64_t shortest_decimal(uint64_t c, int32_t q, bool lower_closer, int32
         return s + w_in;
     }
     uint64_t mid = 4 * s + 2;
-    bool up = vb > mid || (vb == mid && (s & 1));
+    /* vb is rounded to odd: vb == mid only when v is exactly halfway. */
+    bool up = vb > mid || (vb == mid && (ties_up || (s & 1)));
     *e = k;
     return s + up;
 }
 
 /* The shortest digits of v (finite, > 0) as an integer d without trailing
- * zeros, its digit count *n and *k: v = 0.D x 10^k. */
-static uint64_t shortest_digits(double v, int *n, int *k)
+ * zeros, its digit count *n and *k: v = 0.D x 10^k. ties_up: as in
+ * shortest_decimal. */
+static uint64_t shortest_digits(double v, bool ties_up, int *n, int *k)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
@@ -99,7 +105,7 @@ static uint64_t shortest_digits(double v, int *n, int *k)
     uint64_t d;
     int32_t e;
     if (be == 0) {
-        d = shortest_decimal(m, 1 - 1075, false, &e);
+        d = shortest_decimal(m, 1 - 1075, false, ties_up, &e);
     } else {
         uint64_t c = m | (UINT64_C(1) << 52);
         int32_t q = be - 1075;
@@ -108,7 +114,7 @@ static uint64_t shortest_digits(double v, int *n, int *k)
             d = c >> -q;
             e = 0;
         } else {
-            d = shortest_decimal(c, q, m == 0 && be > 1, &e);
+            d = shortest_decimal(c, q, m == 0 && be > 1, ties_up, &e);
         }
     }
     /* Trailing zeros off (most d have none): eight at a time, then 4, 2,
@@ -178,7 +184,7 @@ static inline char *put_digits(char *p, uint64_t d, unsigned n)
 int rt_f64_shortest(double v, char *digits, int *k)
 {
     int n;
-    uint64_t d = shortest_digits(v, &n, k);
+    uint64_t d = shortest_digits(v, false, &n, k);
     put_digits(digits, d, (unsigned)n);
     return n;
 }
@@ -247,7 +253,7 @@ size_t rt_f64_display(char *p, double v)
     int n, k; /* |v| = 0.D x 10^k, D of n digits, written in place */
     double a;
     memcpy(&a, &mag, sizeof a);
-    uint64_t d = shortest_digits(a, &n, &k);
+    uint64_t d = shortest_digits(a, true, &n, &k);
     if (k <= 0) {
         *p++ = '0';
         *p++ = '.';

@@ -13,12 +13,15 @@
  * bytes at most; rounded up. */
 #define RT_F64_DISPLAY_MAX 352
 
-/* The shortest decimal digits that read back to v (finite, > 0): writes
+/* The shortest decimal digits that read back to v (finite, > 0), the
+ * closest to v, a tie to the even digit as Ryu (serde_json) does: writes
  * them to digits (17 bytes) and returns their count; v = 0.D x 10^*k. */
 int rt_f64_shortest(double v, char *digits, int *k);
 
 /* Writes v as Rust's `Display` of f64 does at p and returns its length:
- * shortest round-trip digits, never an exponent ("1e21" is 22 digits), no
+ * shortest round-trip digits, the closest to v, a tie away from zero (as
+ * Rust's flt2dec, unlike Ryu: 10672327145.8828125 is
+ * "10672327145.882813"), never an exponent ("1e21" is 22 digits), no
  * ".0" ("1"), "-0", "NaN", "inf", "-inf". p needs RT_F64_DISPLAY_MAX bytes
  * of room: bytes past the text may be written (fixed-size stores). */
 size_t rt_f64_display(char *p, double v);
