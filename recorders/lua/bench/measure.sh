@@ -7,7 +7,7 @@
 # Scripts: fib.lua, sort.lua, strings.lua of this folder in every format and
 # mode, and dkjson's own test script (Debian's lua-dkjson, when installed)
 # in the modes of DKJSON_MODES (default: each format, streaming: buffered it
-# holds 71 M events in memory, about 7 GB).
+# holds 71 M events in memory, about 7 GB); then Lua's own floor (lua_floor.c).
 set -euo pipefail
 build=${1:?usage: measure.sh BUILD_DIR [RUNS]}
 runs=${2:-3}
@@ -67,4 +67,22 @@ for script in fib.lua sort.lua strings.lua; do
 done
 if [ -f "$jsontest" ]; then
   measure "$jsontest" "${modes_dkjson[@]}"
+fi
+
+# Lua's own floor (bench/lua_floor.c): the same scripts with no hook, an empty
+# hook, and a hook doing only the debug reads a recording needs (no library).
+floor="$build/bin/lua_floor"
+if [ -x "$floor" ]; then
+  printf '\n| script | no hook s | empty hook s | debug reads s | reads / no hook |\n'
+  printf '|---|---|---|---|---|\n'
+  for script in "$here/fib.lua" "$here/sort.lua" "$here/strings.lua" "$jsontest"; do
+    [ -f "$script" ] || continue
+    for m in 0 1 2; do
+      : >"$tmp/floor$m"
+      for _ in $(seq "$runs"); do cpu "$floor" "$m" "$script" >>"$tmp/floor$m"; done
+    done
+    awk -v s="$(basename "$script")" -v a="$(min <"$tmp/floor0")" -v b="$(min <"$tmp/floor1")" \
+        -v c="$(min <"$tmp/floor2")" 'BEGIN {
+      printf "| %s | %.4f | %.4f | %.4f | %.1fx |\n", s, a, b, c, c / a }'
+  done
 fi
