@@ -437,7 +437,8 @@ typedef struct rt_writer_options {
     /** RT_FORMAT_CT: program, args, workdir and recording id for the
      * container's meta.dat (copied at open; NULL: all empty and a fresh id).
      * The recording id must be a canonical lowercase UUIDv7 (RT_EINVAL
-     * otherwise; NULL: a fresh one). Relative Path events are resolved
+     * otherwise; NULL: a fresh one); program, args and workdir must be
+     * UTF-8 (RT_EUTF8 otherwise: the debugger refuses such a meta.dat). Relative Path events are resolved
      * against the workdir for meta.dat's list of sources. */
     const rt_metadata *metadata;
     /** RT_FORMAT_CT: events.log as CBOR items (events.fmt "cbor") instead of
@@ -520,7 +521,8 @@ typedef struct rt_tracer rt_tracer;
 
 /**
  * Creates a tracer for program with args (nargs strings; args may be NULL
- * when nargs is 0). workdir is the current directory at this call.
+ * when nargs is 0). workdir is the current directory at this call (a byte
+ * of it that is not part of valid UTF-8 becomes U+FFFD).
  * opts may be NULL for the defaults. Returns RT_OK and *out, or an error
  * (RT_EINVAL, RT_EUTF8, RT_ENOMEM) with *out NULL.
  */

@@ -610,6 +610,51 @@ static void test_tracer(void **state)
     tu_rmtree(dir);
 }
 
+/* A current directory whose name is not UTF-8: the tracer's default workdir
+ * has U+FFFD for its bad bytes, so meta.dat (and trace_metadata.json) stay
+ * UTF-8 and the debugger loads the file. */
+static void test_tracer_non_utf8_cwd(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir();
+    const char *odd = tu_join(dir, "d\xff\xc3(");
+    char here[4096];
+    assert_non_null(getcwd(here, sizeof here));
+    if (mkdir(odd, 0755) != 0 || chdir(odd) != 0) { /* a file system that refuses the name */
+        tu_rmtree(dir);
+        skip();
+    }
+    rt_tracer_options o;
+    rt_tracer_options_init(&o);
+    o.format = RT_FORMAT_CT;
+    rt_tracer *t;
+    int rc = rt_tracer_new(&t, "prog", NULL, 0, &o);
+    assert_int_equal(chdir(here), 0);
+    assert_int_equal(rc, RT_OK);
+    char wd[4096 * 3];
+    snprintf(wd, sizeof wd, "%s", rt_tracer_workdir(t));
+    assert_non_null(strstr(wd, "/d\xEF\xBF\xBD\xEF\xBF\xBD("));
+    record(t);
+    const char *out = tu_join(dir, "trace");
+    assert_int_equal(rt_tracer_write_trace_dir(t, out, RT_FORMAT_DEFAULT), RT_OK);
+    uint64_t count = rt_tracer_event_count(t);
+    rt_tracer_free(t);
+    const char *ct = tu_join(out, "trace.ct");
+    rt_ct_info ci;
+    assert_int_equal(rt_ct_inspect(ct, &ci, NULL, 0), RT_OK);
+    assert_true(ci.meta_valid);
+    assert_string_equal(ci.workdir, wd);
+    rt_ct_info_clear(&ci);
+    rt_event_list *l = load(ct);
+    assert_int_equal(rt_event_list_len(l), count);
+    rt_event_list_free(l);
+    rt_metadata md;
+    assert_int_equal(rt_metadata_read(tu_join(out, "trace_metadata.json"), &md, NULL, 0), RT_OK);
+    rt_metadata_clear(&md);
+    check_with_debugger_rules(ct, count, true);
+    tu_rmtree(dir);
+}
+
 /* A writer needs a file it can write in place; the recording id is checked. */
 static void test_writer_errors(void **state)
 {
@@ -626,6 +671,17 @@ static void test_writer_errors(void **state)
     assert_int_equal(rt_writer_open(&w, tu_join(dir, "a.ct"), &o), RT_EINVAL);
     assert_non_null(strstr(err, "UUIDv7"));
     md.recording_id = "01949fcc-7d92-7e9c-aaaa-bbbbbbbbbbbb";
+    /* meta.dat's strings must be UTF-8: the debugger refuses it otherwise */
+    md.workdir = "/home/u\xff";
+    assert_int_equal(rt_writer_open(&w, tu_join(dir, "a.ct"), &o), RT_EUTF8);
+    assert_non_null(strstr(err, "workdir"));
+    md.workdir = NULL;
+    char *bad_args[] = {"ok", "\xc3("};
+    md.args = bad_args;
+    md.nargs = 2;
+    assert_int_equal(rt_writer_open(&w, tu_join(dir, "a.ct"), &o), RT_EUTF8);
+    md.args = NULL;
+    md.nargs = 0;
     assert_int_equal(rt_writer_open(&w, tu_join(dir, "a.ct"), &o), RT_OK);
     rt_writer_free(w);
     rt_ct_info ci;
@@ -656,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_large_member),
         cmocka_unit_test(test_cut_everywhere),
         cmocka_unit_test(test_tracer),
+        cmocka_unit_test(test_tracer_non_utf8_cwd),
         cmocka_unit_test(test_writer_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "common/arena.h"
 #include "common/dialect.h"
 #include "common/encoder.h"
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "ctfs/ctfs_meta.h"
 #include "ctfs/ctfs_wcontainer.h"
@@ -220,20 +221,35 @@ static void ct_destroy(rt_encoder *enc)
 
 static const rt_encoder_ops ct_ops = {ct_write, ct_flush, ct_finish, ct_destroy};
 
+/* meta.dat's strings must be UTF-8: the debugger refuses the whole file
+ * otherwise (CTFS.md 4.2). */
+static int check_utf8(ct_encoder *w, rt_str s, const char *what)
+{
+    if (rt_utf8_valid(s.ptr, s.len))
+        return RT_OK;
+    return rt_err_set(w->err, RT_EUTF8, "ct writer: the %s is not valid UTF-8", what);
+}
+
 static int copy_metadata(ct_encoder *w, const rt_writer_options *o)
 {
     const rt_metadata *md = o->metadata;
     if (copy_str(w, md ? md->program : NULL, &w->program) ||
         copy_str(w, md ? md->workdir : NULL, &w->workdir))
         return fail_mem(w);
+    int rc;
+    if ((rc = check_utf8(w, w->program, "program")) || (rc = check_utf8(w, w->workdir, "workdir")))
+        return rc;
     if (md && md->nargs) {
         w->args = rt_malloc(w->alloc, md->nargs * sizeof *w->args);
         if (!w->args)
             return fail_mem(w);
         w->nargs = md->nargs;
-        for (size_t i = 0; i < md->nargs; i++)
+        for (size_t i = 0; i < md->nargs; i++) {
             if (copy_str(w, md->args[i], &w->args[i]))
                 return fail_mem(w);
+            if ((rc = check_utf8(w, w->args[i], "program argument")))
+                return rc;
+        }
     }
     const char *id = md ? md->recording_id : NULL;
     if (id) {

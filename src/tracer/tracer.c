@@ -51,12 +51,35 @@ static char *dup_checked(rt_tracer *t, const char *s, const char *what, int *rc)
     return p;
 }
 
+/* The current directory, as UTF-8: each byte of it that is not part of a
+ * valid sequence becomes U+FFFD (as ct-lua spells such paths). The workdir
+ * goes to trace_metadata.json and to trace.ct's meta.dat, and the debugger
+ * refuses a meta.dat with a string that is not UTF-8 (CTFS.md 4.2). */
 static char *current_dir(const rt_allocator *a)
 {
     char buf[PATH_MAX];
     if (!getcwd(buf, sizeof buf))
         return rt_strndup(a, "", 0);
-    return rt_strndup(a, buf, strlen(buf));
+    size_t n = strlen(buf);
+    if (rt_utf8_valid(buf, n))
+        return rt_strndup(a, buf, n);
+    char clean[PATH_MAX * 3];
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)buf[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        uint32_t ch;
+        if (i + k <= n && rt_utf8_decode_one(buf + i, k, &ch)) {
+            memcpy(clean + o, buf + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(clean + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    return rt_strndup(a, clean, o);
 }
 
 int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args, size_t nargs,
