@@ -230,6 +230,21 @@ static void test_fixtures(void **state)
     assert_true(ci.paths[0][0] == '/'); /* example.rs, resolved against the workdir */
     rt_metadata_clear(&md);
     rt_ct_info_clear(&ci);
+    /* A .ct with nothing beside it gives its own meta.dat to the new one. */
+    const char *again = tu_join(dir, "again.ct");
+    assert_int_equal(tu_run("'%s/runtime-tracing' convert '%s' '%s' --quiet", RT_BIN_DIR,
+                            tu_fixture("v0.19/threads/ct/trace.ct"), again), 0);
+    rt_ct_info was, now;
+    assert_int_equal(rt_ct_inspect(tu_fixture("v0.19/threads/ct/trace.ct"), &was, NULL, 0), RT_OK);
+    assert_int_equal(rt_ct_inspect(again, &now, NULL, 0), RT_OK);
+    assert_true(now.meta_valid && was.meta_valid);
+    assert_string_equal(now.program, was.program);
+    assert_string_equal(now.workdir, was.workdir);
+    assert_string_equal(now.recording_id, was.recording_id);
+    assert_int_equal(now.nargs, was.nargs);
+    assert_true(now.program[0] != '\0');
+    rt_ct_info_clear(&was);
+    rt_ct_info_clear(&now);
     tu_rmtree(dir);
 }
 

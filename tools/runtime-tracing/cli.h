@@ -57,7 +57,8 @@ char *cli_join(const char *dir, const char *name);
 char *cli_events_path(const char *path);
 
 /* Reads the trace_metadata.json in the directory of events_path into *out
- * (free with rt_metadata_clear); false when there is none or it is bad. */
+ * (free with rt_metadata_clear), else, when events_path is a trace.ct, its
+ * own meta.dat; false when there is neither or it is bad. */
 bool cli_sibling_metadata(const char *events_path, rt_metadata *out);
 
 /* Opens an events file for reading (follow: see rt_reader_options); prints

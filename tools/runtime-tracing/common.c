@@ -146,6 +146,32 @@ char *cli_events_path(const char *path)
     return NULL;
 }
 
+/* A trace.ct's own meta.dat, copied into out (freed by rt_metadata_clear). */
+static bool ct_metadata(const char *events_path, rt_metadata *out)
+{
+    rt_ct_info ci;
+    if (rt_ct_inspect(events_path, &ci, NULL, 0) != RT_OK || !ci.meta_valid) {
+        rt_ct_info_clear(&ci);
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->program = cli_strdup(ci.program);
+    out->workdir = cli_strdup(ci.workdir);
+    out->recording_id = cli_strdup(ci.recording_id);
+    if (ci.nargs) {
+        out->args = calloc(ci.nargs, sizeof *out->args);
+        if (!out->args) {
+            cli_error("out of memory");
+            exit(CLI_INVALID);
+        }
+        out->nargs = ci.nargs;
+        for (size_t i = 0; i < ci.nargs; i++)
+            out->args[i] = cli_strdup(ci.args[i]);
+    }
+    rt_ct_info_clear(&ci);
+    return true;
+}
+
 bool cli_sibling_metadata(const char *events_path, rt_metadata *out)
 {
     const char *slash = strrchr(events_path, '/');
@@ -156,7 +182,7 @@ bool cli_sibling_metadata(const char *events_path, rt_metadata *out)
     free(dir);
     bool ok = cli_is_file(p) && rt_metadata_read(p, out, NULL, 0) == RT_OK;
     free(p);
-    return ok;
+    return ok || ct_metadata(events_path, out);
 }
 
 rt_reader *cli_open_reader(const char *path, bool follow)

@@ -31,7 +31,8 @@ static const char convert_help[] =
     "or a trace directory, meaning its events file) and writes its events to OUT.\n"
     "The output format is --to, else OUT's extension: .json is JSON, .bin is v1,\n"
     ".ct is ct (always the 0.19 dialect; its meta.dat takes program, args, workdir\n"
-    "and recording id from the trace_metadata.json beside IN, when there is one).\n"
+    "and recording id from the trace_metadata.json beside IN, when there is one,\n"
+    "else from IN's own meta.dat when IN is a trace.ct).\n"
     "On failure OUT is removed. A progress line shows on stderr when it is a\n"
     "terminal (--quiet: never).\n"
     DIALECT_HELP;
