@@ -63,7 +63,9 @@ static char *current_dir(const rt_allocator *a)
     size_t n = strlen(buf);
     if (rt_utf8_valid(buf, n))
         return rt_strndup(a, buf, n);
-    char clean[PATH_MAX * 3];
+    char *clean = rt_malloc(a, n * 3); /* off the stack: a VM thread's may be small */
+    if (!clean)
+        return NULL;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)buf[i];
@@ -79,7 +81,9 @@ static char *current_dir(const rt_allocator *a)
             i++;
         }
     }
-    return rt_strndup(a, clean, o);
+    char *dir = rt_strndup(a, clean, o);
+    rt_free(a, clean, n * 3);
+    return dir;
 }
 
 int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args, size_t nargs,
