@@ -3,6 +3,7 @@
  * calls, a Return to the function returning. */
 #include "profile.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,16 +66,17 @@ static uint64_t hash_str(uint64_t h, const char *s)
 
 #define HASH_SEED 0xCBF29CE484222325ull
 
-typedef bool (*same_fn)(const profile *p, uint32_t row, const void *key);
+/* Whether row of the table ctx describes has key. */
+typedef bool (*same_fn)(const void *ctx, uint32_t row, const void *key);
 
 /* The row of hash h for which same() holds, or UINT32_MAX. */
-static uint32_t index_find(const profile *p, const prof_index *ix, uint64_t h, same_fn same,
+static uint32_t index_find(const prof_index *ix, uint64_t h, same_fn same, const void *ctx,
                            const void *key)
 {
     if (!ix->cap)
         return UINT32_MAX;
     for (size_t i = (size_t)h & (ix->cap - 1); ix->slots[i].item; i = (i + 1) & (ix->cap - 1))
-        if (ix->slots[i].hash == h && same(p, ix->slots[i].item - 1, key))
+        if (ix->slots[i].hash == h && same(ctx, ix->slots[i].item - 1, key))
             return ix->slots[i].item - 1;
     return UINT32_MAX;
 }
@@ -119,14 +121,19 @@ static uint32_t row_of(const prof_ids *ids, uint64_t id)
     return id < ids->n ? ids->row[id] : UINT32_MAX;
 }
 
-static bool same_path(const profile *p, uint32_t row, const void *key)
-{
-    return strcmp(p->paths[row].name, key) == 0;
-}
+/* A table whose rows begin with their name: paths and variables. */
+_Static_assert(offsetof(prof_path, name) == 0 && offsetof(prof_var, name) == 0,
+               "a named row begins with its name");
+typedef struct name_table {
+    const void *rows;
+    size_t size; /* bytes of a row */
+} name_table;
 
-static bool same_var(const profile *p, uint32_t row, const void *key)
+static bool same_name(const void *ctx, uint32_t row, const void *key)
 {
-    return strcmp(p->vars[row].name, key) == 0;
+    const name_table *t = ctx;
+    const char *const *name = (const void *)((const char *)t->rows + (size_t)row * t->size);
+    return strcmp(*name, key) == 0;
 }
 
 typedef struct func_key {
@@ -134,41 +141,33 @@ typedef struct func_key {
     int64_t line;
 } func_key;
 
-static bool same_func(const profile *p, uint32_t row, const void *key)
+static bool same_func(const void *ctx, uint32_t row, const void *key)
 {
+    const profile *p = ctx;
     const func_key *k = key;
     return p->funcs[row].line == k->line && strcmp(p->funcs[row].name, k->name) == 0 &&
            strcmp(profile_func_path(p, row), k->path) == 0;
 }
 
-static void define_path(profile *p, char *name)
+/* Defines name (owned, kept or freed) in a table of named rows (rows of
+ * size bytes, *n of them, indexed by ix): the row of that name, else a new
+ * one; the trace's next id maps to it. Returns the table (it may move). */
+static void *define_name(void *rows, size_t size, size_t *n, size_t *cap, prof_index *ix,
+                         prof_ids *ids, char *name)
 {
     uint64_t h = hash_str(HASH_SEED, name);
-    uint32_t row = index_find(p, &p->paths_ix, h, same_path, name);
+    name_table t = {rows, size};
+    uint32_t row = index_find(ix, h, same_name, &t, name);
     if (row == UINT32_MAX) {
-        p->paths = grow(p->paths, &p->paths_cap, p->npaths + 1, sizeof *p->paths);
-        row = (uint32_t)p->npaths++;
-        p->paths[row].name = name;
-        index_add(&p->paths_ix, h, row);
+        rows = grow(rows, cap, *n + 1, size);
+        row = (uint32_t)(*n)++;
+        memcpy((char *)rows + (size_t)row * size, &name, sizeof name);
+        index_add(ix, h, row);
     } else {
         free(name);
     }
-    add_id(&p->path_ids, row);
-}
-
-static void define_var(profile *p, char *name)
-{
-    uint64_t h = hash_str(HASH_SEED, name);
-    uint32_t row = index_find(p, &p->vars_ix, h, same_var, name);
-    if (row == UINT32_MAX) {
-        p->vars = grow(p->vars, &p->vars_cap, p->nvars + 1, sizeof *p->vars);
-        row = (uint32_t)p->nvars++;
-        p->vars[row].name = name;
-        index_add(&p->vars_ix, h, row);
-    } else {
-        free(name);
-    }
-    add_id(&p->var_ids, row);
+    add_id(ids, row);
+    return rows;
 }
 
 static void define_func(profile *p, char *name, uint64_t path_id, int64_t line)
@@ -177,7 +176,7 @@ static void define_func(profile *p, char *name, uint64_t path_id, int64_t line)
     func_key k = {name, path_row == UINT32_MAX ? "" : p->paths[path_row].name, line};
     uint64_t h = hash_str(hash_str(HASH_SEED, name), k.path) ^ (uint64_t)line;
     h *= 0x100000001B3ull;
-    uint32_t row = index_find(p, &p->funcs_ix, h, same_func, &k);
+    uint32_t row = index_find(&p->funcs_ix, h, same_func, p, &k);
     if (row == UINT32_MAX) {
         row = add_func(p, name, path_id, line);
         index_add(&p->funcs_ix, h, row);
@@ -285,11 +284,13 @@ static void add_event(profile *p, const rt_event *e, uint64_t bytes)
 {
     switch (e->kind) {
     case RT_EVENT_PATH:
-        define_path(p, copy_str(e->u.path));
+        p->paths = define_name(p->paths, sizeof *p->paths, &p->npaths, &p->paths_cap,
+                               &p->paths_ix, &p->path_ids, copy_str(e->u.path));
         break;
     case RT_EVENT_VARIABLE_NAME:
     case RT_EVENT_VARIABLE:
-        define_var(p, copy_str(e->u.name));
+        p->vars = define_name(p->vars, sizeof *p->vars, &p->nvars, &p->vars_cap, &p->vars_ix,
+                              &p->var_ids, copy_str(e->u.name));
         break;
     case RT_EVENT_FUNCTION:
         define_func(p, copy_str(e->u.function.name), e->u.function.path_id, e->u.function.line);
@@ -323,14 +324,16 @@ static void add_event(profile *p, const rt_event *e, uint64_t bytes)
         node->bytes += bytes;
     }
     switch (e->kind) {
-    case RT_EVENT_STEP:
+    case RT_EVENT_STEP: {
         f->self.steps++;
         p->total.steps++;
         if (node)
             node->steps++;
-        if (row_of(&p->path_ids, e->u.step.path_id) != UINT32_MAX)
-            p->paths[row_of(&p->path_ids, e->u.step.path_id)].steps++;
+        uint32_t path = row_of(&p->path_ids, e->u.step.path_id);
+        if (path != UINT32_MAX)
+            p->paths[path].steps++;
         break;
+    }
     case RT_EVENT_VALUE:
         f->values++;
         count_var(p, e->u.value.variable_id, bytes);
