@@ -444,9 +444,20 @@ typedef struct rt_writer_options {
     /** RT_FORMAT_CT: events.log as CBOR items (events.fmt "cbor") instead of
      * the default split-binary. */
     bool ct_cbor;
+    /** Apply each DropLastStep instead of writing it: the Step it cancels and
+     * the Value events after that Step (the debugger drops a step's values
+     * with it) are left out, and so is the DropLastStep. The last Step and
+     * what follows it are held back in memory until the next Step shows it
+     * stands, across flushes (a killed recording loses at most them); after
+     * 4096 events it is let go. A DropLastStep with no Step held (a second
+     * one in a row, or one that came too late) is left out too
+     * (rt_writer_steps_cancelled counts both). The CodeTracer debugger of
+     * 2026 fails on any DropLastStep (CTFS.md 2.1.3). Default: true for
+     * RT_FORMAT_CT, false for the others (DropLastStep written as it is). */
+    bool cancel_steps;
 } rt_writer_options;
 
-/** Fills opts with the defaults for format. */
+/** Fills opts with the defaults for format (cancel_steps for RT_FORMAT_CT). */
 RT_API void rt_writer_options_init(rt_writer_options *opts, rt_format format);
 
 /** An events-file writer: turns events into one format, streaming. */
@@ -475,6 +486,11 @@ RT_API uint64_t rt_writer_event_count(const rt_writer *w);
 /** Bytes handed to the file so far (compressed size for v1, the container
  * size for ct). */
 RT_API uint64_t rt_writer_bytes_written(const rt_writer *w);
+/** With rt_writer_options.cancel_steps: the Steps cancelled by a
+ * DropLastStep and left out; *not_applied (when not NULL) gets the
+ * DropLastStep events that found no Step to cancel, also left out. 0 for
+ * NULL. */
+RT_API uint64_t rt_writer_steps_cancelled(const rt_writer *w, uint64_t *not_applied);
 /** Message of the last error (empty when none); owned by w. */
 RT_API const char *rt_writer_errmsg(const rt_writer *w);
 /** Frees w; a writer not finished is finished first, errors ignored. */
@@ -719,9 +735,10 @@ RT_API void rt_reader_options_init(rt_reader_options *opts);
 /** A streaming reader of one events file, any format. */
 typedef struct rt_reader rt_reader;
 
-/** Opens an events file; the format is detected from its content.
+/** Opens an events file; the format is detected from its content (an
+ * empty or missing v0 file of a killed recording: see rt_reader_warning).
  * RT_ENOENT/RT_EIO when it cannot be opened, RT_EFORMAT when it is not a
- * trace. opts may be NULL. */
+ * trace, RT_ETRUNCATED when it is empty. opts may be NULL. */
 RT_API int rt_reader_open(rt_reader **out, const char *path, const rt_reader_options *opts);
 /** The same over a caller-owned buffer that must outlive the reader. */
 RT_API int rt_reader_open_memory(rt_reader **out, const void *data, size_t len,
@@ -794,6 +811,12 @@ RT_API uint64_t rt_reader_bytes_consumed(const rt_reader *r);
  * when the format cannot tell. The sizes of all events add up to about the
  * uncompressed size of the events. */
 RT_API uint64_t rt_reader_event_size(const rt_reader *r);
+/** A note about the input that is not an error, or NULL: a v0 file
+ * that is empty or missing beside the journal and spools of a streaming
+ * recording that did not finish (killed) is read from those, as far as its
+ * last flush, and this says so and names `runtime-tracing repair`, which
+ * completes the file. Owned by r, set at open. */
+RT_API const char *rt_reader_warning(const rt_reader *r);
 /** Message of the last error on r (empty when none); owned by r. */
 RT_API const char *rt_reader_errmsg(const rt_reader *r);
 /** Frees r (NULL is fine). */
@@ -898,15 +921,40 @@ RT_API int rt_trace_repair_progress(const char *path, rt_repair_result *out,
                                     size_t errbuf_len);
 
 /* ------------------------------------------------------------------------ */
-/* Experimental: the CTFS container (trace.ct)                              */
+/* Experimental: the CTFS container (trace.ct) and the debugger's rules     */
 /* ------------------------------------------------------------------------ */
 
 #ifdef RT_EXPERIMENTAL_CTFS
-/* CTFS follows a moving upstream (CodeTracer's debugger and
- * codetracer-trace-format): what follows may change in any release. Define
- * RT_EXPERIMENTAL_CTFS before including this header to use it, as with
- * ZSTD_STATIC_LINKING_ONLY. Writing and reading a .ct through rt_writer /
- * rt_reader (RT_FORMAT_CT) is stable; this section only looks inside. */
+/* CTFS and the debugger's loader follow a moving upstream (CodeTracer's
+ * debugger and codetracer-trace-format): what follows may change in any
+ * release. Define RT_EXPERIMENTAL_CTFS before including this header to use
+ * it, as with ZSTD_STATIC_LINKING_ONLY. Writing and reading a .ct through
+ * rt_writer / rt_reader (RT_FORMAT_CT) is stable; this section only looks
+ * inside. */
+
+/** What makes the CodeTracer debugger of 2026 fail to load a trace's
+ * events (the panics of its post-processor, CTFS.md 2.1.3), checked one
+ * event at a time: a Return with no Call open, a CompoundValue that is not
+ * a Sequence, an AssignCompoundItem into a place no CompoundValue gave, a
+ * VariableCell with no Call open, and any DropLastStep (unless
+ * RT_LOAD_CHECK_CANCELS_STEPS). */
+typedef struct rt_load_check rt_load_check;
+/** rt_load_check_new flag: the events go to a writer that applies
+ * DropLastStep (rt_writer_options.cancel_steps), so a DropLastStep is
+ * fine. */
+#define RT_LOAD_CHECK_CANCELS_STEPS 1u
+/** Creates a check with flags (RT_LOAD_CHECK_*); alloc may be NULL.
+ * Returns RT_OK and *out, RT_EINVAL or RT_ENOMEM (*out NULL). */
+RT_API int rt_load_check_new(rt_load_check **out, unsigned flags, const rt_allocator *alloc);
+/** Checks the next event of the stream: RT_OK, or RT_EUNSUPPORTED when the
+ * debugger cannot load a trace holding it (rt_load_check_errmsg says why
+ * and what to do; the check goes on from the next event), RT_ENOMEM,
+ * RT_EINVAL for NULL. */
+RT_API int rt_load_check_event(rt_load_check *c, const rt_event *e);
+/** Message of the last finding or error on c (empty when none); owned by c. */
+RT_API const char *rt_load_check_errmsg(const rt_load_check *c);
+/** Frees c (NULL is fine). */
+RT_API void rt_load_check_free(rt_load_check *c);
 
 /** One member of a container's root directory. */
 typedef struct rt_ct_member {

@@ -115,6 +115,15 @@ static int record_everything(rt_tracer *t)
     return RT_OK;
 }
 
+/* A ct writer applies the DropLastStep at the end of record_everything:
+ * it and the Step it cancels are not written. */
+static uint64_t written_events(const rt_tracer *t, rt_format format, uint64_t recorded)
+{
+    const rt_event *last = recorded ? rt_tracer_event_at(t, recorded - 1) : NULL;
+    bool cancelled = format == RT_FORMAT_CT && last && last->kind == RT_EVENT_DROP_LAST_STEP;
+    return recorded - (cancelled ? 2 : 0);
+}
+
 static void check_written(const char *dir, rt_format format, uint64_t expected_events)
 {
     char path[4200];
@@ -175,7 +184,7 @@ static void record_and_write_loop(rt_format format, rt_mode mode)
             c.fail_at = 0;
             if (mode == RT_MODE_BUFFERED) {
                 assert_int_equal(rt_tracer_write_trace_dir(t, out, RT_FORMAT_DEFAULT), RT_OK);
-                check_written(out, format, recorded);
+                check_written(out, format, written_events(t, format, recorded));
             }
         }
         rt_tracer_free(t);

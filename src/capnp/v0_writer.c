@@ -79,10 +79,11 @@ typedef struct v0_encoder {
     uint64_t *seg_sizes; /* sizes of content segments 1..cseg-1 */
     size_t seg_sizes_cap;
 
-    /* Segment 0 event entries not packed yet. */
+    /* Segment 0 event entries not packed yet (2 words each). */
     uint64_t *ew;
-    size_t elen;
+    size_t elen, ecap;
     uint64_t nevents;
+    uint64_t keep_from; /* entries of events from this index on stay in ew (encoder.h) */
 
     spool s0, s1;
     uint64_t max_seg, max_far, max_events;
@@ -99,17 +100,13 @@ static int io_fail(v0_encoder *e, int err_no, const char *what)
 }
 
 /* name = path + suffix; false when it does not fit. */
-static bool side_name(char *name, size_t cap, const char *path, const char *suffix)
-{
-    return snprintf(name, cap, "%s%s", path, suffix) < (int)cap;
-}
 
 static int spool_spill(v0_encoder *e, spool *s)
 {
     if (s->fd < 0) {
         char name[4096];
         if (e->path) {
-            if (!side_name(name, sizeof name, e->path,
+            if (!rt_v0_side_name(name, sizeof name, e->path,
                            s == &e->s0 ? RT_V0_EVENTS_SUFFIX : RT_V0_CONTENT_SUFFIX))
                 return rt_err_set(e->err, RT_EINVAL, "v0 writer: path too long");
             s->fd = open(name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -659,6 +656,26 @@ static int place_event(v0_encoder *e, size_t ev0, uint64_t *far)
     return RT_OK;
 }
 
+/* Packs the entries before the held tail; grows ew when all are held. */
+static int pack_entries(v0_encoder *e)
+{
+    size_t keep = e->keep_from < e->nevents ? (size_t)(e->nevents - e->keep_from) * 2 : 0;
+    size_t n = e->elen - keep;
+    int rc = spool_put(e, &e->s0, e->ew, n);
+    if (rc)
+        return rc;
+    memmove(e->ew, e->ew + n, keep * 8);
+    e->elen = keep;
+    if (e->elen == e->ecap) {
+        uint64_t *p = rt_realloc(e->alloc, e->ew, e->ecap * 8, e->ecap * 16);
+        if (!p)
+            return rt_err_set(e->err, RT_ENOMEM, "v0 writer: out of memory");
+        e->ew = p;
+        e->ecap *= 2;
+    }
+    return RT_OK;
+}
+
 /* Packs what is pending; only between events. */
 static int flush_content(v0_encoder *e)
 {
@@ -682,11 +699,8 @@ static int v0_write(rt_encoder *enc, const rt_event *ev)
                           "list); use v1 for longer recordings",
                           (unsigned long long)e->max_events);
     /* Pack full buffers first, so that a failure leaves nothing half done. */
-    if (e->elen == EVENT_LIST_WORDS) {
-        if ((rc = spool_put(e, &e->s0, e->ew, e->elen)))
-            return rc;
-        e->elen = 0;
-    }
+    if (e->elen == e->ecap && (rc = pack_entries(e)))
+        return rc;
     if (e->clen >= CONTENT_FLUSH_WORDS && (rc = flush_content(e)))
         return rc;
 
@@ -740,18 +754,16 @@ static void put_u64(unsigned char *p, uint64_t v)
     put_u32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Packs what is pending of both spools, so that they hold every event. */
+/* Packs what is pending of both spools, so that they hold every event but
+ * a held tail's. */
 static int pack_pending(v0_encoder *e)
 {
-    int rc;
-    if ((rc = flush_content(e)) || (rc = spool_put(e, &e->s0, e->ew, e->elen)))
-        return rc;
-    e->elen = 0;
-    return RT_OK;
+    int rc = flush_content(e);
+    return rc ? rc : pack_entries(e);
 }
 
-/* Appends the packed message head of the events so far to head. */
-static int build_head(v0_encoder *e, rt_buf *head)
+/* Appends the packed message head of the first nevents events to head. */
+static int build_head(v0_encoder *e, uint64_t nevents, rt_buf *head)
 {
     /* Segment table: count-1, then each size, as u32, padded to a word. */
     uint64_t last = (uint64_t)e->cbase;
@@ -765,14 +777,14 @@ static int build_head(v0_encoder *e, rt_buf *head)
     unsigned char *t = head->data + at;
     memset(t, 0, head_words * 8);
     put_u32(t, nseg - 1);
-    put_u32(t + 4, (uint32_t)(3 + 2 * e->nevents));
+    put_u32(t + 4, (uint32_t)(3 + 2 * nevents));
     for (uint32_t i = 1; i <= content_segs; i++)
         put_u32(t + 4 + 4 * i, (uint32_t)(i < e->cseg ? e->seg_sizes[i - 1] : last));
     /* Segment 0: root pointer to Trace, Trace's list pointer, list tag. */
     uint64_t w[3] = {
         cp_le64(cp_struct_ptr(0, 0, 1)),
-        cp_le64(cp_list_ptr(0, CP_ELEM_COMPOSITE, (uint32_t)(2 * e->nevents))),
-        cp_le64(cp_struct_ptr((int64_t)e->nevents, CP_EVENT_DW, CP_EVENT_PC)),
+        cp_le64(cp_list_ptr(0, CP_ELEM_COMPOSITE, (uint32_t)(2 * nevents))),
+        cp_le64(cp_struct_ptr((int64_t)nevents, CP_EVENT_DW, CP_EVENT_PC)),
     };
     memcpy(t + table_words * 8, w, sizeof w);
     /* Pack from the words just built into the space behind them, then
@@ -791,7 +803,7 @@ static void remove_side_files(v0_encoder *e)
                                            RT_V0_CONTENT_SUFFIX};
     char name[4096];
     for (size_t i = 0; e->path && i < 3; i++)
-        if (side_name(name, sizeof name, e->path, suffixes[i]))
+        if (rt_v0_side_name(name, sizeof name, e->path, suffixes[i]))
             unlink(name);
 }
 
@@ -811,19 +823,20 @@ static int v0_flush(rt_encoder *enc)
         return rt_err_set(e->err, RT_ENOMEM, "v0 writer: out of memory");
     }
     j.len = RT_V0_JOURNAL_FIXED;
-    if ((rc = build_head(e, &j))) {
+    uint64_t packed = e->nevents - e->elen / 2; /* all but a held tail */
+    if ((rc = build_head(e, packed, &j))) {
         rt_buf_free(&j);
         return rc;
     }
     memcpy(j.data, RT_V0_JOURNAL_MAGIC, RT_V0_JOURNAL_MAGIC_LEN);
-    put_u64(j.data + 8, e->nevents);
+    put_u64(j.data + 8, packed);
     put_u64(j.data + 16, e->s0.file_bytes);
     put_u64(j.data + 24, e->s1.file_bytes);
     put_u64(j.data + 32, j.len - RT_V0_JOURNAL_FIXED);
     char name[4096], tmp[4100];
     int fd = -1;
-    if (!side_name(name, sizeof name, e->path, RT_V0_JOURNAL_SUFFIX) ||
-        !side_name(tmp, sizeof tmp, name, ".tmp")) {
+    if (!rt_v0_side_name(name, sizeof name, e->path, RT_V0_JOURNAL_SUFFIX) ||
+        !rt_v0_side_name(tmp, sizeof tmp, name, ".tmp")) {
         rc = rt_err_set(e->err, RT_EINVAL, "v0 writer: path too long");
     } else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
         rc = io_fail(e, errno, "cannot create the journal beside the file");
@@ -857,7 +870,7 @@ static int v0_finish(rt_encoder *enc)
         return rc;
     rt_buf head;
     rt_buf_init(&head, e->alloc);
-    rc = build_head(e, &head);
+    rc = build_head(e, e->nevents, &head);
     if (rc == RT_OK)
         rc = rt_output_put(e->out, head.data, head.len);
     rt_buf_free(&head);
@@ -880,14 +893,38 @@ static void v0_destroy(rt_encoder *enc)
     spool_free(e, &e->s0);
     spool_free(e, &e->s1);
     rt_free(e->alloc, e->cw, e->ccap * 8);
-    rt_free(e->alloc, e->ew, EVENT_LIST_WORDS * 8);
+    rt_free(e->alloc, e->ew, e->ecap * 8);
     rt_free(e->alloc, e->seg_sizes, e->seg_sizes_cap * 8);
     if (e->path)
         rt_free(e->alloc, e->path, strlen(e->path) + 1);
     rt_free(e->alloc, e, sizeof *e);
 }
 
-static const rt_encoder_ops v0_ops = {v0_write, v0_flush, v0_finish, v0_destroy};
+/* Positions are event indexes. A cut event's content stays in its segment,
+ * unreachable, which a Cap'n Proto message may hold. */
+static uint64_t v0_position(const rt_encoder *enc)
+{
+    return ((const v0_encoder *)enc)->nevents;
+}
+
+static void v0_hold(rt_encoder *enc, uint64_t from)
+{
+    ((v0_encoder *)enc)->keep_from = from;
+}
+
+static void v0_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
+{
+    (void)nevents;
+    v0_encoder *e = (v0_encoder *)enc;
+    uint64_t first = e->nevents - e->elen / 2; /* event index of ew[0] */
+    size_t at = (size_t)(from - first) * 2, n = (size_t)(to - from) * 2;
+    memmove(e->ew + at, e->ew + at + n, (e->elen - at - n) * 8);
+    e->elen -= n;
+    e->nevents -= to - from;
+}
+
+static const rt_encoder_ops v0_ops = {v0_write,    v0_flush, v0_finish, v0_destroy,
+                                      v0_position, v0_hold,  v0_cut};
 
 int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tuning *tuning,
                             rt_encoder **out)
@@ -926,6 +963,8 @@ int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tunin
     e->ccap = CONTENT_INITIAL_WORDS;
     e->cw = rt_malloc(env->alloc, e->ccap * 8);
     e->ew = rt_malloc(env->alloc, EVENT_LIST_WORDS * 8);
+    e->ecap = EVENT_LIST_WORDS;
+    e->keep_from = RT_HOLD_NONE;
     static const unsigned char header[RT_BINARY_HEADER_LEN] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2,
                                                                RT_BINARY_VERSION_V0, 0, 0};
     int rc = (!e->cw || !e->ew) ? rt_err_set(env->err, RT_ENOMEM, "v0 writer: out of memory")

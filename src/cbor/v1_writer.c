@@ -26,17 +26,29 @@ typedef struct v1_encoder {
     const rt_allocator *alloc;
     const rt_dialect_desc *dialect;
     rt_buf pending; /* CBOR not yet given to the compressor */
+    uint64_t consumed; /* CBOR bytes given to the compressor */
+    uint64_t keep_from; /* a held tail (encoder.h) stays in pending */
     rt_zwriter zw;
     int status; /* sticky failure of the compressor */
 } v1_encoder;
 
-/* Hands the pending CBOR to the compressor. */
+/* Bytes of pending before the held tail. */
+static size_t releasable(const v1_encoder *w)
+{
+    uint64_t held = w->keep_from - w->consumed;
+    return held < w->pending.len ? (size_t)held : w->pending.len;
+}
+
+/* Hands the pending CBOR before the held tail to the compressor. */
 static int compress_pending(v1_encoder *w)
 {
-    int rc = rt_zwriter_write(&w->zw, w->out, w->pending.data, w->pending.len);
+    size_t n = releasable(w);
+    int rc = rt_zwriter_write(&w->zw, w->out, w->pending.data, n);
     if (rc)
         return w->status = rc;
-    w->pending.len = 0;
+    memmove(w->pending.data, w->pending.data + n, w->pending.len - n);
+    w->pending.len -= n;
+    w->consumed += n;
     return rt_output_maybe_drain(w->out);
 }
 
@@ -52,7 +64,7 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         w->pending.len = mark; /* never leave half an event behind */
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     }
-    return w->pending.len >= RT_V1_CHUNK ? compress_pending(w) : RT_OK;
+    return w->pending.len >= RT_V1_CHUNK && releasable(w) ? compress_pending(w) : RT_OK;
 }
 
 static int v1_flush(rt_encoder *enc)
@@ -88,7 +100,28 @@ static void v1_destroy(rt_encoder *enc)
     rt_free(w->alloc, w, sizeof *w);
 }
 
-static const rt_encoder_ops v1_ops = {v1_write, v1_flush, v1_finish, v1_destroy};
+static uint64_t v1_position(const rt_encoder *enc)
+{
+    const v1_encoder *w = (const v1_encoder *)enc;
+    return w->consumed + w->pending.len;
+}
+
+static void v1_hold(rt_encoder *enc, uint64_t from)
+{
+    ((v1_encoder *)enc)->keep_from = from;
+}
+
+static void v1_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
+{
+    (void)nevents;
+    v1_encoder *w = (v1_encoder *)enc;
+    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
+    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
+    w->pending.len -= n;
+}
+
+static const rt_encoder_ops v1_ops = {v1_write,    v1_flush, v1_finish, v1_destroy,
+                                      v1_position, v1_hold,  v1_cut};
 
 int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
 {
@@ -103,6 +136,7 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->err = env->err;
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(env->opts->dialect);
+    w->keep_from = RT_HOLD_NONE;
     rt_buf_init(&w->pending, env->alloc);
     int rc = rt_zwriter_init(&w->zw, level, frame_size, env->opts->compress_thread, env->alloc,
                              env->err);

@@ -15,7 +15,20 @@ typedef struct rt_encoder_ops {
     /* Completes the file; no write after it. */
     int (*finish)(rt_encoder *enc);
     void (*destroy)(rt_encoder *enc);
+    /* The held tail (rt_writer_options.cancel_steps, src/sink/writer.c). A
+     * position is where the next event starts, in units of the encoder's own
+     * (bytes of its stream, or events), growing with every event. */
+    uint64_t (*position)(const rt_encoder *enc);
+    /* Keeps everything from position `from` on in memory: not compressed,
+     * written or flushed until held again from a later position or released
+     * (RT_HOLD_NONE); finish releases it. */
+    void (*hold)(rt_encoder *enc, uint64_t from);
+    /* Removes the nevents whole events at [from, to), inside the held part;
+     * later positions move down by to - from. */
+    void (*cut)(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents);
 } rt_encoder_ops;
+
+#define RT_HOLD_NONE UINT64_MAX
 
 struct rt_encoder {
     const rt_encoder_ops *ops;

@@ -13,6 +13,7 @@ void rt_output_init(rt_output *o, int fd, bool own_fd, rt_write_fn fn, void *ctx
     o->write_ctx = ctx;
     rt_buf_init(&o->buf, alloc);
     o->bytes = 0;
+    o->keep_from = UINT64_MAX;
     o->status = RT_OK;
     o->err = err;
     o->name = "output";
@@ -29,9 +30,12 @@ int rt_output_drain(rt_output *o)
 {
     if (o->status)
         return o->status;
+    size_t end = o->buf.len;
+    if (o->keep_from - o->bytes < end)
+        end = (size_t)(o->keep_from - o->bytes);
     size_t off = 0;
-    while (off < o->buf.len) {
-        long w = raw_write(o, o->buf.data + off, o->buf.len - off);
+    while (off < end) {
+        long w = raw_write(o, o->buf.data + off, end - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -46,7 +50,9 @@ int rt_output_drain(rt_output *o)
         off += (size_t)w;
         o->bytes += (uint64_t)w;
     }
-    o->buf.len = 0;
+    if (off < o->buf.len)
+        memmove(o->buf.data, o->buf.data + off, o->buf.len - off);
+    o->buf.len -= off;
     return RT_OK;
 }
 
@@ -61,6 +67,7 @@ int rt_output_put(rt_output *o, const void *p, size_t n)
 
 int rt_output_close(rt_output *o)
 {
+    o->keep_from = UINT64_MAX;
     int rc = rt_output_drain(o);
     if (o->own_fd && o->fd >= 0) {
         if (close(o->fd) != 0 && rc == RT_OK) {

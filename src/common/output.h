@@ -16,6 +16,9 @@ typedef struct rt_output {
     void *write_ctx;
     rt_buf buf;
     uint64_t bytes; /* bytes handed to the file */
+    /* Stream offset from which pending bytes stay in buf when draining
+     * (a held tail, encoder.h); UINT64_MAX: none. */
+    uint64_t keep_from;
     int status;     /* sticky error, RT_OK when none */
     rt_err *err;
     const char *name; /* for messages; not owned */
@@ -23,7 +26,7 @@ typedef struct rt_output {
 
 void rt_output_init(rt_output *o, int fd, bool own_fd, rt_write_fn fn, void *ctx, rt_err *err,
                     const rt_allocator *alloc);
-/* Writes everything pending. */
+/* Writes everything pending, but for a held tail (keep_from). */
 int rt_output_drain(rt_output *o);
 /* Drains when more than RT_OUTPUT_CHUNK is pending. */
 static inline int rt_output_maybe_drain(rt_output *o)

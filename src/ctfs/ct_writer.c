@@ -47,6 +47,9 @@ typedef struct ct_encoder {
     rt_buf pending;           /* events of the open chunk */
     size_t chunk_bytes;       /* cut a chunk at this many bytes of events */
     uint32_t pending_events;
+    uint64_t consumed;        /* event bytes given to chunks */
+    uint64_t keep_from;       /* a held tail (encoder.h) stays in pending... */
+    uint32_t keep_events;     /* ... after this many pending events */
     uint64_t events;          /* events handed to chunks or pending */
     uint64_t chunk_first;     /* index of the first pending event */
     rt_buf frame;             /* chunk header + compressed frame */
@@ -129,17 +132,32 @@ static int meta_bytes(ct_encoder *w, rt_buf *b)
     return ctfs_meta_encode(b, &m) ? fail_mem(w) : RT_OK;
 }
 
-/* Compresses the pending events into one chunk and commits it. */
+/* Bytes and events of pending before the held tail. */
+static size_t releasable(const ct_encoder *w, uint32_t *events)
+{
+    uint64_t held = w->keep_from - w->consumed;
+    if (held < w->pending.len) {
+        *events = w->keep_events;
+        return (size_t)held;
+    }
+    *events = w->pending_events;
+    return w->pending.len;
+}
+
+/* Compresses the pending events before the held tail into one chunk and
+ * commits it. */
 static int emit_chunk(ct_encoder *w)
 {
-    if (!w->pending_events)
+    uint32_t nevents;
+    size_t len = releasable(w, &nevents);
+    if (!nevents)
         return RT_OK;
-    size_t bound = ZSTD_compressBound(w->pending.len);
+    size_t bound = ZSTD_compressBound(len);
     w->frame.len = 0;
     if (rt_buf_reserve(&w->frame, CTFS_CHUNK_HEADER_LEN + bound))
         return fail_mem(w);
     size_t z = ZSTD_compress2(w->cctx, w->frame.data + CTFS_CHUNK_HEADER_LEN, bound,
-                              w->pending.data, w->pending.len);
+                              w->pending.data, len);
     if (ZSTD_isError(z))
         return w->status = rt_err_set(w->err, ZSTD_getErrorCode(z) == ZSTD_error_memory_allocation
                                                   ? RT_ENOMEM : RT_EIO,
@@ -147,16 +165,19 @@ static int emit_chunk(ct_encoder *w)
     if (z > UINT32_MAX)
         return w->status = rt_err_set(w->err, RT_ELIMIT, "ct writer: chunk over 4 GiB");
     ctfs_put_u32(w->frame.data, (uint32_t)z);
-    ctfs_put_u32(w->frame.data + 4, w->pending_events);
+    ctfs_put_u32(w->frame.data + 4, nevents);
     ctfs_put_u64(w->frame.data + 8, w->chunk_first);
     int rc = ctfs_wmember_append(&w->log, w->frame.data, CTFS_CHUNK_HEADER_LEN + z);
     if (!rc)
         rc = ctfs_wmember_commit(&w->log);
     if (rc)
         return w->status = rc;
-    w->chunk_first += w->pending_events;
-    w->pending_events = 0;
-    w->pending.len = 0;
+    w->chunk_first += nevents;
+    w->pending_events -= nevents;
+    w->keep_events = 0;
+    memmove(w->pending.data, w->pending.data + len, w->pending.len - len);
+    w->pending.len -= len;
+    w->consumed += len;
     w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return RT_OK;
 }
@@ -180,7 +201,8 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
     }
     w->pending_events++;
     w->events++;
-    if (w->pending.len >= w->chunk_bytes || w->pending_events == UINT32_MAX)
+    if ((w->pending.len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
+        w->pending_events > w->keep_events)
         return emit_chunk(w);
     return RT_OK;
 }
@@ -219,7 +241,33 @@ static void ct_destroy(rt_encoder *enc)
     rt_free(w->alloc, w, sizeof *w);
 }
 
-static const rt_encoder_ops ct_ops = {ct_write, ct_flush, ct_finish, ct_destroy};
+static uint64_t ct_position(const rt_encoder *enc)
+{
+    const ct_encoder *w = (const ct_encoder *)enc;
+    return w->consumed + w->pending.len;
+}
+
+/* from is the current position (the writer holds from the event it is
+ * about to write). */
+static void ct_hold(rt_encoder *enc, uint64_t from)
+{
+    ct_encoder *w = (ct_encoder *)enc;
+    w->keep_from = from;
+    w->keep_events = w->pending_events;
+}
+
+static void ct_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
+{
+    ct_encoder *w = (ct_encoder *)enc;
+    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
+    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
+    w->pending.len -= n;
+    w->pending_events -= (uint32_t)nevents;
+    w->events -= nevents;
+}
+
+static const rt_encoder_ops ct_ops = {ct_write,    ct_flush, ct_finish, ct_destroy,
+                                      ct_position, ct_hold,  ct_cut};
 
 /* meta.dat's strings must be UTF-8: the debugger refuses the whole file
  * otherwise (CTFS.md 4.2). */
@@ -303,6 +351,7 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(RT_DIALECT_0_19); /* what a .ct always holds */
     w->cbor = o->ct_cbor;
+    w->keep_from = RT_HOLD_NONE;
     w->chunk_bytes = o->frame_size ? o->frame_size : RT_CT_CHUNK_BYTES;
     if (w->chunk_bytes > RT_CT_MAX_CHUNK_BYTES)
         w->chunk_bytes = RT_CT_MAX_CHUNK_BYTES;

@@ -18,6 +18,7 @@ typedef struct json_encoder {
     const rt_allocator *alloc;
     const rt_dialect_desc *dialect;
     bool first;
+    uint64_t open_end; /* stream position just after "[" */
 } json_encoder;
 
 #define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
@@ -494,7 +495,37 @@ static void json_destroy(rt_encoder *enc)
     rt_free(j->alloc, j, sizeof *j);
 }
 
-static const rt_encoder_ops json_ops = {json_write, json_flush, json_finish, json_destroy};
+/* Positions are stream offsets; each event but the first starts with ','. */
+static uint64_t json_position(const rt_encoder *enc)
+{
+    const json_encoder *j = (const json_encoder *)enc;
+    return j->out->bytes + j->out->buf.len;
+}
+
+static void json_hold(rt_encoder *enc, uint64_t from)
+{
+    ((json_encoder *)enc)->out->keep_from = from;
+}
+
+static void json_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
+{
+    (void)nevents;
+    json_encoder *j = (json_encoder *)enc;
+    rt_buf *b = &j->out->buf;
+    uint64_t end = j->out->bytes + b->len;
+    if (from == j->open_end) { /* the first event goes: the next one loses its ',' */
+        if (to == end)
+            j->first = true;
+        else
+            to++;
+    }
+    size_t at = (size_t)(from - j->out->bytes), n = (size_t)(to - from);
+    memmove(b->data + at, b->data + at + n, b->len - at - n);
+    b->len -= n;
+}
+
+static const rt_encoder_ops json_ops = {json_write, json_flush, json_finish, json_destroy,
+                                        json_position, json_hold, json_cut};
 
 int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
 {
@@ -511,6 +542,7 @@ int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
         rt_free(env->alloc, j, sizeof *j);
         return env->out->status ? env->out->status : RT_ENOMEM;
     }
+    j->open_end = json_position(&j->base);
     *out = &j->base;
     return RT_OK;
 }

@@ -15,6 +15,18 @@ int rt_v0_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out);
 
+/* Cancelling steps (rt_writer_options.cancel_steps): the last Step and
+ * every event after it stay in the encoder (its held tail) until the next
+ * Step shows that it stands; a DropLastStep cuts the Step and the Values
+ * after it out of the tail, as the debugger drops a step's values with it.
+ * A tail longer than this many events is let go (its Step stands). */
+#define TAIL_MAX_EVENTS 4096u
+
+/* A run of events to cut: the Step and the Values after it. */
+typedef struct tail_run {
+    uint64_t from, to, events;
+} tail_run;
+
 struct rt_writer {
     rt_writer_options opts;
     const rt_allocator *alloc;
@@ -24,6 +36,11 @@ struct rt_writer {
     uint64_t events;
     bool finished;
     int finish_status;
+    /* cancel_steps */
+    bool tail;            /* a Step is held */
+    uint64_t tail_events; /* events after it */
+    rt_buf runs;          /* tail_run, in order */
+    uint64_t drops_applied, drops_unapplied;
 };
 
 const char *rt_format_name(rt_format format)
@@ -70,6 +87,7 @@ void rt_writer_options_init(rt_writer_options *opts, rt_format format)
     opts->format = format;
     opts->zstd_level = 0; /* the format's own: 3 for v1, 2 for ct */
     opts->frame_size = 2u << 20;
+    opts->cancel_steps = format == RT_FORMAT_CT;
 }
 
 static rt_encoder_new_fn encoder_for(rt_format format)
@@ -117,7 +135,15 @@ static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
     memset(w, 0, sizeof *w);
     w->opts = o;
     w->alloc = alloc;
+    rt_buf_init(&w->runs, alloc);
     rt_err_clear(&w->err);
+    /* Room for the runs of a usual tail, so that recording allocates none. */
+    if (o.cancel_steps && rt_buf_reserve(&w->runs, 16 * sizeof(tail_run))) {
+        if (own_fd)
+            close(fd);
+        rt_free(alloc, w, sizeof *w);
+        return rt_err_set(err_out, RT_ENOMEM, "out of memory");
+    }
     rt_output_init(&w->out, fd, own_fd, o.write_fn, o.write_ctx, &w->err, alloc);
     w->out.name = name;
     rt_encoder_env env = {&w->out, &w->err, alloc, &w->opts};
@@ -128,6 +154,7 @@ static int writer_new(rt_writer **out, int fd, bool own_fd, const char *name,
             memcpy(err_out->msg, w->err.msg, sizeof err_out->msg);
         }
         rt_output_close(&w->out);
+        rt_buf_free(&w->runs);
         rt_free(alloc, w, sizeof *w);
         return rc;
     }
@@ -177,10 +204,83 @@ int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *opts)
     return report_open(writer_new(out, fd, false, "output", opts, &err), &err, opts);
 }
 
+/* Lets the held Step stand: its tail goes on to the file. */
+static void release_tail(rt_writer *w)
+{
+    if (w->tail)
+        w->enc->ops->hold(w->enc, RT_HOLD_NONE);
+    w->tail = false;
+    w->runs.len = 0;
+}
+
+/* DropLastStep: cuts the held Step and its Values, last run first so that
+ * the earlier runs' positions stay valid. */
+static void cancel_step(rt_writer *w)
+{
+    if (!w->tail) {
+        w->drops_unapplied++;
+        return;
+    }
+    const tail_run *r = (const tail_run *)(const void *)w->runs.data;
+    for (size_t i = w->runs.len / sizeof *r; i-- > 0;) {
+        w->enc->ops->cut(w->enc, r[i].from, r[i].to, r[i].events);
+        w->events -= r[i].events;
+    }
+    release_tail(w);
+    w->drops_applied++;
+}
+
+/* Notes that the event written at [from, to) goes with the held Step. */
+static void add_to_run(rt_writer *w, uint64_t from, uint64_t to)
+{
+    tail_run *last = w->runs.len ? (tail_run *)(void *)(w->runs.data + w->runs.len) - 1 : NULL;
+    if (last && last->to == from) {
+        last->to = to;
+        last->events++;
+        return;
+    }
+    tail_run r = {from, to, 1};
+    if (rt_buf_append(&w->runs, &r, sizeof r))
+        release_tail(w); /* out of memory: the Step stands */
+}
+
+static int write_cancelling(rt_writer *w, const rt_event *e)
+{
+    const rt_encoder_ops *ops = w->enc->ops;
+    if (e->kind == RT_EVENT_DROP_LAST_STEP) {
+        cancel_step(w);
+        return RT_OK;
+    }
+    uint64_t from = ops->position(w->enc);
+    bool step = e->kind == RT_EVENT_STEP;
+    if (step) {
+        release_tail(w);
+        ops->hold(w->enc, from);
+    } else if (w->tail && ++w->tail_events > TAIL_MAX_EVENTS) {
+        release_tail(w);
+    }
+    int rc = ops->write(w->enc, e);
+    if (rc) {
+        if (step)
+            ops->hold(w->enc, RT_HOLD_NONE);
+        return rc;
+    }
+    w->events++;
+    if (step) {
+        w->tail = true;
+        w->tail_events = 0;
+    }
+    if (w->tail && (step || e->kind == RT_EVENT_VALUE))
+        add_to_run(w, from, ops->position(w->enc));
+    return RT_OK;
+}
+
 int rt_writer_write_checked(rt_writer *w, const rt_event *event)
 {
     if (w->finished)
         return rt_err_set(&w->err, RT_ESTATE, "write after finish");
+    if (w->opts.cancel_steps)
+        return write_cancelling(w, event);
     int rc = w->enc->ops->write(w->enc, event);
     if (rc)
         return rc;
@@ -214,6 +314,7 @@ int rt_writer_finish(rt_writer *w)
     if (w->finished)
         return w->finish_status;
     w->finished = true;
+    release_tail(w);
     int rc = w->enc->ops->finish(w->enc);
     int rc2 = rt_output_close(&w->out);
     w->finish_status = rc ? rc : rc2;
@@ -230,6 +331,13 @@ uint64_t rt_writer_bytes_written(const rt_writer *w)
     return w ? w->out.bytes : 0;
 }
 
+uint64_t rt_writer_steps_cancelled(const rt_writer *w, uint64_t *not_applied)
+{
+    if (not_applied)
+        *not_applied = w ? w->drops_unapplied : 0;
+    return w ? w->drops_applied : 0;
+}
+
 const char *rt_writer_errmsg(const rt_writer *w)
 {
     return w ? w->err.msg : "";
@@ -240,11 +348,17 @@ const rt_err *rt_writer_err(const rt_writer *w)
     return &w->err;
 }
 
+const char *rt_writer_name(const rt_writer *w)
+{
+    return w->out.name;
+}
+
 void rt_writer_free(rt_writer *w)
 {
     if (!w)
         return;
     rt_writer_finish(w);
     w->enc->ops->destroy(w->enc);
+    rt_buf_free(&w->runs);
     rt_free(w->alloc, w, sizeof *w);
 }

@@ -2,6 +2,7 @@
  * helpers themselves are in record.c. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -331,6 +332,53 @@ static int copy_writer_error(rt_tracer *t, int rc)
     return rc;
 }
 
+static void warn(rt_tracer *t, const char *fmt, ...) RT_PRINTF(2, 3);
+static void warn(rt_tracer *t, const char *fmt, ...)
+{
+    if (!t->opts.on_warning)
+        return;
+    char msg[RT_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    t->opts.on_warning(t->opts.warning_ctx, msg);
+}
+
+/* A .ct, or the 0.19 dialect, is for the CodeTracer debugger of 2026: its
+ * writer applies DropLastStep (which that debugger fails on), and what
+ * else it cannot load is reported (CTFS.md 2.1.3). */
+static bool for_2026_debugger(const rt_tracer *t, rt_format format)
+{
+    return format == RT_FORMAT_CT || t->opts.dialect == RT_DIALECT_0_19;
+}
+
+#define MAX_FINDINGS_SHOWN 16
+
+/* Writes one event to w; with check, first reports through on_warning
+ * what the debugger cannot load (a recording is never refused for it). */
+static int write_event(rt_tracer *t, rt_writer *w, rt_load_check *check, uint64_t *findings,
+                       const rt_event *e)
+{
+    uint64_t index = rt_writer_event_count(w);
+    if (check && rt_load_check_event(check, e) == RT_EUNSUPPORTED &&
+        ++*findings <= MAX_FINDINGS_SHOWN)
+        warn(t, "%s: event %llu: %s%s", rt_writer_name(w), (unsigned long long)index,
+             rt_load_check_errmsg(check),
+             *findings == MAX_FINDINGS_SHOWN ? " (further findings not reported)" : "");
+    uint64_t lost = 0;
+    bool drop = e->kind == RT_EVENT_DROP_LAST_STEP;
+    if (drop)
+        rt_writer_steps_cancelled(w, &lost);
+    int rc = rt_writer_write_checked(w, e);
+    uint64_t lost_now = 0;
+    if (drop && (rt_writer_steps_cancelled(w, &lost_now), lost_now > lost))
+        warn(t, "%s: after event %llu: DropLastStep with no Step held to cancel (a second one "
+                "in a row, or more than 4096 events after its Step): left out",
+             rt_writer_name(w), (unsigned long long)index);
+    return rc;
+}
+
 static int maybe_autoflush(rt_tracer *t)
 {
     t->since_flush++;
@@ -349,7 +397,7 @@ int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
 {
     (void)shallow; /* packing copies everything anyway */
     if (t->writer) {
-        int rc = rt_writer_write_checked(t->writer, e);
+        int rc = write_event(t, t->writer, t->check, &t->findings, e);
         if (rc)
             return copy_writer_error(t, rc);
         t->recorded++;
@@ -391,18 +439,29 @@ static void writer_options(rt_tracer *t, rt_format format, rt_writer_options *wo
     wo->compress_thread = t->opts.compress_thread;
     wo->write_fn = t->opts.write_fn;
     wo->write_ctx = t->opts.write_ctx;
+    wo->cancel_steps = for_2026_debugger(t, format);
 }
 
-/* Writes every stored event to a new file at path; stored events stay. */
-static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open)
+/* Writes every stored event to a new file at path; stored events stay.
+ * keep_open: the writer stays open (streaming), with its check in
+ * *keep_check. */
+static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open,
+                        rt_load_check **keep_check)
 {
     rt_writer_options wo;
     rt_metadata md;
     writer_options(t, format, &wo, &md);
     rt_writer *w = NULL;
+    rt_load_check *check = NULL;
+    uint64_t findings = 0;
+    if (for_2026_debugger(t, format) &&
+        rt_load_check_new(&check, RT_LOAD_CHECK_CANCELS_STEPS, t->alloc))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
-    if (rc)
+    if (rc) {
+        rt_load_check_free(check);
         return rc;
+    }
     rt_pack_cursor c;
     rt_pack_cursor_init(&c, &t->stored);
     rt_event e;
@@ -411,7 +470,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     rt_arena_reset(&t->scratch_arrays);
     rt_arena_mark clean = rt_arena_get_mark(&t->scratch_arrays);
     while ((got = rt_pack_next(&c, &t->scratch_arrays, &e)) == RT_READ_EVENT) {
-        if ((rc = rt_writer_write_checked(w, &e)))
+        if ((rc = write_event(t, w, check, &findings, &e)))
             break;
         if (t->scratch_arrays.ptr != clean.ptr || t->scratch_arrays.head != clean.head) {
             rt_arena_reset(&t->scratch_arrays);
@@ -420,6 +479,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     }
     if (got < 0) {
         rt_writer_free(w);
+        rt_load_check_free(check);
         return rt_err_set(&t->err, got, "out of memory writing event %llu",
                           (unsigned long long)c.index);
     }
@@ -427,9 +487,12 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
         rc = rt_writer_flush(w);
         if (!rc) {
             *keep_open = w;
+            *keep_check = check;
+            t->findings = findings;
             return RT_OK;
         }
     }
+    rt_load_check_free(check);
     if (!rc)
         rc = rt_writer_finish(w);
     if (rc) {
@@ -460,7 +523,7 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return RT_OK;
     /* Streaming: the events recorded so far go first, then memory is freed. */
     /* The owned copy: the writer keeps the name for its messages. */
-    rc = write_stored(t, t->events_path, format, &t->writer);
+    rc = write_stored(t, t->events_path, format, &t->writer, &t->check);
     if (rc)
         return rc;
     drop_stored_events(t);
@@ -479,11 +542,13 @@ int rt_finish_writing_trace_events(rt_tracer *t)
             copy_writer_error(t, rc);
         rt_writer_free(t->writer);
         t->writer = NULL;
+        rt_load_check_free(t->check);
+        t->check = NULL;
         return rc;
     }
     if (!t->events_path)
         return rt_err_set(&t->err, RT_ESTATE, "finish_writing_trace_events: no events file begun");
-    return write_stored(t, t->events_path, t->events_format, NULL);
+    return write_stored(t, t->events_path, t->events_format, NULL, NULL);
 }
 
 int rt_tracer_flush(rt_tracer *t)
@@ -567,7 +632,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
     } else {
         if ((rc = join(t, path, sizeof path, dir, rt_format_events_file(format))))
             return rc;
-        if ((rc = write_stored(t, path, format, NULL)))
+        if ((rc = write_stored(t, path, format, NULL, NULL)))
             return rc;
     }
     if ((rc = join(t, path, sizeof path, dir, "trace_metadata.json")) ||

@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
+#include "../cancel_model.h"
 #include "common/dialect.h"
 #include "model/model.h"
 
@@ -503,10 +504,24 @@ static long mem_write(void *ctx, const void *data, size_t len)
 
 static int devnull = -1;
 
-static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size_t frame_size)
+/* cancel: the writer applies DropLastStep (cancel_steps), flushing now
+ * and then (a flush must not let a held Step out); what it keeps is
+ * checked against cancel_model.h. */
+static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size_t frame_size,
+                       bool cancel)
 {
     const rt_dialect_desc *dd = rt_dialect_get(dialect);
     uint64_t n = rt_tracer_event_count(t);
+    static const rt_event *all[MAX_OPS * 64];
+    static bool keep[MAX_OPS * 64];
+    if (n > sizeof all / sizeof *all)
+        return;
+    for (uint64_t i = 0; i < n; i++) {
+        all[i] = rt_tracer_event_at(t, i);
+        keep[i] = true;
+    }
+    if (cancel)
+        cancel_model(all, (size_t)n, keep);
     membuf m = {NULL, 0, 0};
     rt_writer_options wo;
     rt_writer_options_init(&wo, f);
@@ -514,11 +529,14 @@ static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size
     wo.write_ctx = &m;
     wo.frame_size = frame_size;
     wo.dialect = dialect;
+    wo.cancel_steps = cancel;
     rt_writer *w = NULL;
     FUZZ_CHECK(rt_writer_open_fd(&w, devnull, &wo) == RT_OK);
     for (uint64_t i = 0; i < n; i++) {
-        const rt_event *e = rt_tracer_event_at(t, i);
+        const rt_event *e = all[i];
         FUZZ_CHECK(e != NULL);
+        if (cancel && i % 7 == 3)
+            FUZZ_CHECK(rt_writer_flush(w) == RT_OK);
         int rc = rt_writer_write(w, e);
         if (rc != RT_OK) {
             /* Only v0's documented gaps may refuse a recorded event. */
@@ -548,6 +566,8 @@ static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size
     }
     FUZZ_CHECK(rt_reader_format(r) == f);
     for (uint64_t i = 0;; i++) {
+        while (i < n && !keep[i])
+            i++;
         const rt_event *got = NULL;
         rc = rt_reader_next(r, &got);
         if (i == n) {
@@ -559,7 +579,7 @@ static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size
                     (unsigned long long)i, (unsigned long long)n, rt_reader_errmsg(r));
             abort();
         }
-        const rt_event *want = rt_tracer_event_at(t, i);
+        const rt_event *want = all[i];
         bool raw_chars = f == RT_FORMAT_V0 || !dd->char_values;
         bool same = (raw_chars ? rt_event_equal_raw_chars(want, got) : rt_event_equal(want, got)) ||
                     (f == RT_FORMAT_JSON && !dd->float_as_text && want->kind == got->kind &&
@@ -679,9 +699,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rt_tracer_event_count(t) >= before);
     }
     for (rt_dialect d = RT_DIALECT_0_14; d <= RT_DIALECT_0_19; d++) {
-        round_trip(t, RT_FORMAT_JSON, d, frame_size);
-        round_trip(t, RT_FORMAT_V0, d, frame_size);
-        round_trip(t, RT_FORMAT_V1, d, frame_size);
+        round_trip(t, RT_FORMAT_JSON, d, frame_size, d == RT_DIALECT_0_19);
+        round_trip(t, RT_FORMAT_V0, d, frame_size, d == RT_DIALECT_0_19);
+        round_trip(t, RT_FORMAT_V1, d, frame_size, d == RT_DIALECT_0_19);
     }
     check_paths(t);
     check_metadata(t, args, nargs);

@@ -25,7 +25,7 @@
     "             v1 events are then the same bytes in both dialects\n"
 
 static const char convert_help[] =
-    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19]\n"
+    "Usage: " CLI_NAME " convert IN OUT [--to json|v0|v1|ct] [--dialect 0.14|0.19] [--force]\n"
     "\n"
     "Reads the events file IN (any format: trace.json, trace.bin v0 or v1, trace.ct;\n"
     "or a trace directory, meaning its events file) and writes its events to OUT.\n"
@@ -33,8 +33,18 @@ static const char convert_help[] =
     ".ct is ct (always the 0.19 dialect; its meta.dat takes program, args, workdir\n"
     "and recording id from the trace_metadata.json beside IN, when there is one,\n"
     "else from IN's own meta.dat when IN is a trace.ct).\n"
-    "On failure OUT is removed. A progress line shows on stderr when it is a\n"
-    "terminal (--quiet: never).\n"
+    "Converting to json, v0 or v1 keeps every event as it is. Converting to ct\n"
+    "makes a file the CodeTracer debugger of 2026 opens: each DropLastStep is\n"
+    "applied (the Step it cancels and the Values after that Step are left out,\n"
+    "and so is the DropLastStep), and content that debugger fails on (a Return\n"
+    "with no Call open, a CompoundValue that is not a Sequence, an\n"
+    "AssignCompoundItem into a place no CompoundValue gave, a VariableCell\n"
+    "outside a call) is refused: the first such event is named, with what to\n"
+    "do, and nothing is written.\n"
+    "  --force    write the events to ct exactly as they are (DropLastStep and all)\n"
+    "OUT is written under a temporary name and renamed when complete: on failure\n"
+    "an existing OUT is left as it was. A progress line shows on stderr when it\n"
+    "is a terminal (--quiet: never).\n"
     DIALECT_HELP;
 
 static const char cat_help[] =
@@ -61,9 +71,10 @@ static const char format_help[] =
 
 /* Copies every event of r to w. A truncated input keeps its complete
  * events, with a warning. In follow mode, waits for more events until the
- * writer finishes the file. Returns an exit status (messages printed). */
+ * writer finishes the file. With check, the first event the debugger
+ * cannot load stops the copy. Returns an exit status (messages printed). */
 static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool follow,
-                       cli_progress *pg)
+                       rt_load_check *check, cli_progress *pg)
 {
     const rt_event *e;
     int rc;
@@ -80,6 +91,15 @@ static int copy_events(rt_reader *r, rt_writer *w, const char *out_name, bool fo
         }
         if (rc != RT_READ_EVENT)
             break;
+        int crc = check ? rt_load_check_event(check, e) : RT_OK;
+        if (crc) {
+            cli_progress_end(pg);
+            cli_error("event %llu (%s): %s: the CodeTracer debugger would not load it, so "
+                      "%s is not written (--force writes the events as they are)",
+                      (unsigned long long)(rt_reader_event_index(r) - 1),
+                      rt_event_kind_name(e->kind), rt_load_check_errmsg(check), out_name);
+            return CLI_INVALID;
+        }
         int wrc = rt_writer_write(w, e);
         if (wrc)
             cli_progress_end(pg);
@@ -118,9 +138,27 @@ static bool same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* OUT's temporary name beside it (a new file renamed over OUT when
+ * complete), or NULL to write OUT itself (a device, a pipe). */
+static char *temporary_name(const char *out)
+{
+    struct stat st;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+        return NULL;
+    size_t n = strlen(out) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
+    }
+    snprintf(tmp, n, "%s.tmp-%ld", out, (long)getpid());
+    return tmp;
+}
+
 int cmd_convert(int argc, char **argv)
 {
     bool quiet = cli_take_flag(&argc, argv, "--quiet");
+    bool force = cli_take_flag(&argc, argv, "--force");
     static const char *const opts[] = {"--to", "--dialect"};
     const char *vals[2], *pos[2];
     size_t npos;
@@ -172,22 +210,37 @@ int cmd_convert(int argc, char **argv)
     if (have_md)
         wo.metadata = &md;
     wo.dialect = dialect;
+    if (force)
+        wo.cancel_steps = false;
     char err[512] = "";
     wo.errbuf = err;
     wo.errbuf_len = sizeof err;
-    rt_writer *w;
-    if ((rc = rt_writer_open(&w, pos[1], &wo))) {
-        cli_error("%s (%s)", err, rt_status_name(rc));
-        rt_reader_free(r);
-        rt_metadata_clear(&md);
-        return CLI_INVALID;
+    rt_load_check *check = NULL;
+    if (fmt == RT_FORMAT_CT && !force &&
+        rt_load_check_new(&check, RT_LOAD_CHECK_CANCELS_STEPS, NULL) != RT_OK) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
     }
-    int status = copy_events(r, w, pos[1], false, &pg);
-    rt_writer_free(w);
+    char *tmp = temporary_name(pos[1]);
+    const char *target = tmp ? tmp : pos[1];
+    rt_writer *w;
+    int status = CLI_INVALID;
+    if ((rc = rt_writer_open(&w, target, &wo))) {
+        cli_error("%s (%s)", err, rt_status_name(rc));
+    } else {
+        status = copy_events(r, w, pos[1], false, check, &pg);
+        rt_writer_free(w);
+        if (status == CLI_OK && tmp && rename(tmp, pos[1]) != 0) {
+            cli_error("%s: %s", pos[1], strerror(errno));
+            status = CLI_INVALID;
+        }
+        if (status != CLI_OK)
+            unlink(target);
+    }
+    free(tmp);
+    rt_load_check_free(check);
     rt_reader_free(r);
     rt_metadata_clear(&md);
-    if (status != CLI_OK)
-        unlink(pos[1]);
     return status;
 }
 
@@ -255,7 +308,7 @@ int cmd_cat(int argc, char **argv)
         rt_reader_free(r);
         return CLI_INVALID;
     }
-    int status = copy_events(r, w, "standard output", follow, &pg);
+    int status = copy_events(r, w, "standard output", follow, NULL, &pg);
     rt_writer_free(w);
     rt_reader_free(r);
     if (status == CLI_OK && write_all(STDOUT_FILENO, "\n", 1) != 0) {
@@ -379,7 +432,7 @@ int cmd_format_trace(int argc, char **argv)
         cli_error("%s: %s (%s)", out_name, err, rt_status_name(rc));
         status = CLI_INVALID;
     } else {
-        status = copy_events(r, w, out_name, false, &pg);
+        status = copy_events(r, w, out_name, false, NULL, &pg);
         rt_writer_free(w);
         if (status == CLI_OK && write_all(fd, "\n", 1) != 0) {
             cli_error("%s: %s", out_name, strerror(errno));

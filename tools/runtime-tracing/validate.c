@@ -46,7 +46,7 @@ static const char validate_help[] =
     "             trace_metadata.json without recording_id, and what the debugger's\n"
     "             post-processing fails on: a CompoundValue that is not a Sequence,\n"
     "             any DropLastStep, an AssignCompoundItem into a place that no\n"
-    "             CompoundValue gave.\n"
+    "             CompoundValue gave, a Return or a VariableCell with no Call open.\n"
     "\n"
     "Exit status: 0 when valid (warnings allowed), 1 when not, 2 on a usage error.\n";
 
@@ -67,9 +67,7 @@ typedef struct checker {
     rt_format format;     /* of the events file */
     unsigned spelling;    /* rt_reader_event_spelling of the event being checked */
     unsigned spelling_reported; /* the rt_spelling bits reported so far (once each) */
-    rt_place *places;     /* open-addressing set of CompoundValue places */
-    size_t nplaces, places_cap;
-    bool has_zero_place;  /* 0 marks an empty slot of places */
+    rt_load_check *load;  /* for_0_19: what the debugger fails to load */
 } checker;
 
 static void vreport(checker *c, bool error, bool with_event, const char *fmt, va_list ap)
@@ -155,50 +153,7 @@ static void checker_free(checker *c)
     for (size_t i = 0; i < c->npaths_kept; i++)
         free(c->paths[i]);
     free(c->paths);
-    free(c->places);
-}
-
-static size_t place_slot(const rt_place *set, size_t cap, rt_place p)
-{
-    size_t i = (size_t)(((uint64_t)p * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-    while (set[i] && set[i] != p)
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
-/* Places a CompoundValue gave (AssignCompoundItem needs one). */
-static void add_place(checker *c, rt_place p)
-{
-    if (p == 0) {
-        c->has_zero_place = true;
-        return;
-    }
-    if (2 * (c->nplaces + 1) > c->places_cap) {
-        size_t cap = c->places_cap ? c->places_cap * 2 : 64;
-        rt_place *set = calloc(cap, sizeof *set);
-        if (!set) {
-            cli_error("out of memory");
-            exit(CLI_INVALID);
-        }
-        for (size_t i = 0; i < c->places_cap; i++)
-            if (c->places[i])
-                set[place_slot(set, cap, c->places[i])] = c->places[i];
-        free(c->places);
-        c->places = set;
-        c->places_cap = cap;
-    }
-    size_t i = place_slot(c->places, c->places_cap, p);
-    if (!c->places[i]) {
-        c->places[i] = p;
-        c->nplaces++;
-    }
-}
-
-static bool has_place(const checker *c, rt_place p)
-{
-    if (p == 0)
-        return c->has_zero_place;
-    return c->places_cap && c->places[place_slot(c->places, c->places_cap, p)] == p;
+    rt_load_check_free(c->load);
 }
 
 #define ULL(x) ((unsigned long long)(x))
@@ -311,6 +266,7 @@ static void check_value(checker *c, const char *what, const rt_value *v)
 static void check_event(checker *c, const rt_event *e)
 {
     const char *name = rt_event_kind_name(e->kind);
+    uint64_t errors = c->errors;
     switch (e->kind) {
     case RT_EVENT_STEP:
         check_path_id(c, name, e->u.step.path_id);
@@ -366,10 +322,6 @@ static void check_event(checker *c, const rt_event *e)
     case RT_EVENT_ASM:
         break;
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
-        if (c->for_0_19 && !has_place(c, e->u.assign_item.place))
-            event_error(c, "AssignCompoundItem into place %lld, which no CompoundValue gave: the "
-                           "debugger's post-processing fails on it; register the compound first",
-                        (long long)e->u.assign_item.place);
         break;
     case RT_EVENT_BIND_VARIABLE:
         check_var_id(c, name, e->u.bind.variable_id);
@@ -408,12 +360,7 @@ static void check_event(checker *c, const rt_event *e)
         break;
     case RT_EVENT_COMPOUND_VALUE:
         check_value(c, name, &e->u.place_value.value);
-        add_place(c, e->u.place_value.place);
-        if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE && c->for_0_19)
-            event_error(c, "CompoundValue with a %s value: the debugger's post-processing handles "
-                           "only Sequence (todo!() there); record a Sequence",
-                        rt_value_kind_name(e->u.place_value.value.kind));
-        else if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE)
+        if (e->u.place_value.value.kind != RT_VALUE_SEQUENCE && !c->for_0_19)
             event_warning(c, "CompoundValue with a %s value: CodeTracer 25.x handles only Sequence",
                           rt_value_kind_name(e->u.place_value.value.kind));
         break;
@@ -433,11 +380,12 @@ static void check_event(checker *c, const rt_event *e)
             event_error(c, "DropLastStep without a Step before it to cancel");
         else
             c->live_steps--;
-        if (c->for_0_19)
-            event_error(c, "DropLastStep: the debugger's load fails on any (its steps and "
-                           "instructions disagree); leave out the Step it cancels instead");
         break;
     }
+    /* What the 0.19 debugger fails to load (rt_load_check), unless the
+     * event was found wrong already. */
+    if (c->load && rt_load_check_event(c->load, e) == RT_EUNSUPPORTED && c->errors == errors)
+        event_error(c, "%s", rt_load_check_errmsg(c->load));
 }
 
 /* Reads and checks every event of file. Returns the event count. */
@@ -621,6 +569,10 @@ int cmd_validate(int argc, char **argv)
     else if (cli_output_dialect("validate", NULL, events_path, &d) == CLI_OK)
         c.for_0_19 = d == RT_DIALECT_0_19 || dir_has_recording_id(path) || cli_is_ct(events_path);
     printf("%s: checked for codetracer-%s\n", path, c.for_0_19 ? "0.19" : "0.14");
+    if (c.for_0_19 && rt_load_check_new(&c.load, 0, NULL) != RT_OK) {
+        cli_error("out of memory");
+        exit(CLI_INVALID);
+    }
     if (dir) {
         c.file = events_path;
         events = check_events(&c, events_path);
