@@ -164,6 +164,25 @@ static void v0_after_kill(const char *file, rt_tracer *ref, uint64_t flushed, in
 {
     char journal[512];
     snprintf(journal, sizeof journal, "%s.v0-journal", file);
+    /* Read as it is, the empty file gives the journal's events, with a
+     * warning naming repair. */
+    rt_reader *kr;
+    if (access(journal, F_OK) == 0 && rt_reader_open(&kr, file, NULL) == RT_OK) {
+        assert_non_null(rt_reader_warning(kr));
+        assert_non_null(strstr(rt_reader_warning(kr), "runtime-tracing repair"));
+        const rt_event *e;
+        uint64_t m = 0;
+        int krc;
+        while ((krc = rt_reader_next(kr, &e)) == RT_READ_EVENT) {
+            if (!rt_event_equal(e, rt_tracer_event_at(ref, m)))
+                fail_msg("v0 round %d: killed file: event %llu differs", round,
+                         (unsigned long long)m);
+            m++;
+        }
+        assert_int_equal(krc, RT_READ_END);
+        assert_true(m >= flushed);
+        rt_reader_free(kr);
+    }
     rt_repair_result res;
     char err[512];
     int rc = rt_trace_repair(file, &res, err, sizeof err);
@@ -261,6 +280,13 @@ static void test_sigkill_recovery(void **state)
                 n++;
             }
             assert_true(rc == RT_ETRUNCATED || rc == RT_READ_END);
+            /* A ct writer holds the last Step and what follows it back (a
+             * DropLastStep may still cancel it): a flush leaves that out. */
+            if (format == RT_FORMAT_CT)
+                while (flushed > 0 && rt_tracer_event_at(ref, flushed - 1)->kind != RT_EVENT_STEP)
+                    flushed--;
+            if (format == RT_FORMAT_CT && flushed > 0)
+                flushed--;
             if (n < flushed)
                 fail_msg("%s round %d: %llu events read, %llu were flushed", rt_format_name(format),
                          round, (unsigned long long)n, (unsigned long long)flushed);

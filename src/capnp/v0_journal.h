@@ -20,5 +20,24 @@
 /* journal: magic, u64le events flushed, u64le n0, u64le n1, u64le head
  * bytes, the head bytes */
 #define RT_V0_JOURNAL_FIXED (RT_V0_JOURNAL_MAGIC_LEN + 32)
+#define RT_V0_JOURNAL_MAX_HEAD ((uint64_t)1 << 20)
+
+#include "common/alloc.h"
+
+/* A journal read back (rt_trace_repair; the reader of a killed recording). */
+typedef struct rt_v0_journal {
+    uint64_t events;  /* events flushed */
+    uint64_t n0, n1;  /* bytes of the events and content spools they take */
+    unsigned char *head; /* the 8-byte v0 header, then the packed message head */
+    size_t head_len;
+} rt_v0_journal;
+
+/* Reads the journal beside the v0 file at path (PATH.v0-journal); a may be
+ * NULL (malloc). RT_ENOENT
+ * when there is none, RT_EFORMAT when it is not one, RT_EIO, RT_ENOMEM. */
+int rt_v0_journal_read(const char *path, rt_v0_journal *j, const rt_allocator *a);
+void rt_v0_journal_free(rt_v0_journal *j, const rt_allocator *a);
+/* PATH + suffix into out (cap bytes); false when it does not fit. */
+bool rt_v0_side_name(char *out, size_t cap, const char *path, const char *suffix);
 
 #endif

@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "capnp/v0_journal.h"
 #include "common/decoder.h"
 #include "model/model.h"
 
@@ -29,6 +31,10 @@ struct rt_reader {
     rt_event event;
     unsigned spelling;      /* rt_spelling bits of the last event */
     unsigned spelling_seen; /* ... of every event so far */
+    /* A killed v0 recording read from its journal: the head, the spools. */
+    rt_v0_journal journal;
+    int spool_fds[2];
+    char warning[RT_ERRMSG_MAX]; /* rt_reader_warning ("" when none) */
 };
 
 void rt_reader_options_init(rt_reader_options *opts)
@@ -47,6 +53,7 @@ static int reader_new(rt_reader **out, const rt_reader_options *opts, const char
     r->alloc_copy = *a;
     r->alloc = &r->alloc_copy;
     r->fd = fd;
+    r->spool_fds[0] = r->spool_fds[1] = -1;
     r->follow = opts && opts->follow;
     r->format = RT_FORMAT_JSON;
     rt_err_clear(&r->err);
@@ -141,12 +148,82 @@ static int finish_open(rt_reader *r, rt_reader **out, const rt_reader_options *o
     return RT_OK;
 }
 
+/* A streaming v0 recording that did not finish leaves its file empty (and
+ * the file may have been removed since) with the journal and spools of its
+ * last flush beside it (capnp/v0_journal.h): the reader reads the message
+ * those make, with a warning. RT_ENOENT when there is no journal. */
+static int open_killed_v0(rt_reader **out, const char *path, const rt_reader_options *opts)
+{
+    rt_reader *r;
+    int rc = reader_new(&r, opts, path, -1);
+    if (rc)
+        return rc;
+    if ((rc = rt_v0_journal_read(path, &r->journal, r->alloc))) {
+        if (rc != RT_ENOENT)
+            report_open_error(opts, rc, rc == RT_ENOMEM ? "out of memory"
+                                        : "a v0 recording that did not finish, with a journal "
+                                          "beside it that cannot be read");
+        rt_reader_free(r);
+        return rc;
+    }
+    static const char *const suffixes[2] = {RT_V0_EVENTS_SUFFIX, RT_V0_CONTENT_SUFFIX};
+    uint64_t lens[2] = {r->journal.n0, r->journal.n1};
+    rt_source_init_memory(&r->src, r->journal.head, r->journal.head_len);
+    r->src.name = r->name;
+    for (int i = 0; i < 2; i++) {
+        char name[4096];
+        if (!rt_v0_side_name(name, sizeof name, path, suffixes[i]) ||
+            (r->spool_fds[i] = open(name, O_RDONLY | O_CLOEXEC)) < 0) {
+            rc = rt_err_set(&r->err, RT_EFORMAT, "%s: a v0 recording that did not finish, but "
+                            "its spool %s cannot be read", path, name);
+            report_open_error(opts, rc, r->err.msg);
+            rt_reader_free(r);
+            return rc;
+        }
+        rt_source_add_part(&r->src, r->spool_fds[i], lens[i]);
+    }
+    snprintf(r->warning, sizeof r->warning,
+             "%s: a v0 recording that did not finish (killed?): read from the journal and "
+             "spools beside it, %llu events up to its last flush; `runtime-tracing repair %s` "
+             "completes the file",
+             path, (unsigned long long)r->journal.events, path);
+    return finish_open(r, out, opts);
+}
+
+/* An empty file beside the spools of a v0 recording that never flushed. */
+static bool unflushed_v0(const char *path)
+{
+    char name[4096];
+    return rt_v0_side_name(name, sizeof name, path, RT_V0_EVENTS_SUFFIX) &&
+           access(name, F_OK) == 0;
+}
+
 int rt_reader_open(rt_reader **out, const char *path, const rt_reader_options *opts)
 {
     if (!out || !path)
         return RT_EINVAL;
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if ((fd < 0 && errno == ENOENT) || (fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 0 &&
+                                        S_ISREG(st.st_mode) && !(opts && opts->follow))) {
+        int rc = open_killed_v0(out, path, opts);
+        if (rc != RT_ENOENT) {
+            if (fd >= 0)
+                close(fd);
+            return rc;
+        }
+        if (fd >= 0 && unflushed_v0(path)) {
+            close(fd);
+            char msg[RT_ERRMSG_MAX];
+            snprintf(msg, sizeof msg, "%s: empty file: a v0 recording killed before its first "
+                     "flush (its spools are beside it, but no journal: nothing to recover)",
+                     path);
+            report_open_error(opts, RT_ETRUNCATED, msg);
+            return RT_ETRUNCATED;
+        }
+        errno = ENOENT;
+    }
     if (fd < 0) {
         int rc = errno == ENOENT ? RT_ENOENT : RT_EIO;
         char msg[RT_ERRMSG_MAX];
@@ -261,6 +338,11 @@ uint64_t rt_reader_event_size(const rt_reader *r)
     return r && r->dec && r->index ? r->dec->event_size : 0;
 }
 
+const char *rt_reader_warning(const rt_reader *r)
+{
+    return r && r->warning[0] ? r->warning : NULL;
+}
+
 const char *rt_reader_errmsg(const rt_reader *r)
 {
     return r ? r->err.msg : "NULL reader";
@@ -274,6 +356,10 @@ void rt_reader_free(rt_reader *r)
         r->dec->ops->destroy(r->dec);
     if (r->fd >= 0)
         close(r->fd);
+    for (int i = 0; i < 2; i++)
+        if (r->spool_fds[i] >= 0)
+            close(r->spool_fds[i]);
+    rt_v0_journal_free(&r->journal, r->alloc);
     rt_arena_free(&r->arena);
     rt_free(r->alloc, r->name, strlen(r->name) + 1);
     rt_allocator a = r->alloc_copy;

@@ -195,14 +195,6 @@ static int rewrite(const char *path, rt_format format, const rt_ct_info *ci,
     return RT_OK;
 }
 
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Copies n bytes of the file `from` to fd. */
 static int copy_bytes(int fd, const char *from, uint64_t n)
 {
@@ -246,53 +238,33 @@ static void remove_v0_side_files(const char *path)
 
 /* A v0 recording killed after a flush: its file from the journal and the
  * spools beside it (capnp/v0_journal.h). *events: the events it holds. */
-static int recover_v0(const char *path, const char *journal, uint64_t *events, char *errbuf,
-                      size_t len)
+static int recover_v0(const char *path, uint64_t *events, char *errbuf, size_t len)
 {
-    int jfd = open(journal, O_RDONLY | O_CLOEXEC);
-    if (jfd < 0)
-        return fail(errbuf, len, RT_EIO, "%s: %s", journal, strerror(errno));
-    unsigned char fixed[RT_V0_JOURNAL_FIXED];
-    unsigned char *head = NULL;
-    uint64_t n0 = 0, n1 = 0, hn = 0;
-    int rc = RT_OK;
-    if (read(jfd, fixed, sizeof fixed) != (ssize_t)sizeof fixed ||
-        memcmp(fixed, RT_V0_JOURNAL_MAGIC, RT_V0_JOURNAL_MAGIC_LEN) != 0) {
-        rc = RT_EFORMAT;
-    } else {
-        *events = get_u64(fixed + 8);
-        n0 = get_u64(fixed + 16);
-        n1 = get_u64(fixed + 24);
-        hn = get_u64(fixed + 32);
-        if (hn > (1u << 20) || !(head = malloc(hn ? hn : 1)) ||
-            read(jfd, head, (size_t)hn) != (ssize_t)hn)
-            rc = RT_EFORMAT;
-    }
-    close(jfd);
-    if (rc) {
-        free(head);
-        return fail(errbuf, len, rc, "%s: %s", journal, "not a v0 journal");
-    }
+    rt_v0_journal j;
+    int rc = rt_v0_journal_read(path, &j, NULL);
+    if (rc)
+        return fail(errbuf, len, rc == RT_ENOMEM ? rc : RT_EFORMAT, "%s%s: not a v0 journal",
+                    path, RT_V0_JOURNAL_SUFFIX);
+    *events = j.events;
     char tmp[PATH_MAX], s0[PATH_MAX], s1[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.repair-tmp", path) >= (int)sizeof tmp ||
-        snprintf(s0, sizeof s0, "%s%s", path, RT_V0_EVENTS_SUFFIX) >= (int)sizeof s0 ||
-        snprintf(s1, sizeof s1, "%s%s", path, RT_V0_CONTENT_SUFFIX) >= (int)sizeof s1) {
-        free(head);
+    if (!rt_v0_side_name(tmp, sizeof tmp, path, ".repair-tmp") ||
+        !rt_v0_side_name(s0, sizeof s0, path, RT_V0_EVENTS_SUFFIX) ||
+        !rt_v0_side_name(s1, sizeof s1, path, RT_V0_CONTENT_SUFFIX)) {
+        rt_v0_journal_free(&j, NULL);
         return fail(errbuf, len, RT_EINVAL, "%s: %s", path, "path too long");
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        free(head);
+        rt_v0_journal_free(&j, NULL);
         return fail(errbuf, len, RT_EIO, "%s: %s", tmp, strerror(errno));
     }
-    static const unsigned char header[8] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2, 0, 0, 0};
-    if (write(fd, header, 8) != 8 || write(fd, head, (size_t)hn) != (ssize_t)hn)
+    if (write(fd, j.head, j.head_len) != (ssize_t)j.head_len)
         rc = RT_EIO;
-    free(head);
     if (rc == RT_OK)
-        rc = copy_bytes(fd, s0, n0);
+        rc = copy_bytes(fd, s0, j.n0);
     if (rc == RT_OK)
-        rc = copy_bytes(fd, s1, n1);
+        rc = copy_bytes(fd, s1, j.n1);
+    rt_v0_journal_free(&j, NULL);
     if (close(fd) != 0 && rc == RT_OK)
         rc = RT_EIO;
     if (rc == RT_OK && rename(tmp, path) != 0)
@@ -336,27 +308,33 @@ int rt_trace_repair_progress(const char *path, rt_repair_result *out, rt_progres
     memset(out, 0, sizeof *out);
     if (errbuf && errbuf_len)
         errbuf[0] = '\0';
+    char journal[PATH_MAX];
+    bool has_journal = rt_v0_side_name(journal, sizeof journal, path, RT_V0_JOURNAL_SUFFIX) &&
+                       access(journal, F_OK) == 0;
     struct stat st;
-    if (stat(path, &st) != 0)
-        return fail(errbuf, errbuf_len, errno == ENOENT ? RT_ENOENT : RT_EIO, "%s: %s", path,
-                    strerror(errno));
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT || !has_journal) /* a v0 file killed before its creation stays */
+            return fail(errbuf, errbuf_len, errno == ENOENT ? RT_ENOENT : RT_EIO, "%s: %s", path,
+                        strerror(errno));
+        st.st_size = 0;
+    }
     out->old_size = out->new_size = (uint64_t)st.st_size;
     progress pg = {fn, ctx, (uint64_t)st.st_size};
     char msg[512] = "";
     uint64_t events = 0, paths = 0;
     int rc = count_events(path, NULL, &events, &out->format, &pg, msg, sizeof msg, &paths);
     out->events = events;
-    char journal[PATH_MAX];
-    if (snprintf(journal, sizeof journal, "%s%s", path, RT_V0_JOURNAL_SUFFIX) < (int)sizeof journal &&
-        access(journal, F_OK) == 0) {
-        if (rc == RT_READ_END) { /* killed while removing what finish left */
+    if (has_journal) {
+        /* The reader reads an empty or missing v0 file from its journal;
+         * a file of its own that reads whole is complete. */
+        if (rc == RT_READ_END && st.st_size > 0) { /* killed while removing what finish left */
             remove_v0_side_files(path);
             return RT_OK;
         }
         /* a v0 recording killed after a flush */
         out->format = RT_FORMAT_V0;
         out->was_truncated = true;
-        if ((rc = recover_v0(path, journal, &events, errbuf, errbuf_len)))
+        if ((rc = recover_v0(path, &events, errbuf, errbuf_len)))
             return rc;
         out->events = events;
         if (stat(path, &st) == 0)

@@ -134,12 +134,16 @@ char *cli_events_path(const char *path)
 {
     if (!cli_is_dir(path)) /* a file: the open reports it when missing */
         return cli_strdup(path);
-    /* trace.ct first, as the debugger looks for it first */
-    const char *names[] = {"trace.ct", "trace.json", "trace.bin"};
-    for (size_t i = 0; i < 3; i++) {
+    /* trace.ct first, as the debugger looks for it first; then a v0
+     * trace.bin of a killed recording, which may be gone, by its journal */
+    const char *names[] = {"trace.ct", "trace.json", "trace.bin", "trace.bin.v0-journal"};
+    for (size_t i = 0; i < 4; i++) {
         char *p = cli_join(path, names[i]);
-        if (cli_is_file(p))
+        if (cli_is_file(p)) {
+            if (i == 3)
+                p[strlen(p) - strlen(".v0-journal")] = '\0';
             return p;
+        }
         free(p);
     }
     cli_error("%s: no trace.ct, trace.json or trace.bin in this directory", path);
@@ -191,8 +195,11 @@ rt_reader *cli_open_reader(const char *path, bool follow)
     char why[512] = "";
     rt_reader_options ro = {NULL, follow, why, sizeof why};
     int rc = rt_reader_open(&r, path, &ro);
-    if (rc == RT_OK)
+    if (rc == RT_OK) {
+        if (rt_reader_warning(r))
+            fprintf(stderr, CLI_NAME ": warning: %s\n", rt_reader_warning(r));
         return r;
+    }
     if (why[0] && rc != RT_ENOENT && rc != RT_EIO)
         cli_error("%s (%s)", why, rt_status_name(rc));
     else if (rc == RT_ENOENT)
