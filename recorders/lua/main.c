@@ -1,8 +1,11 @@
 /* ct-lua: records a Lua 5.4 script as a CodeTracer trace.
  *
- *   ct-lua [-o DIR] [-f json|v0|v1|ct] [--streaming] [--dialect 0.14|0.19] [-v]
+ *   ct-lua [-o DIR] [-f ct|json|v0|v1] [--buffered] [--dialect 0.14|0.19] [-v]
  *          script.lua [args...]
  *
+ * By default a trace.ct, streamed while the script runs: the CodeTracer
+ * debugger of 2026 opens it first, and streaming costs least and keeps
+ * memory flat (docs/lua.md).
  * The script runs as under lua5.4 (same output, errors and exit status);
  * the trace directory goes to DIR, by default ./ct-traces/<script name>/.
  * ct-lua's own messages appear only with -v, on stderr, except for a
@@ -39,14 +42,18 @@ static struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ct-lua [-o DIR] [-f json|v0|v1|ct] [--streaming] [--dialect 0.14|0.19] [-v]\n"
+    fprintf(f, "usage: ct-lua [-o DIR] [-f ct|json|v0|v1] [--buffered] [--dialect 0.14|0.19] [-v]\n"
                "              script.lua [args...]\n"
                "  -o DIR         trace directory (default: ct-traces/<script name>)\n"
-               "  -f FORMAT      events file format: json (default), v0, v1 or ct (trace.ct,\n"
-               "                 always the 0.19 dialect)\n"
-               "  --streaming    write events while the script runs (default: at the end)\n"
-               "  --dialect D    0.14 (default: CodeTracer 25.x) or 0.19 (codetracer-trace-format\n"
-               "                 0.19, the CodeTracer of 2026)\n"
+               "  -f FORMAT      the events file: ct (default: trace.ct, for the CodeTracer\n"
+               "                 debugger of 2026, always the 0.19 dialect); json (trace.json),\n"
+               "                 v0 or v1 (trace.bin) for CodeTracer 25.x and other tools\n"
+               "  --buffered     keep the events in memory and write them at the end (default:\n"
+               "                 written while the script runs, which costs less, keeps memory\n"
+               "                 flat and leaves a repairable file if the run is killed)\n"
+               "  --dialect D    for json, v0 and v1: 0.14 (default; runtime_tracing 0.14.1,\n"
+               "                 CodeTracer 25.x) or 0.19 (codetracer-trace-format 0.19, which\n"
+               "                 the CodeTracer debugger of 2026 reads)\n"
                "  -v             report what the recorder does on stderr\n");
 }
 
@@ -178,8 +185,9 @@ static void at_exit(void)
 
 int main(int argc, char **argv)
 {
-    G.format = RT_FORMAT_JSON;
-    G.dialect = RT_DIALECT_0_14;
+    G.format = RT_FORMAT_CT;
+    G.dialect = RT_DIALECT_0_14; /* of json, v0 and v1; a trace.ct is 0.19 */
+    G.streaming = true;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         const char *a = argv[i];
@@ -198,8 +206,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ct-lua: unknown dialect '%s' (0.14 or 0.19)\n", argv[i]);
                 return EXIT_USAGE;
             }
-        } else if (strcmp(a, "--streaming") == 0) {
+        } else if (strcmp(a, "--streaming") == 0) { /* the default; kept for scripts */
             G.streaming = true;
+        } else if (strcmp(a, "--buffered") == 0) {
+            G.streaming = false;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             G.verbose = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

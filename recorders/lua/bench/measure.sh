@@ -6,8 +6,8 @@
 #   recorders/lua/bench/measure.sh BUILD_DIR [RUNS]
 # Scripts: fib.lua, sort.lua, strings.lua of this folder in every format and
 # mode, and dkjson's own test script (Debian's lua-dkjson, when installed)
-# in the modes of DKJSON_MODES (default: each format, streaming: buffered it
-# holds 71 M events in memory, about 7 GB); then Lua's own floor (lua_floor.c).
+# in the modes of DKJSON_MODES (default: each format, streaming, ct-lua's
+# default: buffered it holds 71 M events in memory, about 7 GB); then Lua's own floor (lua_floor.c).
 set -euo pipefail
 build=${1:?usage: measure.sh BUILD_DIR [RUNS]}
 runs=${2:-3}
@@ -15,8 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 ct="$build/bin/ct-lua"
 rt="$build/bin/runtime-tracing"
 jsontest=/usr/share/doc/lua-dkjson/examples/jsontest.lua
-modes_all=("json" "json --streaming" "v1" "v1 --streaming" "v0")
-IFS='|' read -r -a modes_dkjson <<<"${DKJSON_MODES:-v1 --streaming|v0 --streaming|json --streaming}"
+modes_all=("ct" "json --buffered" "json" "v1 --buffered" "v1" "v0 --buffered")
+IFS='|' read -r -a modes_dkjson <<<"${DKJSON_MODES:-ct|v1|v0|json}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -42,7 +42,7 @@ measure() {
   local mode
   for mode in "$@"; do
     local fmt=${mode%% *} extra=""
-    [[ "$mode" == *--streaming ]] && extra="--streaming"
+    [[ "$mode" == *--buffered ]] && extra="--buffered"
     : >"$tmp/base" && : >"$tmp/rec"
     for _ in $(seq "$runs"); do
       cpu lua5.4 "$script" >>"$tmp/base"
