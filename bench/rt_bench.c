@@ -3,8 +3,9 @@
  * the same calls a VM would make, so its figures are what an embedder gets.
  *
  *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
- *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
- *            [--dialect 0.14|0.19] [--micro-kind K]
+ *            [--ids] [--phase] [--micro] [--zstd-level L]
+ *            [--compress-thread | --no-compress-thread] [--dialect 0.14|0.19]
+ *            [--micro-kind K]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -172,6 +173,15 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU time of the calling thread: the recording thread's own cost, without
+ * the compression thread's (and without the time it waits for it). */
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* The bytes the writer hands on: written to fd (or dropped when fd < 0),
  * with the time spent in write(2). */
 typedef struct sink {
@@ -215,7 +225,7 @@ typedef struct options {
     bool phase;
     bool micro;
     const char *micro_kind; /* NULL: every kind */
-    bool compress_thread;
+    int compress_thread; /* -1: the library's default, 0 off, 1 on */
     int zstd_level;
     rt_dialect dialect;
 } options;
@@ -224,16 +234,20 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
-            "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
-            "                [--dialect 0.14|0.19] [--micro-kind K]\n"
+            "                [--ids] [--phase] [--micro] [--zstd-level L]\n"
+            "                [--compress-thread | --no-compress-thread] [--dialect 0.14|0.19]\n"
+            "                [--micro-kind K]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
             "               with ids cached by the caller; same events\n"
             "  --phase      print the time spent recording, encoding and in write(2)\n"
-            "  --micro      print ns per call for each API call kind\n"
+            "  --micro      print ns per call for each API call kind (the recording\n"
+            "               thread's CPU time, median of 5 rounds)\n"
             "  --micro-kind K  the same for kind K only (register_step, value_float, ...)\n"
-            "  --compress-thread  v1: compress on a second thread\n"
+            "  --compress-thread, --no-compress-thread  v1 and ct: compress on a second\n"
+            "               thread, or in the recording thread (default: the library's,\n"
+            "               a thread when the process may use two CPUs)\n"
             "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n");
 }
 
@@ -241,6 +255,7 @@ static int parse_options(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
     o->format = RT_FORMAT_JSON;
+    o->compress_thread = -1;
     bool have_calls = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -283,7 +298,9 @@ static int parse_options(int argc, char **argv, options *o)
             o->micro_kind = v;
             i++;
         } else if (!strcmp(a, "--compress-thread")) {
-            o->compress_thread = true;
+            o->compress_thread = 1;
+        } else if (!strcmp(a, "--no-compress-thread")) {
+            o->compress_thread = 0;
         } else {
             return -1;
         }
@@ -301,7 +318,8 @@ static rt_tracer *new_tracer(const options *o, bool streaming, sink *s)
     to.mode = streaming ? RT_MODE_STREAMING : RT_MODE_BUFFERED;
     if (o->zstd_level)
         to.zstd_level = o->zstd_level;
-    to.compress_thread = o->compress_thread;
+    if (o->compress_thread >= 0)
+        to.compress_thread = o->compress_thread;
     to.dialect = o->dialect;
     if (s) {
         to.write_fn = sink_write;
@@ -363,7 +381,7 @@ static double bench_float(uint64_t i)
 /* Times n calls of one kind on a tracer already past the setup (every name
  * known). Output is discarded; buffered mode keeps events in memory. */
 static int micro_one(const options *o, const workload *w, enum micro_kind k, uint64_t n,
-                     double *ns_per_call, double *events_per_call)
+                     double *ns_per_call, double *wall_ns_per_call, double *events_per_call)
 {
     sink s = {-1, 0, 0, 0};
     /* trace.ct is written in place: straight to /dev/null, not a sink */
@@ -383,7 +401,7 @@ static int micro_one(const options *o, const workload *w, enum micro_kind k, uin
     if (rc)
         return fail(t, "setup", rc);
     uint64_t before = rt_tracer_event_count(t);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = thread_cpu_s();
     for (uint64_t i = 0; i < n && !rc; i++) {
         unsigned p = (unsigned)(i % N_PATHS), v = (unsigned)(i % N_VARIABLES);
         rt_line line = (rt_line)(i % 400 + 1);
@@ -431,17 +449,28 @@ static int micro_one(const options *o, const workload *w, enum micro_kind k, uin
             break;
         }
     }
-    double dt = now_s() - t0;
+    double dc = thread_cpu_s() - c0, dt = now_s() - t0;
     if (rc)
         return fail(t, micro_names[k], rc);
     *events_per_call = (double)(rt_tracer_event_count(t) - before) / (double)n;
-    *ns_per_call = dt * 1e9 / (double)n;
+    *ns_per_call = dc * 1e9 / (double)n;
+    *wall_ns_per_call = dt * 1e9 / (double)n;
     rt_tracer_free(t);
     return 0;
 }
 
-/* Each kind: the best of three rounds of n calls (a round is short, and
- * the best one is the least disturbed by the rest of the machine). */
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define MICRO_ROUNDS 5
+
+/* Each kind: five rounds of n calls; the median and the best round of the
+ * recording thread's CPU time per call (ns_per_call, best_ns_per_call: the
+ * thread's own cost, a compression thread's not included), and the median
+ * wall-clock time per call (which includes waiting for that thread). */
 static int run_micro(const options *o, const workload *w)
 {
     uint64_t n = o->calls < 100000 ? 100000 : o->calls;
@@ -450,18 +479,18 @@ static int run_micro(const options *o, const workload *w)
     for (int k = 0; k < M_COUNT; k++) {
         if (o->micro_kind && strcmp(o->micro_kind, micro_names[k]) != 0)
             continue;
-        double ns = 0, ev = 0;
-        for (int round = 0; round < 3; round++) {
-            double round_ns;
-            int rc = micro_one(o, w, (enum micro_kind)k, n, &round_ns, &ev);
+        double ns[MICRO_ROUNDS], wall[MICRO_ROUNDS], ev = 0;
+        for (int round = 0; round < MICRO_ROUNDS; round++) {
+            int rc = micro_one(o, w, (enum micro_kind)k, n, &ns[round], &wall[round], &ev);
             if (rc)
                 return rc;
-            if (round == 0 || round_ns < ns)
-                ns = round_ns;
         }
-        printf("MICRO format=%s mode=%s kind=%s ns_per_call=%.1f events_per_call=%.2f\n",
+        qsort(ns, MICRO_ROUNDS, sizeof *ns, compare_doubles);
+        qsort(wall, MICRO_ROUNDS, sizeof *wall, compare_doubles);
+        printf("MICRO format=%s mode=%s kind=%s ns_per_call=%.1f best_ns_per_call=%.1f "
+               "wall_ns_per_call=%.1f events_per_call=%.2f\n",
                rt_format_name(o->format), o->streaming ? "streaming" : "buffered",
-               micro_names[k], ns, ev);
+               micro_names[k], ns[MICRO_ROUNDS / 2], ns[0], wall[MICRO_ROUNDS / 2], ev);
     }
     return 0;
 }

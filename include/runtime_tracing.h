@@ -426,9 +426,17 @@ typedef struct rt_writer_options {
     size_t frame_size;
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
-    /** v1: compress on a thread of the writer's own, overlapping the
-     * caller's encoding (the same bytes are written; about 3 MiB of
-     * buffers). Falls back to the caller's thread when none can start. */
+    /** v1 and ct: compress on a thread of the writer's own, overlapping
+     * the caller's encoding (the same bytes are written either way): each
+     * zstd frame (v1) or chunk (ct) is compressed whole while the caller
+     * fills the next one, so memory holds two of them (4 MiB at the default
+     * frame_size) and the caller waits when the thread falls behind. Only
+     * libzstd runs on that thread: output, write_fn and the allocator are
+     * called from the caller's thread. Falls back to the caller's thread
+     * when none can start. rt_writer_options_init turns it on when the
+     * process may run on two CPUs or more (its affinity mask); false
+     * compresses in the caller's thread. A process that forks must not
+     * use a writer begun before the fork in the child. */
     bool compress_thread;
     /** When rt_writer_open or rt_writer_open_fd fails, the message saying
      * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */
@@ -457,7 +465,8 @@ typedef struct rt_writer_options {
     bool cancel_steps;
 } rt_writer_options;
 
-/** Fills opts with the defaults for format (cancel_steps for RT_FORMAT_CT). */
+/** Fills opts with the defaults for format (cancel_steps for RT_FORMAT_CT;
+ * compress_thread when the process may run on two CPUs or more). */
 RT_API void rt_writer_options_init(rt_writer_options *opts, rt_format format);
 
 /** An events-file writer: turns events into one format, streaming. */
@@ -476,7 +485,8 @@ RT_API int rt_writer_open_fd(rt_writer **out, int fd, const rt_writer_options *o
  * cannot hold; RT_EIO/RT_ENOSPC when output fails (sticky). */
 RT_API int rt_writer_write(rt_writer *w, const rt_event *event);
 /** Pushes everything written so far to the file in a readable state (v0:
- * to its spools and journal, recoverable by rt_trace_repair). */
+ * to its spools and journal, recoverable by rt_trace_repair); with
+ * compress_thread, waits for that thread. */
 RT_API int rt_writer_flush(rt_writer *w);
 /** Completes the file (JSON "]", v1 seek table, v0 message). The writer stays
  * valid for rt_writer_errmsg() until rt_writer_free(). */
@@ -515,7 +525,10 @@ typedef struct rt_tracer_options {
     const rt_allocator *allocator; /**< NULL: malloc; copied */
     int zstd_level;                /**< v1 and ct; 0: 3 for v1, 2 for ct */
     size_t frame_size;             /**< v1 frame, ct chunk; 0: 2 MiB */
-    /** v1: compress on a second thread (see rt_writer_options.compress_thread). */
+    /** v1 and ct: compress on a second thread (rt_writer_options.compress_thread;
+     * rt_tracer_options_init turns it on when the process may run on two
+     * CPUs or more). The automatic flushes then hand the last frame to that
+     * thread and write it at the next flush; rt_tracer_flush waits for it. */
     bool compress_thread;
     uint64_t flush_every_events;   /**< streaming auto-flush; 0: never by count */
     uint32_t flush_every_ms;       /**< streaming auto-flush; 0: never by time */
@@ -528,7 +541,8 @@ typedef struct rt_tracer_options {
 } rt_tracer_options;
 
 /** Fills opts with the defaults: JSON, buffered, auto-flush every 65536
- * events or 1000 ms in streaming mode. */
+ * events or 1000 ms in streaming mode, compress_thread when the process
+ * may run on two CPUs or more. */
 RT_API void rt_tracer_options_init(rt_tracer_options *opts);
 
 /** A recording: ids, interning, the events (buffered) or the events file

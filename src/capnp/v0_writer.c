@@ -808,8 +808,9 @@ static void remove_side_files(v0_encoder *e)
 }
 
 /* Spools on disk, then a new journal in place of the old one (rename). */
-static int v0_flush(rt_encoder *enc)
+static int v0_flush(rt_encoder *enc, bool wait)
 {
+    (void)wait;
     v0_encoder *e = (v0_encoder *)enc;
     int rc;
     if (e->status || !e->path)

@@ -1,23 +1,18 @@
 /* The v1 encoder (FORMAT.md section 7): events as CBOR items written straight
- * into a small pending buffer, handed to the seekable-zstd layer (src/zstd)
- * every RT_V1_CHUNK bytes; it cuts an independent frame every frame_size
- * uncompressed bytes (inside an event too, like the reference) and the seek
- * table goes at the end. v1 = CBOR (this folder) + seekable zstd (src/zstd),
- * the one dependency allowed between format folders.
+ * into the open zstd frame's buffer of the seekable-zstd layer (src/zstd),
+ * which cuts an independent frame every frame_size uncompressed bytes
+ * (inside an event too, like the reference) and compresses each whole, on
+ * its own thread when opts->compress_thread (src/zstd/zworker.c); the seek
+ * table goes at the end. v1 = CBOR (this folder) + seekable zstd
+ * (src/zstd), the one dependency allowed between format folders.
  *
- * The pending buffer stays small (a chunk and one event, not a whole frame)
- * and the compressor sees the data while it is still in the cache. Measured
- * on the BENCH.md mix, the CPU cost is the same as compressing whole frames;
- * libzstd's own worker threads (ZSTD_c_nbWorkers, which Debian's libzstd
- * supports) made it slower on two cores; the zstd layer's own thread
- * (opts->compress_thread, src/zstd/frame_thread.c) takes zstd's share off
- * the caller's thread. */
+ * A held tail (encoder.h) is the end of the open frame's buffer: frames are
+ * closed only before it. libzstd's own worker threads (ZSTD_c_nbWorkers)
+ * made it slower on two cores (docs/performance.md). */
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
 #include "zstd/seekable.h"
-
-#define RT_V1_CHUNK ((size_t)32 * 1024)
 
 typedef struct v1_encoder {
     rt_encoder base;
@@ -25,31 +20,17 @@ typedef struct v1_encoder {
     rt_err *err;
     const rt_allocator *alloc;
     const rt_dialect_desc *dialect;
-    rt_buf pending; /* CBOR not yet given to the compressor */
-    uint64_t consumed; /* CBOR bytes given to the compressor */
-    uint64_t keep_from; /* a held tail (encoder.h) stays in pending */
+    uint64_t keep_from; /* a held tail (encoder.h) stays in the open frame */
     rt_zwriter zw;
     int status; /* sticky failure of the compressor */
 } v1_encoder;
 
-/* Bytes of pending before the held tail. */
+/* Bytes of the open frame's buffer before the held tail. */
 static size_t releasable(const v1_encoder *w)
 {
-    uint64_t held = w->keep_from - w->consumed;
-    return held < w->pending.len ? (size_t)held : w->pending.len;
-}
-
-/* Hands the pending CBOR before the held tail to the compressor. */
-static int compress_pending(v1_encoder *w)
-{
-    size_t n = releasable(w);
-    int rc = rt_zwriter_write(&w->zw, w->out, w->pending.data, n);
-    if (rc)
-        return w->status = rc;
-    memmove(w->pending.data, w->pending.data + n, w->pending.len - n);
-    w->pending.len -= n;
-    w->consumed += n;
-    return rt_output_maybe_drain(w->out);
+    uint64_t held = w->keep_from - w->zw.stream_at;
+    size_t len = rt_zwriter_input((rt_zwriter *)&w->zw)->len;
+    return held < len ? (size_t)held : len;
 }
 
 static int v1_write(rt_encoder *enc, const rt_event *e)
@@ -59,23 +40,30 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         return w->status;
     if (w->out->status)
         return w->out->status;
-    size_t mark = w->pending.len;
-    if (rt_cbor_encode_event(&w->pending, e, w->dialect)) {
-        w->pending.len = mark; /* never leave half an event behind */
+    rt_buf *b = rt_zwriter_input(&w->zw);
+    size_t mark = b->len;
+    if (rt_cbor_encode_event(b, e, w->dialect)) {
+        b->len = mark; /* never leave half an event behind */
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     }
-    return w->pending.len >= RT_V1_CHUNK && releasable(w) ? compress_pending(w) : RT_OK;
+    if (b->len < w->zw.frame_size)
+        return RT_OK;
+    int rc = rt_zwriter_release(&w->zw, releasable(w));
+    return rc ? (w->status = rc) : RT_OK;
 }
 
-static int v1_flush(rt_encoder *enc)
+/* The frames before the held tail closed; wait: and written. */
+static int v1_flush(rt_encoder *enc, bool wait)
 {
     v1_encoder *w = (v1_encoder *)enc;
     if (w->status)
         return w->status;
-    int rc = compress_pending(w);
-    if (!rc && (rc = rt_zwriter_end_frame(&w->zw, w->out, false)))
-        w->status = rc;
-    return rc ? rc : rt_output_drain(w->out);
+    int rc = rt_zwriter_end_frame(&w->zw, releasable(w), false);
+    if (!rc)
+        rc = rt_zwriter_collect(&w->zw, wait);
+    if (rc)
+        return w->status = rc;
+    return rt_output_drain(w->out);
 }
 
 static int v1_finish(rt_encoder *enc)
@@ -83,27 +71,28 @@ static int v1_finish(rt_encoder *enc)
     v1_encoder *w = (v1_encoder *)enc;
     if (w->status)
         return w->status;
-    int rc = compress_pending(w);
     /* An empty stream still gets one (empty) frame, as the reference writes. */
-    if (!rc && (rc = rt_zwriter_end_frame(&w->zw, w->out, w->zw.frames == 0)))
-        w->status = rc;
-    if (!rc && (rc = rt_zwriter_seek_table(&w->zw, w->out)))
-        w->status = rc;
-    return rc ? rc : rt_output_drain(w->out);
+    int rc = rt_zwriter_end_frame(&w->zw, releasable(w), w->zw.submitted == 0);
+    if (!rc)
+        rc = rt_zwriter_collect(&w->zw, true);
+    if (!rc)
+        rc = rt_zwriter_seek_table(&w->zw);
+    if (rc)
+        return w->status = rc;
+    return rt_output_drain(w->out);
 }
 
 static void v1_destroy(rt_encoder *enc)
 {
     v1_encoder *w = (v1_encoder *)enc;
     rt_zwriter_free(&w->zw);
-    rt_buf_free(&w->pending);
     rt_free(w->alloc, w, sizeof *w);
 }
 
 static uint64_t v1_position(const rt_encoder *enc)
 {
-    const v1_encoder *w = (const v1_encoder *)enc;
-    return w->consumed + w->pending.len;
+    v1_encoder *w = (v1_encoder *)enc;
+    return w->zw.stream_at + rt_zwriter_input(&w->zw)->len;
 }
 
 static void v1_hold(rt_encoder *enc, uint64_t from)
@@ -115,9 +104,10 @@ static void v1_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents
 {
     (void)nevents;
     v1_encoder *w = (v1_encoder *)enc;
-    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
-    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
-    w->pending.len -= n;
+    rt_buf *b = rt_zwriter_input(&w->zw);
+    size_t at = (size_t)(from - w->zw.stream_at), n = (size_t)(to - from);
+    memmove(b->data + at, b->data + at + n, b->len - at - n);
+    b->len -= n;
 }
 
 static const rt_encoder_ops v1_ops = {v1_write,    v1_flush, v1_finish, v1_destroy,
@@ -137,17 +127,11 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(env->opts->dialect);
     w->keep_from = RT_HOLD_NONE;
-    rt_buf_init(&w->pending, env->alloc);
-    int rc = rt_zwriter_init(&w->zw, level, frame_size, env->opts->compress_thread, env->alloc,
-                             env->err);
+    int rc = rt_zwriter_init(&w->zw, w->out, level, frame_size, env->opts->compress_thread,
+                             env->alloc, env->err);
     if (rc) {
         v1_destroy(&w->base);
         return rc;
-    }
-    /* A chunk and the event that crosses its end, without regrowing. */
-    if (rt_buf_reserve(&w->pending, 2 * RT_V1_CHUNK)) {
-        v1_destroy(&w->base);
-        return rt_err_set(env->err, RT_ENOMEM, "v1 writer: out of memory");
     }
     static const unsigned char header[RT_BINARY_HEADER_LEN] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2,
                                                               RT_BINARY_VERSION_V1, 0, 0};

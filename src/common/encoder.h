@@ -10,8 +10,10 @@ typedef struct rt_encoder rt_encoder;
 typedef struct rt_encoder_ops {
     /* Encodes one event, already checked by rt_event_check. */
     int (*write)(rt_encoder *enc, const rt_event *e);
-    /* Makes everything written so far readable in the file. */
-    int (*flush)(rt_encoder *enc);
+    /* Makes everything written so far readable in the file. !wait (the
+     * tracer's automatic flush): a compression thread may still be busy
+     * with the last of it, which is written at the next flush. */
+    int (*flush)(rt_encoder *enc, bool wait);
     /* Completes the file; no write after it. */
     int (*finish)(rt_encoder *enc);
     void (*destroy)(rt_encoder *enc);

@@ -13,8 +13,10 @@
  * level 2 give 2.51 bytes per event, v1's 2.61, at v1's speed; a 1 MiB
  * limit gives 2.91, 512 KiB 3.42, and level 3 is both slower and larger
  * here (2.98). The 0.19 writer's 4096 events (about 60 KiB) would cost
- * more still. Memory: the pending chunk, its compressed copy, the zstd
- * context: about 5 MiB. */
+ * more still. A chunk is compressed whole by the frame worker of src/zstd
+ * (on its own thread with opts->compress_thread) and committed when it is
+ * back. Memory: the pending chunk (two with the thread), their compressed
+ * copies, the zstd context: about 5 MiB (7 with the thread). */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -27,7 +29,7 @@
 #include "ctfs/ctfs_meta.h"
 #include "ctfs/ctfs_wcontainer.h"
 #include "ctfs/split_binary.h"
-#include "zstd/zstd_mem.h"
+#include "zstd/zworker.h"
 
 #define RT_CT_CHUNK_BYTES ((size_t)2 << 20)
 #define RT_CT_MAX_CHUNK_BYTES ((size_t)16 << 20) /* a window readers take at any level */
@@ -44,16 +46,14 @@ typedef struct ct_encoder {
     int status; /* sticky failure */
     ctfs_wfile file;
     ctfs_wmember meta, log, fmt;
-    rt_buf pending;           /* events of the open chunk */
+    rt_zworker zw;            /* its input: the events of the open chunk */
     size_t chunk_bytes;       /* cut a chunk at this many bytes of events */
     uint32_t pending_events;
     uint64_t consumed;        /* event bytes given to chunks */
-    uint64_t keep_from;       /* a held tail (encoder.h) stays in pending... */
+    uint64_t keep_from;       /* a held tail (encoder.h) stays pending... */
     uint32_t keep_events;     /* ... after this many pending events */
     uint64_t events;          /* events handed to chunks or pending */
-    uint64_t chunk_first;     /* index of the first pending event */
-    rt_buf frame;             /* chunk header + compressed frame */
-    ZSTD_CCtx *cctx;
+    uint64_t chunk_first;     /* index of the first event of the next chunk written */
     /* meta.dat: the strings (arena), the sources in Path order. */
     rt_arena strings;
     rt_str program, workdir;
@@ -132,53 +132,58 @@ static int meta_bytes(ct_encoder *w, rt_buf *b)
     return ctfs_meta_encode(b, &m) ? fail_mem(w) : RT_OK;
 }
 
-/* Bytes and events of pending before the held tail. */
-static size_t releasable(const ct_encoder *w, uint32_t *events)
+/* Bytes and events of the open chunk before the held tail. */
+static size_t releasable(ct_encoder *w, uint32_t *events)
 {
     uint64_t held = w->keep_from - w->consumed;
-    if (held < w->pending.len) {
+    size_t len = rt_zworker_input(&w->zw)->len;
+    if (held < len) {
         *events = w->keep_events;
         return (size_t)held;
     }
     *events = w->pending_events;
-    return w->pending.len;
+    return len;
 }
 
-/* Compresses the pending events before the held tail into one chunk and
- * commits it. */
+/* A chunk's zstd frame, back from the worker: framed with its header,
+ * appended to events.log and committed. */
+static int write_chunk(void *ctx, const unsigned char *frame, size_t len, size_t in_len,
+                       uint64_t nevents)
+{
+    (void)in_len;
+    ct_encoder *w = ctx;
+    if (len > UINT32_MAX)
+        return rt_err_set(w->err, RT_ELIMIT, "ct writer: chunk over 4 GiB");
+    unsigned char head[CTFS_CHUNK_HEADER_LEN];
+    ctfs_put_u32(head, (uint32_t)len);
+    ctfs_put_u32(head + 4, (uint32_t)nevents);
+    ctfs_put_u64(head + 8, w->chunk_first);
+    int rc = ctfs_wmember_append(&w->log, head, sizeof head);
+    if (!rc)
+        rc = ctfs_wmember_append(&w->log, frame, len);
+    if (!rc)
+        rc = ctfs_wmember_commit(&w->log);
+    if (rc)
+        return rc;
+    w->chunk_first += nevents;
+    w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
+    return RT_OK;
+}
+
+/* Hands the pending events before the held tail to the worker as one
+ * chunk. */
 static int emit_chunk(ct_encoder *w)
 {
     uint32_t nevents;
     size_t len = releasable(w, &nevents);
     if (!nevents)
         return RT_OK;
-    size_t bound = ZSTD_compressBound(len);
-    w->frame.len = 0;
-    if (rt_buf_reserve(&w->frame, CTFS_CHUNK_HEADER_LEN + bound))
-        return fail_mem(w);
-    size_t z = ZSTD_compress2(w->cctx, w->frame.data + CTFS_CHUNK_HEADER_LEN, bound,
-                              w->pending.data, len);
-    if (ZSTD_isError(z))
-        return w->status = rt_err_set(w->err, ZSTD_getErrorCode(z) == ZSTD_error_memory_allocation
-                                                  ? RT_ENOMEM : RT_EIO,
-                                      "ct writer: zstd: %s", ZSTD_getErrorName(z));
-    if (z > UINT32_MAX)
-        return w->status = rt_err_set(w->err, RT_ELIMIT, "ct writer: chunk over 4 GiB");
-    ctfs_put_u32(w->frame.data, (uint32_t)z);
-    ctfs_put_u32(w->frame.data + 4, nevents);
-    ctfs_put_u64(w->frame.data + 8, w->chunk_first);
-    int rc = ctfs_wmember_append(&w->log, w->frame.data, CTFS_CHUNK_HEADER_LEN + z);
-    if (!rc)
-        rc = ctfs_wmember_commit(&w->log);
+    int rc = rt_zworker_submit(&w->zw, len, nevents);
     if (rc)
         return w->status = rc;
-    w->chunk_first += nevents;
     w->pending_events -= nevents;
     w->keep_events = 0;
-    memmove(w->pending.data, w->pending.data + len, w->pending.len - len);
-    w->pending.len -= len;
     w->consumed += len;
-    w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return RT_OK;
 }
 
@@ -187,36 +192,42 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
     ct_encoder *w = (ct_encoder *)enc;
     if (w->status)
         return w->status;
-    size_t mark = w->pending.len;
-    int rc = w->cbor ? rt_cbor_encode_event(&w->pending, e, w->dialect)
-                     : rt_split_binary_encode(&w->pending, e, w->dialect);
+    rt_buf *pending = rt_zworker_input(&w->zw);
+    size_t mark = pending->len;
+    int rc = w->cbor ? rt_cbor_encode_event(pending, e, w->dialect)
+                     : rt_split_binary_encode(pending, e, w->dialect);
     if (rc) {
-        w->pending.len = mark; /* never leave half an event behind */
+        pending->len = mark; /* never leave half an event behind */
         return rc == RT_ELIMIT ? rt_err_set(w->err, rc, "ct writer: a string over 4 GiB")
                                : rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
     }
     if (e->kind == RT_EVENT_PATH && (rc = add_path(w, e->u.path))) {
-        w->pending.len = mark;
+        pending->len = mark;
         return rc;
     }
     w->pending_events++;
     w->events++;
-    if ((w->pending.len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
+    if ((pending->len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
         w->pending_events > w->keep_events)
         return emit_chunk(w);
     return RT_OK;
 }
 
-static int ct_flush(rt_encoder *enc)
+static int ct_flush(rt_encoder *enc, bool wait)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    return w->status ? w->status : emit_chunk(w);
+    int rc = w->status ? w->status : emit_chunk(w);
+    if (!rc && (rc = rt_zworker_collect(&w->zw, wait)))
+        w->status = rc;
+    return rc;
 }
 
 static int ct_finish(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
     int rc = w->status ? w->status : emit_chunk(w);
+    if (!rc && (rc = rt_zworker_collect(&w->zw, true)))
+        w->status = rc;
     if (rc || !w->npaths)
         return rc;
     /* meta.dat with the sources: into fresh blocks, then its entry. */
@@ -232,9 +243,7 @@ static int ct_finish(rt_encoder *enc)
 static void ct_destroy(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    ZSTD_freeCCtx(w->cctx);
-    rt_buf_free(&w->pending);
-    rt_buf_free(&w->frame);
+    rt_zworker_free(&w->zw);
     rt_free(w->alloc, w->args, w->nargs * sizeof *w->args);
     rt_free(w->alloc, w->paths, w->paths_cap * sizeof *w->paths);
     rt_arena_free(&w->strings);
@@ -243,8 +252,8 @@ static void ct_destroy(rt_encoder *enc)
 
 static uint64_t ct_position(const rt_encoder *enc)
 {
-    const ct_encoder *w = (const ct_encoder *)enc;
-    return w->consumed + w->pending.len;
+    ct_encoder *w = (ct_encoder *)enc;
+    return w->consumed + rt_zworker_input(&w->zw)->len;
 }
 
 /* from is the current position (the writer holds from the event it is
@@ -259,9 +268,10 @@ static void ct_hold(rt_encoder *enc, uint64_t from)
 static void ct_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
 {
     ct_encoder *w = (ct_encoder *)enc;
+    rt_buf *b = rt_zworker_input(&w->zw);
     size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
-    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
-    w->pending.len -= n;
+    memmove(b->data + at, b->data + at + n, b->len - at - n);
+    b->len -= n;
     w->pending_events -= (uint32_t)nevents;
     w->events -= nevents;
 }
@@ -355,17 +365,12 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->chunk_bytes = o->frame_size ? o->frame_size : RT_CT_CHUNK_BYTES;
     if (w->chunk_bytes > RT_CT_MAX_CHUNK_BYTES)
         w->chunk_bytes = RT_CT_MAX_CHUNK_BYTES;
-    rt_buf_init(&w->pending, env->alloc);
-    rt_buf_init(&w->frame, env->alloc);
     rt_arena_init(&w->strings, env->alloc, 4096);
     int rc = copy_metadata(w, o);
-    if (!rc && !(w->cctx = ZSTD_createCCtx_advanced(rt_zstd_mem(env->alloc))))
-        rc = fail_mem(w);
-    if (!rc && ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
-                                                   o->zstd_level ? o->zstd_level : RT_CT_LEVEL)))
-        rc = rt_err_set(w->err, RT_EINVAL, "ct writer: zstd level %d refused", o->zstd_level);
-    if (!rc && rt_buf_reserve(&w->pending, w->chunk_bytes + 4096))
-        rc = fail_mem(w);
+    rt_zparams zp = {o->zstd_level ? o->zstd_level : RT_CT_LEVEL, 0, true};
+    if (!rc)
+        rc = rt_zworker_init(&w->zw, &zp, o->compress_thread, w->chunk_bytes + 4096, write_chunk, w,
+                             "ct writer", env->alloc, env->err);
     if (!rc)
         rc = write_skeleton(w);
     if (rc) {

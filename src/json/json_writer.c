@@ -473,8 +473,9 @@ static int json_write(rt_encoder *enc, const rt_event *e)
     return rt_output_maybe_drain(o);
 }
 
-static int json_flush(rt_encoder *enc)
+static int json_flush(rt_encoder *enc, bool wait)
 {
+    (void)wait;
     json_encoder *j = (json_encoder *)enc;
     return rt_output_drain(j->out);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cpus.h"
 #include "common/encoder.h"
 #include "model/model.h"
 #include "sink/writer_internal.h"
@@ -88,6 +89,7 @@ void rt_writer_options_init(rt_writer_options *opts, rt_format format)
     opts->zstd_level = 0; /* the format's own: 3 for v1, 2 for ct */
     opts->frame_size = 2u << 20;
     opts->cancel_steps = format == RT_FORMAT_CT;
+    opts->compress_thread = rt_cpu_count() >= 2;
 }
 
 static rt_encoder_new_fn encoder_for(rt_format format)
@@ -298,13 +300,16 @@ int rt_writer_write(rt_writer *w, const rt_event *event)
     return rt_writer_write_checked(w, event);
 }
 
-int rt_writer_flush(rt_writer *w)
+int rt_writer_flush_internal(rt_writer *w, bool wait)
 {
-    if (!w)
-        return RT_EINVAL;
     if (w->finished)
         return w->finish_status;
-    return w->enc->ops->flush(w->enc);
+    return w->enc->ops->flush(w->enc, wait);
+}
+
+int rt_writer_flush(rt_writer *w)
+{
+    return w ? rt_writer_flush_internal(w, true) : RT_EINVAL;
 }
 
 int rt_writer_finish(rt_writer *w)

@@ -9,6 +9,9 @@ int rt_writer_open_internal(rt_writer **out, const char *path, const rt_writer_o
                             rt_err *err);
 /* rt_writer_write for events the tracer has already checked. */
 int rt_writer_write_checked(rt_writer *w, const rt_event *event);
+/* rt_writer_flush; !wait: what a compression thread is still busy with is
+ * written at the next flush (the tracer's automatic flushes). */
+int rt_writer_flush_internal(rt_writer *w, bool wait);
 const rt_err *rt_writer_err(const rt_writer *w);
 /* The file's name, for messages ("output" for a descriptor). */
 const char *rt_writer_name(const rt_writer *w);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cpus.h"
 #include "common/dialect.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
@@ -37,6 +38,7 @@ void rt_tracer_options_init(rt_tracer_options *opts)
     opts->frame_size = 2u << 20;
     opts->flush_every_events = 65536;
     opts->flush_every_ms = 1000;
+    opts->compress_thread = rt_cpu_count() >= 2;
 }
 
 static char *dup_checked(rt_tracer *t, const char *s, const char *what, int *rc)
@@ -379,6 +381,18 @@ static int write_event(rt_tracer *t, rt_writer *w, rt_load_check *check, uint64_
     return rc;
 }
 
+/* wait: also for what a compression thread is busy with (rt_tracer_flush);
+ * the automatic flushes leave that to the next one. */
+static int tracer_flush(rt_tracer *t, bool wait)
+{
+    t->since_flush = 0;
+    flush_clock(&t->last_flush);
+    if (!t->writer)
+        return RT_OK;
+    int rc = rt_writer_flush_internal(t->writer, wait);
+    return rc ? copy_writer_error(t, rc) : RT_OK;
+}
+
 static int maybe_autoflush(rt_tracer *t)
 {
     t->since_flush++;
@@ -390,7 +404,7 @@ static int maybe_autoflush(rt_tracer *t)
                      (now.tv_nsec - t->last_flush.tv_nsec) / 1000000;
         due = ms >= (int64_t)t->opts.flush_every_ms;
     }
-    return due ? rt_tracer_flush(t) : RT_OK;
+    return due ? tracer_flush(t, false) : RT_OK;
 }
 
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
@@ -553,14 +567,7 @@ int rt_finish_writing_trace_events(rt_tracer *t)
 
 int rt_tracer_flush(rt_tracer *t)
 {
-    if (!t)
-        return RT_EINVAL;
-    t->since_flush = 0;
-    flush_clock(&t->last_flush);
-    if (!t->writer)
-        return RT_OK;
-    int rc = rt_writer_flush(t->writer);
-    return rc ? copy_writer_error(t, rc) : RT_OK;
+    return t ? tracer_flush(t, true) : RT_EINVAL;
 }
 
 int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path)

@@ -1,7 +1,9 @@
-/* The writing half of seekable zstd: a zstd stream ended (ZSTD_e_end) every
- * frame_size input bytes, each end making an independent frame, then the
- * seek table. */
-#include "zstd/frame_thread.h"
+/* The writing half of seekable zstd: the stream cut into frames of
+ * frame_size bytes, each compressed whole by the frame worker (zworker.c,
+ * which this file owns and which knows nothing of it), then the seek
+ * table. Whole-frame compression reads the frame where the encoder wrote
+ * it; the streaming API copied it into libzstd's window first. */
+#include "zstd/seekable.h"
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
@@ -9,12 +11,6 @@ static void put_le32(unsigned char *p, uint32_t v)
     p[1] = (unsigned char)(v >> 8);
     p[2] = (unsigned char)(v >> 16);
     p[3] = (unsigned char)(v >> 24);
-}
-
-static int zstd_fail(rt_err *err, size_t code, const char *what)
-{
-    int rc = ZSTD_getErrorCode(code) == ZSTD_error_memory_allocation ? RT_ENOMEM : RT_EIO;
-    return rt_err_set(err, rc, "v1 writer: zstd %s failed: %s", what, ZSTD_getErrorName(code));
 }
 
 /* The level's window, but no larger than a frame (a frame never refers to
@@ -32,49 +28,16 @@ static int window_log(int level, size_t frame_size)
     return (int)log;
 }
 
-int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, bool threaded,
-                    const rt_allocator *alloc, rt_err *err)
+/* A frame the worker finished: to the output, and into the seek table. */
+static int emit_frame(void *ctx, const unsigned char *frame, size_t len, size_t in_len,
+                      uint64_t tag)
 {
-    memset(w, 0, sizeof *w);
-    w->alloc = alloc;
-    w->err = err;
-    w->frame_size = frame_size;
-    if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel())
-        return rt_err_set(err, RT_EINVAL, "v1 writer: zstd level %d out of range %d..%d", level,
-                          ZSTD_minCLevel(), ZSTD_maxCLevel());
-    if (frame_size == 0 || frame_size > RT_ZSTD_MAX_FRAME_SIZE)
-        return rt_err_set(err, RT_EINVAL, "v1 writer: frame_size %zu out of range 1..%zu",
-                          frame_size, RT_ZSTD_MAX_FRAME_SIZE);
-    w->cctx = ZSTD_createCCtx_advanced(rt_zstd_mem(alloc));
-    if (!w->cctx)
-        return rt_err_set(err, RT_ENOMEM, "v1 writer: out of memory (zstd context)");
-    size_t r;
-    if (ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
-        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 0)) ||
-        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0)) ||
-        ZSTD_isError(r = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_windowLog, window_log(level, frame_size)))) {
-        int rc = zstd_fail(err, r, "setup");
-        rt_zwriter_free(w);
-        return rc;
-    }
-    if (threaded) {
-        int rc = rt_zthread_start(w);
-        if (rc == RT_ENOMEM) {
-            rt_zwriter_free(w);
-            return rc;
-        }
-        /* RT_EIO: no thread could start; compress in the caller's thread. */
-    }
-    return RT_OK;
-}
-
-int rt_zwriter_record(rt_zwriter *w, uint64_t compressed, uint64_t decompressed)
-{
+    (void)tag;
+    rt_zwriter *w = ctx;
     if (w->frames >= RT_SEEK_MAX_FRAMES)
         return rt_err_set(w->err, RT_ELIMIT, "v1 writer: more than %u frames", RT_SEEK_MAX_FRAMES);
-    if (compressed > 0xFFFFFFFFu)
-        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %llu bytes",
-                          (unsigned long long)compressed);
+    if (len > 0xFFFFFFFFu)
+        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %zu bytes", len);
     if (w->frames == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         uint32_t *e = rt_realloc(w->alloc, w->entries, w->cap * 2 * sizeof *e, cap * 2 * sizeof *e);
@@ -83,89 +46,78 @@ int rt_zwriter_record(rt_zwriter *w, uint64_t compressed, uint64_t decompressed)
         w->entries = e;
         w->cap = cap;
     }
-    w->entries[2 * w->frames] = (uint32_t)compressed;
-    w->entries[2 * w->frames + 1] = (uint32_t)decompressed;
+    int rc = rt_output_put(w->out, frame, len);
+    if (rc)
+        return rc;
+    w->entries[2 * w->frames] = (uint32_t)len;
+    w->entries[2 * w->frames + 1] = (uint32_t)in_len;
     w->frames++;
-    w->compressed += compressed;
-    w->decompressed += decompressed;
+    w->compressed += len;
+    w->decompressed += in_len;
     return RT_OK;
 }
 
-/* Runs the compressor over in with op, output appended to out's buffer.
- * For ZSTD_e_end, until the frame is complete. */
-static int run(rt_zwriter *w, rt_output *out, ZSTD_inBuffer *in, ZSTD_EndDirective op)
+int rt_zwriter_init(rt_zwriter *w, rt_output *out, int level, size_t frame_size, bool threaded,
+                    const rt_allocator *alloc, rt_err *err)
 {
-    size_t room = ZSTD_CStreamOutSize();
-    for (;;) {
-        if (rt_buf_reserve(&out->buf, room))
-            return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (%zu bytes)", room);
-        ZSTD_outBuffer ob = {out->buf.data + out->buf.len, out->buf.cap - out->buf.len, 0};
-        size_t r = ZSTD_compressStream2(w->cctx, &ob, in, op);
-        if (ZSTD_isError(r))
-            return zstd_fail(w->err, r, "compression");
-        out->buf.len += ob.pos;
-        w->frame_out += ob.pos;
-        if (op == ZSTD_e_end ? r == 0 : in->pos == in->size)
-            return RT_OK;
+    memset(w, 0, sizeof *w);
+    w->out = out;
+    w->alloc = alloc;
+    w->err = err;
+    w->frame_size = frame_size;
+    if (frame_size == 0 || frame_size > RT_ZSTD_MAX_FRAME_SIZE)
+        return rt_err_set(err, RT_EINVAL, "v1 writer: frame_size %zu out of range 1..%zu",
+                          frame_size, RT_ZSTD_MAX_FRAME_SIZE);
+    rt_zparams p = {level, 0, false};
+    if (level >= ZSTD_minCLevel() && level <= ZSTD_maxCLevel())
+        p.window_log = window_log(level, frame_size);
+    /* A frame and the event that crosses its end, without regrowing. */
+    size_t reserve = frame_size < ((size_t)4 << 20) ? frame_size + 64 * 1024 : (size_t)4 << 20;
+    return rt_zworker_init(&w->zw, &p, threaded, reserve, emit_frame, w, "v1 writer", alloc, err);
+}
+
+static int submit(rt_zwriter *w, size_t nframes, size_t frame_len)
+{
+    int rc = rt_zworker_submit_run(&w->zw, nframes, frame_len, 0);
+    if (!rc) {
+        w->stream_at += (uint64_t)nframes * frame_len;
+        w->submitted += nframes;
     }
+    return rc ? rc : rt_output_maybe_drain(w->out);
 }
 
-static int close_frame(rt_zwriter *w, rt_output *out)
+int rt_zwriter_release(rt_zwriter *w, size_t upto)
 {
-    ZSTD_inBuffer none = {NULL, 0, 0};
-    int rc = run(w, out, &none, ZSTD_e_end);
-    if (!rc)
-        rc = rt_zwriter_record(w, w->frame_out, w->frame_in);
-    w->frame_in = 0;
-    w->frame_out = 0;
-    w->open = false;
-    return rc;
+    size_t n = upto / w->frame_size;
+    return n ? submit(w, n, w->frame_size) : w->zw.status;
 }
 
-int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n)
+int rt_zwriter_end_frame(rt_zwriter *w, size_t upto, bool force)
 {
-    if (w->thread)
-        return rt_zthread_write(w, out, src, n);
-    const unsigned char *p = src;
-    while (n) {
-        size_t take = w->frame_size - w->frame_in;
-        if (take > n)
-            take = n;
-        ZSTD_inBuffer in = {p, take, 0};
-        int rc = run(w, out, &in, ZSTD_e_continue);
-        if (rc)
-            return rc;
-        w->open = true;
-        w->frame_in += take;
-        p += take;
-        n -= take;
-        if (w->frame_in == w->frame_size && (rc = close_frame(w, out)))
-            return rc;
-    }
-    return RT_OK;
-}
-
-int rt_zwriter_end_frame(rt_zwriter *w, rt_output *out, bool force)
-{
-    if (w->thread)
-        return rt_zthread_end_frame(w, out, force);
-    if (w->open)
-        return close_frame(w, out);
-    if (!force)
-        return RT_OK;
+    int rc = rt_zwriter_release(w, upto);
+    upto %= w->frame_size;
+    if (rc || (!upto && !force))
+        return rc;
+    if (upto)
+        return submit(w, 1, upto);
     /* The reference's empty frame carries a content size of 0; match it. */
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
-    int rc = close_frame(w, out);
-    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 0);
+    if (!(rc = rt_zworker_set_content_size(&w->zw, true)) && !(rc = submit(w, 1, 0)))
+        rc = rt_zworker_set_content_size(&w->zw, false);
     return rc;
 }
 
-int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out)
+int rt_zwriter_collect(rt_zwriter *w, bool wait)
+{
+    return rt_zworker_collect(&w->zw, wait);
+}
+
+int rt_zwriter_seek_table(rt_zwriter *w)
 {
     size_t size = 8 * w->frames + RT_SEEK_FOOTER_LEN;
-    if (rt_buf_reserve(&out->buf, 8 + size))
+    rt_buf *b = &w->out->buf;
+    if (rt_buf_reserve(b, 8 + size))
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory (seek table)");
-    unsigned char *p = out->buf.data + out->buf.len;
+    unsigned char *p = b->data + b->len;
     put_le32(p, RT_SEEK_TABLE_MAGIC);
     put_le32(p + 4, (uint32_t)size);
     p += 8;
@@ -176,16 +128,13 @@ int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out)
     put_le32(p, (uint32_t)w->frames);
     p[4] = 0; /* descriptor: no checksums */
     put_le32(p + 5, RT_SEEK_FOOTER_MAGIC);
-    out->buf.len += 8 + size;
+    b->len += 8 + size;
     return RT_OK;
 }
 
 void rt_zwriter_free(rt_zwriter *w)
 {
-    if (w->thread)
-        rt_zthread_stop(w);
-    ZSTD_freeCCtx(w->cctx);
-    w->cctx = NULL;
+    rt_zworker_free(&w->zw);
     rt_free(w->alloc, w->entries, w->cap * 2 * sizeof *w->entries);
     w->entries = NULL;
     w->frames = w->cap = 0;

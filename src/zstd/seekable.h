@@ -9,6 +9,7 @@
 #include "common/output.h"
 #include "common/source.h"
 #include "zstd/zstd_mem.h"
+#include "zstd/zworker.h"
 
 #define RT_ZSTD_FRAME_MAGIC 0xFD2FB528u
 #define RT_SKIPPABLE_MAGIC_MIN 0x184D2A50u
@@ -29,39 +30,49 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Compresses a byte stream into independent zstd frames of frame_size
- * uncompressed bytes each (cut anywhere, like the reference; no checksum, no
- * content size), appended to an rt_output's buffer, and remembers their
- * sizes for the seek table. Data is streamed in pieces, so a frame never has
- * to be held whole. */
+/* Cuts a byte stream into independent zstd frames of frame_size
+ * uncompressed bytes each (cut anywhere, like the reference; no checksum,
+ * no content size), each compressed whole by a frame worker (zworker.h: on
+ * a thread of its own or in the caller's), appended in order to an
+ * rt_output, with their sizes remembered for the seek table. The caller
+ * writes the stream straight into rt_zwriter_input: its first byte is the
+ * first byte of the open frame. */
 typedef struct rt_zwriter {
-    ZSTD_CCtx *cctx;
+    rt_zworker zw;
+    rt_output *out;
     size_t frame_size;
-    size_t frame_in;       /* uncompressed bytes in the open frame */
-    uint64_t frame_out;    /* compressed bytes of the open frame so far */
-    bool open;             /* a frame has been started */
+    uint64_t stream_at;    /* stream offset of the input's first byte */
     uint32_t *entries;     /* (compressed, decompressed) size per frame */
     size_t frames, cap;
-    uint64_t compressed, decompressed; /* totals of the closed frames */
+    uint64_t submitted;    /* frames handed to the worker */
+    uint64_t compressed, decompressed; /* totals of the frames emitted */
     const rt_allocator *alloc;
     rt_err *err;
-    struct rt_zthread *thread; /* NULL: compression in the caller's thread */
 } rt_zwriter;
 
 /* level: a zstd level (RT_EINVAL when out of libzstd's range); frame_size:
  * 1 .. RT_ZSTD_MAX_FRAME_SIZE; threaded: compress on a thread of the
- * writer's own (frame_thread.h), falling back to the caller's thread when
- * none can start. */
-int rt_zwriter_init(rt_zwriter *w, int level, size_t frame_size, bool threaded,
+ * writer's own, falling back to the caller's thread when none can start. */
+int rt_zwriter_init(rt_zwriter *w, rt_output *out, int level, size_t frame_size, bool threaded,
                     const rt_allocator *alloc, rt_err *err);
-/* Compresses src[0..n) into the open frame(s), closing each frame that
- * reaches frame_size. Does not drain out. */
-int rt_zwriter_write(rt_zwriter *w, rt_output *out, const void *src, size_t n);
-/* Closes the open frame, if any; with force, writes an empty frame when none
- * is open (the reference's empty stream is one empty frame). */
-int rt_zwriter_end_frame(rt_zwriter *w, rt_output *out, bool force);
-/* Appends the seek-table skippable frame for the frames closed so far. */
-int rt_zwriter_seek_table(rt_zwriter *w, rt_output *out);
+/* The open frame's bytes so far; append the stream here. */
+static inline rt_buf *rt_zwriter_input(rt_zwriter *w)
+{
+    return rt_zworker_input(&w->zw);
+}
+/* The first upto bytes of the input are final: closes every whole frame
+ * among them. */
+int rt_zwriter_release(rt_zwriter *w, size_t upto);
+/* Closes the open frame after its first upto bytes (the rest opens the
+ * next), after the whole frames among them; with force, writes an empty
+ * frame when upto is 0 (the reference's empty stream is one empty frame).
+ * The frames go to the output when the worker is done with them. */
+int rt_zwriter_end_frame(rt_zwriter *w, size_t upto, bool force);
+/* Appends the frames the worker has finished to the output; wait: all. */
+int rt_zwriter_collect(rt_zwriter *w, bool wait);
+/* Appends the seek-table skippable frame for the frames emitted so far
+ * (rt_zwriter_collect with wait first). */
+int rt_zwriter_seek_table(rt_zwriter *w);
 void rt_zwriter_free(rt_zwriter *w);
 
 /* ---- reading ------------------------------------------------------------ */
