@@ -626,6 +626,35 @@ RT_API int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len);
 RT_API int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_value value);
 /** Value of an already known variable id. */
 RT_API int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value);
+
+/** rt_register_repeat_value's answer when it recorded nothing (a status,
+ * not an error: rt_is_error is false, the tracer's message is untouched):
+ * register the value itself. */
+#define RT_REPEAT_MISS 1
+
+/**
+ * A Value of variable_id holding the very value its previous Value event
+ * held: the value the recorder gave last for this variable id (through
+ * rt_register_full_value, rt_register_variable_with_full_value, an
+ * argument of rt_register_call, rt_add_event or a repeat), which it has
+ * proved unchanged since (the same object, the same number). The library
+ * writes the bytes it kept of that event's value, a copy: the value is not
+ * checked or encoded again. A registration that failed recorded nothing:
+ * the previous Value is the one before it.
+ *
+ * Returns RT_OK when the Value was recorded; RT_REPEAT_MISS when the
+ * tracer cannot repeat it and recorded nothing, in which case the caller
+ * registers the value itself (rt_register_full_value), which makes the
+ * next repeat of that variable possible. The library keeps the bytes only
+ * of variables a repeat was asked for, so the first request for each
+ * variable misses; it also misses when its bytes were not kept (a value
+ * over 64 KiB, memory short), for a variable id over 2^24 or not defined
+ * yet, for RT_FORMAT_V0 streaming, and whenever what shapes a Value
+ * besides the value may have changed since the last one. Other errors as
+ * rt_register_full_value's (RT_EIO, RT_ENOMEM, ...). Nothing to free: the
+ * kept bytes belong to the tracer.
+ */
+RT_API int rt_register_repeat_value(rt_tracer *t, rt_variable_id variable_id);
 /** VariableName and VariableCell: name lives at place. */
 RT_API int rt_register_variable(rt_tracer *t, const char *name, rt_place place);
 /** DropVariable of name. */

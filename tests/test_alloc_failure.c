@@ -94,6 +94,13 @@ static int record_everything(rt_tracer *t)
         TRY(rt_register_call(t, f, args, 2));
         rt_value items[3] = {rt_value_int(1, it), rt_value_int(2, it), rt_value_int(3, it)};
         TRY(rt_register_variable_with_full_value(t, "seq", rt_value_sequence(items, 3, false, seqt)));
+        /* the same value again: a repeat, or the value when it misses */
+        rt_variable_id seqv;
+        TRY(rt_ensure_variable_id(t, "seq", &seqv));
+        int rc = rt_register_repeat_value(t, seqv);
+        if (rc == RT_REPEAT_MISS)
+            rc = rt_register_full_value(t, seqv, rt_value_sequence(items, 3, false, seqt));
+        TRY(rc);
         rt_value pf[2] = {rt_value_int(i, it), rt_value_string("y", st)};
         rt_value point = rt_value_struct(pf, 2, pt);
         TRY(rt_register_variable_with_full_value(t, "ref", rt_value_reference(&point, 0x1000, true, pt)));

@@ -925,7 +925,7 @@ static void v0_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents
 }
 
 static const rt_encoder_ops v0_ops = {v0_write,    v0_flush, v0_finish, v0_destroy,
-                                      v0_position, v0_hold,  v0_cut};
+                                      v0_position, v0_hold,  v0_cut, NULL};
 
 int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tuning *tuning,
                             rt_encoder **out)

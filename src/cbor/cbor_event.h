@@ -12,6 +12,11 @@
 
 /* The item of event e: a one-entry map {"<Kind>": payload}. */
 int rt_cbor_encode_event(rt_buf *b, const rt_event *e, const rt_dialect_desc *d);
+/* Writes at p the head of a Value event, {"Value": {"variable_id": id,
+ * "value": (at most RT_CBOR_VALUE_HEAD_MAX bytes), and returns its end: the
+ * value's item follows (rt_cbor_encode_value, or the bytes of one). */
+#define RT_CBOR_VALUE_HEAD_MAX 40
+unsigned char *rt_cbor_value_head(unsigned char *p, uint64_t variable_id);
 /* A ValueRecord map {"kind": ..., ...}. */
 int rt_cbor_encode_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d);
 /* A TypeRecord map {"kind", "lang_type", "specific_info"}. */

@@ -46,8 +46,27 @@ static int put_list(rt_buf *b, const rt_value *items, size_t n, const rt_dialect
     return RT_OK;
 }
 
+/* {"kind": "Int", "i": i, "type_id": t}: the most frequent value, with
+ * nothing to size. */
+static int put_int(rt_buf *b, const rt_value *v)
+{
+    unsigned char *p = reserve(b, 1 + 5 + 4 + 2 + CBOR_HEAD_MAX + 8 + CBOR_HEAD_MAX);
+    if (!p)
+        return RT_ENOMEM;
+    *p++ = 0xA3;
+    p = CBOR_LIT(p, "kind");
+    p = CBOR_LIT(p, "Int");
+    p = CBOR_LIT(p, "i");
+    p = cbor_int(p, v->u.i);
+    p = put_type_id(p, v->type_id);
+    commit(b, p);
+    return RT_OK;
+}
+
 static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 {
+    if (v->kind == RT_VALUE_INT)
+        return put_int(b, v);
     size_t strn = 0;
     if (v->kind == RT_VALUE_STRING || v->kind == RT_VALUE_RAW || v->kind == RT_VALUE_ERROR)
         strn = v->u.text.len;
@@ -234,6 +253,16 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 int rt_cbor_encode_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 {
     return put_value(b, v, d);
+}
+
+unsigned char *rt_cbor_value_head(unsigned char *p, uint64_t variable_id)
+{
+    *p++ = 0xA1;
+    p = CBOR_LIT(p, "Value");
+    *p++ = 0xA2;
+    p = CBOR_LIT(p, "variable_id");
+    p = cbor_uint(p, variable_id);
+    return CBOR_LIT(p, "value");
 }
 
 /* {"<name>": <text>} */
@@ -456,13 +485,7 @@ int rt_cbor_encode_event(rt_buf *b, const rt_event *e, const rt_dialect_desc *d)
         commit(b, p);
         return rt_cbor_encode_type(b, &e->u.type, d);
     case RT_EVENT_VALUE:
-        *p++ = 0xA1;
-        p = CBOR_LIT(p, "Value");
-        *p++ = 0xA2;
-        p = CBOR_LIT(p, "variable_id");
-        p = cbor_uint(p, e->u.value.variable_id);
-        p = CBOR_LIT(p, "value");
-        commit(b, p);
+        commit(b, rt_cbor_value_head(p, e->u.value.variable_id));
         return put_value(b, &e->u.value.value, d);
     case RT_EVENT_FUNCTION:
         *p++ = 0xA1;

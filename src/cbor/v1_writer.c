@@ -12,6 +12,7 @@
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
+#include "common/repeat_cache.h"
 #include "zstd/seekable.h"
 
 typedef struct v1_encoder {
@@ -22,6 +23,7 @@ typedef struct v1_encoder {
     const rt_dialect_desc *dialect;
     uint64_t keep_from; /* a held tail (encoder.h) stays in the open frame */
     rt_zwriter zw;
+    rt_repeat_cache repeats; /* the CBOR of kept variables' last values */
     int status; /* sticky failure of the compressor */
 } v1_encoder;
 
@@ -33,6 +35,38 @@ static size_t releasable(const v1_encoder *w)
     return held < len ? (size_t)held : len;
 }
 
+/* A Value event: its head, then the value's item, kept when its variable
+ * is (a failed one leaves nothing kept). */
+static int encode_value_event(v1_encoder *w, rt_buf *b, const rt_event *e)
+{
+    uint64_t id = e->u.value.variable_id;
+    bool keep = rt_repeat_kept(&w->repeats, id);
+    if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX)) {
+        if (keep)
+            w->repeats.slots[id].valid = false;
+        return RT_ENOMEM;
+    }
+    b->len = (size_t)(rt_cbor_value_head(b->data + b->len, id) - b->data);
+    size_t at = b->len;
+    int rc = rt_cbor_encode_value(b, &e->u.value.value, w->dialect);
+    if (keep) {
+        if (rc)
+            w->repeats.slots[id].valid = false;
+        else
+            rt_repeat_store(&w->repeats, id, b->data + at, b->len - at);
+    }
+    return rc;
+}
+
+/* After an event: the whole frames before the held tail go. */
+static int written(v1_encoder *w, const rt_buf *b)
+{
+    if (b->len < w->zw.frame_size)
+        return RT_OK;
+    int rc = rt_zwriter_release(&w->zw, releasable(w));
+    return rc ? (w->status = rc) : RT_OK;
+}
+
 static int v1_write(rt_encoder *enc, const rt_event *e)
 {
     v1_encoder *w = (v1_encoder *)enc;
@@ -42,14 +76,32 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         return w->out->status;
     rt_buf *b = rt_zwriter_input(&w->zw);
     size_t mark = b->len;
-    if (rt_cbor_encode_event(b, e, w->dialect)) {
+    int rc = e->kind == RT_EVENT_VALUE ? encode_value_event(w, b, e)
+                                       : rt_cbor_encode_event(b, e, w->dialect);
+    if (rc) {
         b->len = mark; /* never leave half an event behind */
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     }
-    if (b->len < w->zw.frame_size)
-        return RT_OK;
-    int rc = rt_zwriter_release(&w->zw, releasable(w));
-    return rc ? (w->status = rc) : RT_OK;
+    return written(w, b);
+}
+
+static int v1_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only)
+{
+    v1_encoder *w = (v1_encoder *)enc;
+    if (w->status)
+        return w->status;
+    if (w->out->status)
+        return w->out->status;
+    const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
+    if (!s)
+        return RT_REPEAT_MISS;
+    rt_buf *b = rt_zwriter_input(&w->zw);
+    if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX + s->len))
+        return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
+    unsigned char *p = rt_cbor_value_head(b->data + b->len, variable_id);
+    memcpy(p, s->bytes, s->len);
+    b->len = (size_t)(p + s->len - b->data);
+    return written(w, b);
 }
 
 /* The frames before the held tail closed; wait: and written. */
@@ -86,6 +138,7 @@ static void v1_destroy(rt_encoder *enc)
 {
     v1_encoder *w = (v1_encoder *)enc;
     rt_zwriter_free(&w->zw);
+    rt_repeat_free(&w->repeats);
     rt_free(w->alloc, w, sizeof *w);
 }
 
@@ -111,7 +164,7 @@ static void v1_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents
 }
 
 static const rt_encoder_ops v1_ops = {v1_write,    v1_flush, v1_finish, v1_destroy,
-                                      v1_position, v1_hold,  v1_cut};
+                                      v1_position, v1_hold,  v1_cut,    v1_repeat_value};
 
 int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
 {
@@ -127,6 +180,7 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(env->opts->dialect);
     w->keep_from = RT_HOLD_NONE;
+    rt_repeat_init(&w->repeats, env->alloc);
     int rc = rt_zwriter_init(&w->zw, w->out, level, frame_size, env->opts->compress_thread,
                              env->alloc, env->err);
     if (rc) {

@@ -28,6 +28,13 @@ typedef struct rt_encoder_ops {
     /* Removes the nevents whole events at [from, to), inside the held part;
      * later positions move down by to - from. */
     void (*cut)(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents);
+    /* A Value of variable_id holding the value of the last Value event
+     * written for it (rt_register_repeat_value), written from the bytes
+     * kept of that one (common/repeat_cache.h): RT_OK, RT_REPEAT_MISS when
+     * none are kept (they are from that variable's next Value on) or when
+     * keep_only (nothing is written, the variable is kept), or a write
+     * error. NULL: the format keeps none. */
+    int (*repeat_value)(rt_encoder *enc, uint64_t variable_id, bool keep_only);
 } rt_encoder_ops;
 
 #define RT_HOLD_NONE UINT64_MAX

@@ -24,6 +24,7 @@
 #include "common/arena.h"
 #include "common/dialect.h"
 #include "common/encoder.h"
+#include "common/repeat_cache.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
 #include "ctfs/ctfs_meta.h"
@@ -54,6 +55,7 @@ typedef struct ct_encoder {
     uint32_t keep_events;     /* ... after this many pending events */
     uint64_t events;          /* events handed to chunks or pending */
     uint64_t chunk_first;     /* index of the first event of the next chunk written */
+    rt_repeat_cache repeats;  /* the CBOR of kept variables' last values */
     /* meta.dat: the strings (arena), the sources in Path order. */
     rt_arena strings;
     rt_str program, workdir;
@@ -187,6 +189,59 @@ static int emit_chunk(ct_encoder *w)
     return RT_OK;
 }
 
+/* Split-binary head of a Value: tag, variable id, the u32 length of the
+ * value's CBOR item that follows. */
+#define SB_VALUE_HEAD 13
+
+static unsigned char *value_head(ct_encoder *w, unsigned char *p, uint64_t id, size_t len)
+{
+    if (w->cbor)
+        return rt_cbor_value_head(p, id);
+    p[0] = SB_VALUE;
+    ctfs_put_u64(p + 1, id);
+    ctfs_put_u32(p + 9, (uint32_t)len);
+    return p + SB_VALUE_HEAD;
+}
+
+/* A Value event: its head, then the value's CBOR item, kept when its
+ * variable is (a failed one leaves nothing kept). */
+static int encode_value_event(ct_encoder *w, rt_buf *b, const rt_event *e)
+{
+    uint64_t id = e->u.value.variable_id;
+    bool keep = rt_repeat_kept(&w->repeats, id);
+    int rc = RT_ENOMEM;
+    size_t mark = b->len, at = 0;
+    if (!rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX)) {
+        b->len = (size_t)(value_head(w, b->data + mark, id, 0) - b->data);
+        at = b->len;
+        rc = rt_cbor_encode_value(b, &e->u.value.value, w->dialect);
+    }
+    if (!rc && !w->cbor) {
+        if (b->len - at > UINT32_MAX)
+            rc = RT_ELIMIT;
+        else
+            ctfs_put_u32(b->data + at - 4, (uint32_t)(b->len - at));
+    }
+    if (keep) {
+        if (rc)
+            w->repeats.slots[id].valid = false;
+        else
+            rt_repeat_store(&w->repeats, id, b->data + at, b->len - at);
+    }
+    return rc;
+}
+
+/* After an event: a full chunk goes, up to the held tail. */
+static int written(ct_encoder *w, const rt_buf *pending)
+{
+    w->pending_events++;
+    w->events++;
+    if ((pending->len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
+        w->pending_events > w->keep_events)
+        return emit_chunk(w);
+    return RT_OK;
+}
+
 static int ct_write(rt_encoder *enc, const rt_event *e)
 {
     ct_encoder *w = (ct_encoder *)enc;
@@ -194,8 +249,18 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
         return w->status;
     rt_buf *pending = rt_zworker_input(&w->zw);
     size_t mark = pending->len;
-    int rc = w->cbor ? rt_cbor_encode_event(pending, e, w->dialect)
+    int rc;
+    if (e->kind == RT_EVENT_STEP && !w->cbor && pending->cap - mark >= RT_SB_STEP_LEN) {
+        /* the most frequent event, written in place */
+        rt_split_binary_step(pending->data + mark, e);
+        pending->len = mark + RT_SB_STEP_LEN;
+        rc = RT_OK;
+    } else if (e->kind == RT_EVENT_VALUE) {
+        rc = encode_value_event(w, pending, e);
+    } else {
+        rc = w->cbor ? rt_cbor_encode_event(pending, e, w->dialect)
                      : rt_split_binary_encode(pending, e, w->dialect);
+    }
     if (rc) {
         pending->len = mark; /* never leave half an event behind */
         return rc == RT_ELIMIT ? rt_err_set(w->err, rc, "ct writer: a string over 4 GiB")
@@ -205,12 +270,24 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
         pending->len = mark;
         return rc;
     }
-    w->pending_events++;
-    w->events++;
-    if ((pending->len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
-        w->pending_events > w->keep_events)
-        return emit_chunk(w);
-    return RT_OK;
+    return written(w, pending);
+}
+
+static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only)
+{
+    ct_encoder *w = (ct_encoder *)enc;
+    if (w->status)
+        return w->status;
+    const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
+    if (!s)
+        return RT_REPEAT_MISS;
+    rt_buf *pending = rt_zworker_input(&w->zw);
+    if (rt_buf_reserve(pending, RT_CBOR_VALUE_HEAD_MAX + s->len))
+        return rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
+    unsigned char *p = value_head(w, pending->data + pending->len, variable_id, s->len);
+    memcpy(p, s->bytes, s->len);
+    pending->len = (size_t)(p + s->len - pending->data);
+    return written(w, pending);
 }
 
 static int ct_flush(rt_encoder *enc, bool wait)
@@ -244,6 +321,7 @@ static void ct_destroy(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
     rt_zworker_free(&w->zw);
+    rt_repeat_free(&w->repeats);
     rt_free(w->alloc, w->args, w->nargs * sizeof *w->args);
     rt_free(w->alloc, w->paths, w->paths_cap * sizeof *w->paths);
     rt_arena_free(&w->strings);
@@ -277,7 +355,7 @@ static void ct_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents
 }
 
 static const rt_encoder_ops ct_ops = {ct_write,    ct_flush, ct_finish, ct_destroy,
-                                      ct_position, ct_hold,  ct_cut};
+                                      ct_position, ct_hold,  ct_cut,    ct_repeat_value};
 
 /* meta.dat's strings must be UTF-8: the debugger refuses the whole file
  * otherwise (CTFS.md 4.2). */
@@ -366,6 +444,7 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     if (w->chunk_bytes > RT_CT_MAX_CHUNK_BYTES)
         w->chunk_bytes = RT_CT_MAX_CHUNK_BYTES;
     rt_arena_init(&w->strings, env->alloc, 4096);
+    rt_repeat_init(&w->repeats, env->alloc);
     int rc = copy_metadata(w, o);
     rt_zparams zp = {o->zstd_level ? o->zstd_level : RT_CT_LEVEL, 0, true};
     if (!rc)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define CTFS_MAGIC "\xC0\xDE\x72\xAC\xE2"
 #define CTFS_MAGIC_LEN 5
@@ -38,16 +39,28 @@ enum {
     SB_THREAD_SWITCH = 22, SB_DROP_LAST_STEP = 23
 };
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CTFS_LITTLE_ENDIAN 1 /* one store per field (a hot path: every event) */
+#endif
+
 static inline void ctfs_put_u32(unsigned char *p, uint32_t v)
 {
+#ifdef CTFS_LITTLE_ENDIAN
+    memcpy(p, &v, 4);
+#else
     for (int i = 0; i < 4; i++)
         p[i] = (unsigned char)(v >> (8 * i));
+#endif
 }
 
 static inline void ctfs_put_u64(unsigned char *p, uint64_t v)
 {
+#ifdef CTFS_LITTLE_ENDIAN
+    memcpy(p, &v, 8);
+#else
     for (int i = 0; i < 8; i++)
         p[i] = (unsigned char)(v >> (8 * i));
+#endif
 }
 
 static inline uint32_t ctfs_get_u32(const unsigned char *p)

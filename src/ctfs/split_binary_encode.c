@@ -55,16 +55,30 @@ static int put_value_item(rt_buf *b, const rt_value *v, const rt_dialect_desc *d
     return rc ? rc : end_item(b, mark, rt_cbor_encode_value(b, v, d));
 }
 
+/* A tag and up to three u64 fields, with one capacity check: the events
+ * of every step (Step, the Value heads) are made of these. */
+static int put_fixed(rt_buf *b, unsigned tag, unsigned nfields, uint64_t f0, uint64_t f1,
+                     uint64_t f2)
+{
+    if (rt_buf_reserve(b, 1 + 24))
+        return RT_ENOMEM;
+    unsigned char *p = b->data + b->len;
+    p[0] = (unsigned char)tag;
+    ctfs_put_u64(p + 1, f0);
+    ctfs_put_u64(p + 9, f1);
+    ctfs_put_u64(p + 17, f2);
+    b->len += 1 + 8 * (size_t)nfields;
+    return RT_OK;
+}
+
 static int put_head_u64(rt_buf *b, unsigned tag, uint64_t a)
 {
-    int rc = put_u8(b, tag);
-    return rc ? rc : put_u64(b, a);
+    return put_fixed(b, tag, 1, a, 0, 0);
 }
 
 static int put_head_u64_u64(rt_buf *b, unsigned tag, uint64_t a, uint64_t c)
 {
-    int rc = put_head_u64(b, tag, a);
-    return rc ? rc : put_u64(b, c);
+    return put_fixed(b, tag, 2, a, c, 0);
 }
 
 int rt_split_binary_encode(rt_buf *b, const rt_event *e, const rt_dialect_desc *d)
@@ -136,9 +150,8 @@ int rt_split_binary_encode(rt_buf *b, const rt_event *e, const rt_dialect_desc *
                           (uint64_t)e->u.place_value.place);
         return rc ? rc : put_value_item(b, &e->u.place_value.value, d);
     case RT_EVENT_ASSIGN_COMPOUND_ITEM:
-        rc = put_head_u64_u64(b, SB_ASSIGN_COMPOUND_ITEM, (uint64_t)e->u.assign_item.place,
-                              e->u.assign_item.index);
-        return rc ? rc : put_u64(b, (uint64_t)e->u.assign_item.item_place);
+        return put_fixed(b, SB_ASSIGN_COMPOUND_ITEM, 3, (uint64_t)e->u.assign_item.place,
+                         e->u.assign_item.index, (uint64_t)e->u.assign_item.item_place);
     case RT_EVENT_DROP_VARIABLE:
         return put_head_u64(b, SB_DROP_VARIABLE, e->u.drop_variable);
     case RT_EVENT_DROP_LAST_STEP:

@@ -7,6 +7,7 @@
 #include "common/base64.h"
 #include "common/dialect.h"
 #include "common/float_text.h"
+#include "common/repeat_cache.h"
 #include "common/utf8.h"
 #include "json/json_writer.h"
 #include "model/model.h"
@@ -19,6 +20,7 @@ typedef struct json_encoder {
     const rt_dialect_desc *dialect;
     bool first;
     uint64_t open_end; /* stream position just after "[" */
+    rt_repeat_cache repeats; /* the text of kept variables' last values */
 } json_encoder;
 
 #define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
@@ -285,6 +287,14 @@ static char *put_type(char *p, const rt_type_record *t)
     return p;
 }
 
+/* {"Value":{"variable_id":id,"value": -- the value's text and "}}" follow. */
+static char *put_value_head(char *p, uint64_t variable_id)
+{
+    p = LIT(p, "{\"Value\":{\"variable_id\":");
+    p = rt_dec_put_u64(p, variable_id);
+    return LIT(p, ",\"value\":");
+}
+
 static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
 {
     switch (e->kind) {
@@ -312,9 +322,7 @@ static char *put_event(char *p, const rt_event *e, const rt_dialect_desc *d)
     case RT_EVENT_TYPE:
         return put_type(p, &e->u.type);
     case RT_EVENT_VALUE:
-        p = LIT(p, "{\"Value\":{\"variable_id\":");
-        p = rt_dec_put_u64(p, e->u.value.variable_id);
-        p = LIT(p, ",\"value\":");
+        p = put_value_head(p, e->u.value.variable_id);
         p = put_value(p, &e->u.value.value, d);
         return LIT(p, "}}");
     case RT_EVENT_FUNCTION:
@@ -468,7 +476,38 @@ static int json_write(rt_encoder *enc, const rt_event *e)
     if (!j->first)
         *p++ = ',';
     j->first = false;
-    p = put_event(p, e, j->dialect);
+    if (e->kind == RT_EVENT_VALUE && rt_repeat_kept(&j->repeats, e->u.value.variable_id)) {
+        p = put_value_head(p, e->u.value.variable_id);
+        char *value = p;
+        p = put_value(p, &e->u.value.value, j->dialect);
+        rt_repeat_store(&j->repeats, e->u.value.variable_id, value, (size_t)(p - value));
+        p = LIT(p, "}}");
+    } else {
+        p = put_event(p, e, j->dialect);
+    }
+    o->buf.len += (size_t)(p - start);
+    return rt_output_maybe_drain(o);
+}
+
+static int json_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only)
+{
+    json_encoder *j = (json_encoder *)enc;
+    rt_output *o = j->out;
+    if (o->status)
+        return o->status;
+    const rt_repeat_slot *s = rt_repeat_find(&j->repeats, variable_id, keep_only);
+    if (!s)
+        return RT_REPEAT_MISS;
+    if (rt_buf_reserve(&o->buf, FIXED + s->len))
+        return rt_err_set(j->err, RT_ENOMEM, "JSON writer: out of memory");
+    char *start = (char *)o->buf.data + o->buf.len;
+    char *p = start;
+    if (!j->first)
+        *p++ = ',';
+    j->first = false;
+    p = put_value_head(p, variable_id);
+    memcpy(p, s->bytes, s->len);
+    p = LIT(p + s->len, "}}");
     o->buf.len += (size_t)(p - start);
     return rt_output_maybe_drain(o);
 }
@@ -493,6 +532,7 @@ static int json_finish(rt_encoder *enc)
 static void json_destroy(rt_encoder *enc)
 {
     json_encoder *j = (json_encoder *)enc;
+    rt_repeat_free(&j->repeats);
     rt_free(j->alloc, j, sizeof *j);
 }
 
@@ -525,8 +565,8 @@ static void json_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t neven
     b->len -= n;
 }
 
-static const rt_encoder_ops json_ops = {json_write, json_flush, json_finish, json_destroy,
-                                        json_position, json_hold, json_cut};
+static const rt_encoder_ops json_ops = {json_write,    json_flush, json_finish, json_destroy,
+                                        json_position, json_hold,  json_cut,    json_repeat_value};
 
 int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
 {
@@ -539,6 +579,7 @@ int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     j->alloc = env->alloc;
     j->dialect = rt_dialect_get(env->opts->dialect);
     j->first = true;
+    rt_repeat_init(&j->repeats, env->alloc);
     if (rt_output_put(j->out, "[", 1)) {
         rt_free(env->alloc, j, sizeof *j);
         return env->out->status ? env->out->status : RT_ENOMEM;

@@ -96,6 +96,7 @@ static bool has_place(const rt_load_check *c, rt_place p)
     return c->places_cap && c->places[place_slot(c->places, c->places_cap, p)] == p;
 }
 
+/* Acts only on RT_LOAD_CHECK_KINDS (model.h): keep the two in step. */
 int rt_load_check_event(rt_load_check *c, const rt_event *e)
 {
     if (!c || !e)

@@ -23,6 +23,14 @@ int rt_value_copy(rt_arena *arena, const rt_value *src, rt_value *dst);
 /* Copies a string into arena (NUL-terminated); *dst points at the copy. */
 int rt_str_copy(rt_arena *arena, rt_str src, rt_str *dst);
 
+/* The event kinds rt_load_check_event acts on; a Step only until the first
+ * Step or Call has been checked (later ones change nothing), so that a
+ * writer can skip the call for every other event. */
+#define RT_LOAD_CHECK_KINDS                                                                     \
+    (1u << RT_EVENT_STEP | 1u << RT_EVENT_CALL | 1u << RT_EVENT_RETURN |                         \
+     1u << RT_EVENT_COMPOUND_VALUE | 1u << RT_EVENT_ASSIGN_COMPOUND_ITEM |                       \
+     1u << RT_EVENT_VARIABLE_CELL | 1u << RT_EVENT_DROP_LAST_STEP)
+
 /* Structural equality of two events (used by tests and tools). */
 bool rt_event_equal(const rt_event *a, const rt_event *b);
 bool rt_value_equal(const rt_value *a, const rt_value *b);

@@ -32,6 +32,7 @@ void rt_pack_init(rt_pack *pk, const rt_allocator *alloc)
 
 void rt_pack_free(rt_pack *pk)
 {
+    rt_free(pk->alloc, pk->values, pk->nvalues * sizeof *pk->values);
     rt_pack_chunk *c = pk->first;
     while (c) {
         rt_pack_chunk *next = c->next;
@@ -401,19 +402,87 @@ static int new_chunk(rt_pack *pk, size_t need)
     return RT_OK;
 }
 
+static unsigned char *put_value_head(unsigned char *p, uint64_t variable_id)
+{
+    unsigned small = small_id(variable_id);
+    *p++ = (unsigned char)((unsigned)RT_EVENT_VALUE | small << 5);
+    return small ? p : put_uv(p, variable_id);
+}
+
+static inline bool kept(const rt_pack *pk, uint64_t variable_id)
+{
+    return variable_id < pk->nvalues && pk->values[variable_id].kept;
+}
+
+static int room(rt_pack *pk, size_t need)
+{
+    if (!pk->ptr || (size_t)(pk->end - pk->ptr) < need) {
+        if (need >= TOO_BIG || new_chunk(pk, need))
+            return RT_ENOMEM;
+    }
+    return RT_OK;
+}
+
+static void packed(rt_pack *pk, unsigned char *end)
+{
+    pk->ptr = end;
+    pk->last->used = (size_t)(pk->ptr - pk->last->data);
+    pk->count++;
+}
+
 int rt_pack_event(rt_pack *pk, const rt_event *e)
 {
     /* Steps, the most common event, have a known small bound. */
     size_t need = e->kind == RT_EVENT_STEP ? FIXED
                   : e->kind == RT_EVENT_VALUE ? FIXED + value_bound(&e->u.value.value)
                                               : event_bound(e);
-    if (!pk->ptr || (size_t)(pk->end - pk->ptr) < need) {
-        if (need >= TOO_BIG || new_chunk(pk, need))
-            return RT_ENOMEM;
+    if (room(pk, need))
+        return RT_ENOMEM;
+    if (e->kind == RT_EVENT_VALUE && kept(pk, e->u.value.variable_id)) {
+        rt_pack_value *v = &pk->values[e->u.value.variable_id];
+        unsigned char *p = put_value_head(pk->ptr, e->u.value.variable_id), *start = p;
+        p = put_value(p, &e->u.value.value);
+        v->bytes = start;
+        v->len = (uint32_t)(p - start);
+        v->valid = (size_t)(p - start) <= UINT32_MAX;
+        packed(pk, p);
+        return RT_OK;
     }
-    pk->ptr = put_event(pk->ptr, e);
-    pk->last->used = (size_t)(pk->ptr - pk->last->data);
-    pk->count++;
+    packed(pk, put_event(pk->ptr, e));
+    return RT_OK;
+}
+
+/* Notes that variable_id's values are to be kept (best effort). */
+static void keep(rt_pack *pk, uint64_t variable_id)
+{
+    if (variable_id >= ((uint64_t)1 << 24))
+        return;
+    if (variable_id >= pk->nvalues) {
+        size_t n = pk->nvalues ? pk->nvalues : 64;
+        while (n <= variable_id)
+            n *= 2;
+        rt_pack_value *v = rt_realloc(pk->alloc, pk->values, pk->nvalues * sizeof *v, n * sizeof *v);
+        if (!v)
+            return;
+        memset(v + pk->nvalues, 0, (n - pk->nvalues) * sizeof *v);
+        pk->values = v;
+        pk->nvalues = n;
+    }
+    pk->values[variable_id].kept = true;
+}
+
+int rt_pack_repeat_value(rt_pack *pk, uint64_t variable_id, bool keep_only)
+{
+    if (keep_only || variable_id >= pk->nvalues || !pk->values[variable_id].valid) {
+        keep(pk, variable_id);
+        return RT_REPEAT_MISS;
+    }
+    const rt_pack_value *v = &pk->values[variable_id];
+    if (room(pk, FIXED + (size_t)v->len))
+        return RT_ENOMEM;
+    unsigned char *p = put_value_head(pk->ptr, variable_id);
+    memcpy(p, v->bytes, v->len);
+    packed(pk, p + v->len);
     return RT_OK;
 }
 

@@ -39,6 +39,7 @@ struct rt_writer {
     int finish_status;
     /* cancel_steps */
     bool tail;            /* a Step is held */
+    bool run_open;        /* the last event written is the last run's */
     uint64_t tail_events; /* events after it */
     rt_buf runs;          /* tail_run, in order */
     uint64_t drops_applied, drops_unapplied;
@@ -212,7 +213,21 @@ static void release_tail(rt_writer *w)
     if (w->tail)
         w->enc->ops->hold(w->enc, RT_HOLD_NONE);
     w->tail = false;
+    w->run_open = false;
     w->runs.len = 0;
+}
+
+static tail_run *last_run(rt_writer *w)
+{
+    return (tail_run *)(void *)(w->runs.data + w->runs.len) - 1;
+}
+
+/* The open run ends where the encoder is now. */
+static void close_run(rt_writer *w)
+{
+    if (w->run_open)
+        last_run(w)->to = w->enc->ops->position(w->enc);
+    w->run_open = false;
 }
 
 /* DropLastStep: cuts the held Step and its Values, last run first so that
@@ -223,6 +238,7 @@ static void cancel_step(rt_writer *w)
         w->drops_unapplied++;
         return;
     }
+    close_run(w);
     const tail_run *r = (const tail_run *)(const void *)w->runs.data;
     for (size_t i = w->runs.len / sizeof *r; i-- > 0;) {
         w->enc->ops->cut(w->enc, r[i].from, r[i].to, r[i].events);
@@ -232,49 +248,100 @@ static void cancel_step(rt_writer *w)
     w->drops_applied++;
 }
 
-/* Notes that the event written at [from, to) goes with the held Step. */
-static void add_to_run(rt_writer *w, uint64_t from, uint64_t to)
+/* Opens a run at from: the events written next, up to one that is not a
+ * Value, go with the held Step (its end is noted when it closes). */
+static inline void open_run(rt_writer *w, uint64_t from, uint64_t events)
 {
-    tail_run *last = w->runs.len ? (tail_run *)(void *)(w->runs.data + w->runs.len) - 1 : NULL;
-    if (last && last->to == from) {
-        last->to = to;
-        last->events++;
+    if (rt_buf_reserve(&w->runs, sizeof(tail_run))) {
+        release_tail(w); /* out of memory: the Step stands */
         return;
     }
-    tail_run r = {from, to, 1};
-    if (rt_buf_append(&w->runs, &r, sizeof r))
-        release_tail(w); /* out of memory: the Step stands */
+    tail_run *r = (tail_run *)(void *)(w->runs.data + w->runs.len);
+    r->from = r->to = from;
+    r->events = events;
+    w->runs.len += sizeof *r;
+    w->run_open = true;
+}
+
+/* A Step: the tail it held stands, and a new one starts at it. (Holding
+ * again from a later position replaces the hold: encoder.h.) */
+static int write_step_held(rt_writer *w, const rt_event *e)
+{
+    const rt_encoder_ops *ops = w->enc->ops;
+    uint64_t from = ops->position(w->enc);
+    w->tail = false;
+    w->run_open = false;
+    w->runs.len = 0;
+    ops->hold(w->enc, from);
+    int rc = ops->write(w->enc, e);
+    if (rc) {
+        ops->hold(w->enc, RT_HOLD_NONE);
+        return rc;
+    }
+    w->events++;
+    w->tail = true;
+    w->tail_events = 0;
+    open_run(w, from, 1);
+    return RT_OK;
+}
+
+/* Before an event other than a Step or a DropLastStep: a Value joins the
+ * held Step's run, anything else ends it. Positions are asked of the
+ * encoder only where a run opens or closes: a step's Values follow it
+ * without a call. */
+static inline void before_event(rt_writer *w, bool value)
+{
+    if (w->tail && ++w->tail_events > TAIL_MAX_EVENTS)
+        release_tail(w);
+    value = value && w->tail;
+    if (value && !w->run_open)
+        open_run(w, w->enc->ops->position(w->enc), 0);
+    else if (!value)
+        close_run(w);
+}
+
+static inline void after_event(rt_writer *w)
+{
+    w->events++;
+    if (w->run_open)
+        last_run(w)->events++;
 }
 
 static int write_cancelling(rt_writer *w, const rt_event *e)
 {
-    const rt_encoder_ops *ops = w->enc->ops;
+    if (e->kind == RT_EVENT_STEP)
+        return write_step_held(w, e);
     if (e->kind == RT_EVENT_DROP_LAST_STEP) {
         cancel_step(w);
         return RT_OK;
     }
-    uint64_t from = ops->position(w->enc);
-    bool step = e->kind == RT_EVENT_STEP;
-    if (step) {
-        release_tail(w);
-        ops->hold(w->enc, from);
-    } else if (w->tail && ++w->tail_events > TAIL_MAX_EVENTS) {
-        release_tail(w);
+    before_event(w, e->kind == RT_EVENT_VALUE);
+    int rc = w->enc->ops->write(w->enc, e);
+    if (!rc)
+        after_event(w);
+    return rc;
+}
+
+int rt_writer_repeat_value(rt_writer *w, rt_variable_id variable_id, bool keep_only)
+{
+    if (w->finished)
+        return rt_err_set(&w->err, RT_ESTATE, "write after finish");
+    if (!w->enc->ops->repeat_value)
+        return RT_REPEAT_MISS;
+    if (keep_only)
+        return w->enc->ops->repeat_value(w->enc, variable_id, true);
+    if (w->opts.cancel_steps)
+        before_event(w, true);
+    int rc = w->enc->ops->repeat_value(w->enc, variable_id, false);
+    if (rc == RT_OK) {
+        if (w->opts.cancel_steps)
+            after_event(w);
+        else
+            w->events++;
+    } else if (rc == RT_REPEAT_MISS && w->tail) {
+        w->tail_events--; /* nothing was written */
     }
-    int rc = ops->write(w->enc, e);
-    if (rc) {
-        if (step)
-            ops->hold(w->enc, RT_HOLD_NONE);
-        return rc;
-    }
-    w->events++;
-    if (step) {
-        w->tail = true;
-        w->tail_events = 0;
-    }
-    if (w->tail && (step || e->kind == RT_EVENT_VALUE))
-        add_to_run(w, from, ops->position(w->enc));
-    return RT_OK;
+    return rc;
 }
 
 int rt_writer_write_checked(rt_writer *w, const rt_event *event)

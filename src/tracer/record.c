@@ -3,6 +3,7 @@
  * interning (ensure_*) and non-interning (register_*) forms always agree. */
 #include <string.h>
 
+#include "common/repeat_cache.h"
 #include "common/utf8.h"
 #include "model/model.h"
 #include "tracer/tracer_internal.h"
@@ -550,6 +551,67 @@ int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_valu
     e.u.value.variable_id = id;
     e.u.value.value = value;
     return rt_tracer_emit(t, &e, false);
+}
+
+/* ---- repeats ------------------------------------------------------------ */
+
+/* A repeat writes the bytes the writer (or the packed events) kept of the
+ * variable's last Value event, so it is right only when that event was
+ * made under the rules this one would be made under. This is the one place
+ * that decides. Today nothing but the value shapes a Value's bytes: the
+ * stamp is 0. A trace filter (TRACE-FILTER.md) that redacts or drops a
+ * value, or fields inside it, per function scope and variable, gives here
+ * a stamp of its decision for variable_id in the current scope (and may
+ * answer a dropped variable itself): a repeat whose last Value was made
+ * under another decision is refused (RT_REPEAT_MISS), and the recorder
+ * registers the value, which the filter then sees. */
+static inline uint32_t repeat_stamp(const rt_tracer *t, rt_variable_id variable_id)
+{
+    (void)t;
+    (void)variable_id;
+    return 0;
+}
+
+void rt_tracer_note_value(rt_tracer *t, rt_variable_id variable_id)
+{
+    if (variable_id >= t->nvalue_stamps) {
+        if (variable_id >= t->n_variables || variable_id >= RT_REPEAT_MAX_VARIABLES)
+            return; /* never repeated: see repeat_decision */
+        size_t n = t->nvalue_stamps ? t->nvalue_stamps : 64;
+        while (n <= variable_id)
+            n *= 2;
+        uint32_t *s = rt_realloc(t->alloc, t->value_stamps, t->nvalue_stamps * sizeof *s,
+                                 n * sizeof *s);
+        if (!s)
+            return; /* best effort: the repeats of this variable miss */
+        for (size_t i = t->nvalue_stamps; i < n; i++)
+            s[i] = UINT32_MAX; /* no Value noted */
+        t->value_stamps = s;
+        t->nvalue_stamps = n;
+    }
+    t->value_stamps[variable_id] = repeat_stamp(t, variable_id);
+}
+
+/* RT_OK: the bytes kept of variable_id's last Value are this repeat's;
+ * RT_REPEAT_MISS: the recorder must give the value. */
+static int repeat_decision(rt_tracer *t, rt_variable_id variable_id)
+{
+    if (!t->repeats_in_use) {
+        t->repeats_in_use = true; /* Values are noted from now on */
+        return RT_REPEAT_MISS;
+    }
+    uint32_t stamp = repeat_stamp(t, variable_id);
+    if (variable_id >= t->nvalue_stamps || t->value_stamps[variable_id] != stamp ||
+        stamp == UINT32_MAX)
+        return RT_REPEAT_MISS;
+    return RT_OK;
+}
+
+int rt_register_repeat_value(rt_tracer *t, rt_variable_id variable_id)
+{
+    CHECK_T(t);
+    /* refused or not, the writer keeps the variable's bytes from now on */
+    return rt_tracer_emit_repeat(t, variable_id, repeat_decision(t, variable_id) != RT_OK);
 }
 
 static int variable_place_event(rt_tracer *t, const char *fn, rt_event_kind kind, const char *name,

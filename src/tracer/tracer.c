@@ -195,6 +195,7 @@ void rt_tracer_free(rt_tracer *t)
     rt_buf_free(&t->path_list);
     rt_buf_free(&t->function_info);
     rt_buf_free(&t->scratch);
+    rt_free(t->alloc, t->value_stamps, t->nvalue_stamps * sizeof *t->value_stamps);
     free_str(t, &t->program);
     for (size_t i = 0; i < t->nargs; i++)
         free_str(t, &t->args[i]);
@@ -357,28 +358,51 @@ static bool for_2026_debugger(const rt_tracer *t, rt_format format)
 
 #define MAX_FINDINGS_SHOWN 16
 
-/* Writes one event to w; with check, first reports through on_warning
- * what the debugger cannot load (a recording is never refused for it). */
-static int write_event(rt_tracer *t, rt_writer *w, rt_load_check *check, uint64_t *findings,
-                       const rt_event *e)
+/* What check finds in e, through on_warning (a recording is never refused
+ * for it). */
+static void check_event(rt_tracer *t, rt_writer *w, rt_load_report *r, const rt_event *e)
 {
-    uint64_t index = rt_writer_event_count(w);
-    if (check && rt_load_check_event(check, e) == RT_EUNSUPPORTED &&
-        ++*findings <= MAX_FINDINGS_SHOWN)
-        warn(t, "%s: event %llu: %s%s", rt_writer_name(w), (unsigned long long)index,
-             rt_load_check_errmsg(check),
-             *findings == MAX_FINDINGS_SHOWN ? " (further findings not reported)" : "");
-    uint64_t lost = 0;
-    bool drop = e->kind == RT_EVENT_DROP_LAST_STEP;
-    if (drop)
-        rt_writer_steps_cancelled(w, &lost);
+    if (e->kind == RT_EVENT_STEP || e->kind == RT_EVENT_CALL)
+        r->kinds &= ~(1u << RT_EVENT_STEP); /* later Steps change nothing */
+    if (rt_load_check_event(r->check, e) == RT_EUNSUPPORTED && ++r->findings <= MAX_FINDINGS_SHOWN)
+        warn(t, "%s: event %llu: %s%s", rt_writer_name(w),
+             (unsigned long long)rt_writer_event_count(w), rt_load_check_errmsg(r->check),
+             r->findings == MAX_FINDINGS_SHOWN ? " (further findings not reported)" : "");
+}
+
+/* A DropLastStep, with a warning when it found no Step to cancel. */
+static int write_drop(rt_tracer *t, rt_writer *w, const rt_event *e)
+{
+    uint64_t index = rt_writer_event_count(w), lost = 0, lost_now = 0;
+    rt_writer_steps_cancelled(w, &lost);
     int rc = rt_writer_write_checked(w, e);
-    uint64_t lost_now = 0;
-    if (drop && (rt_writer_steps_cancelled(w, &lost_now), lost_now > lost))
+    if (rt_writer_steps_cancelled(w, &lost_now), lost_now > lost)
         warn(t, "%s: after event %llu: DropLastStep with no Step held to cancel (a second one "
                 "in a row, or more than 4096 events after its Step): left out",
              rt_writer_name(w), (unsigned long long)index);
     return rc;
+}
+
+/* Writes one event to w, checked first when r has a check. */
+static inline int write_event(rt_tracer *t, rt_writer *w, rt_load_report *r, const rt_event *e)
+{
+    if (r->check && (r->kinds >> e->kind & 1))
+        check_event(t, w, r, e);
+    if (e->kind == RT_EVENT_DROP_LAST_STEP)
+        return write_drop(t, w, e);
+    return rt_writer_write_checked(w, e);
+}
+
+/* The automatic flush is looked at again after this many events: exactly
+ * when the event count falls due, and at least every 16 events when there
+ * is a time limit (the clock is read that often). A countdown keeps the
+ * look off the path of every event. */
+static void arm_autoflush(rt_tracer *t)
+{
+    uint64_t n = t->opts.flush_every_ms ? 16 : UINT32_MAX;
+    if (t->opts.flush_every_events && t->opts.flush_every_events - t->since_flush < n)
+        n = t->opts.flush_every_events - t->since_flush;
+    t->flush_armed = t->flush_countdown = (uint32_t)(n ? n : 1);
 }
 
 /* wait: also for what a compression thread is busy with (rt_tracer_flush);
@@ -387,37 +411,70 @@ static int tracer_flush(rt_tracer *t, bool wait)
 {
     t->since_flush = 0;
     flush_clock(&t->last_flush);
+    arm_autoflush(t);
     if (!t->writer)
         return RT_OK;
     int rc = rt_writer_flush_internal(t->writer, wait);
     return rc ? copy_writer_error(t, rc) : RT_OK;
 }
 
-static int maybe_autoflush(rt_tracer *t)
+static int autoflush_check(rt_tracer *t)
 {
-    t->since_flush++;
+    t->since_flush += t->flush_armed;
     bool due = t->opts.flush_every_events && t->since_flush >= t->opts.flush_every_events;
-    if (!due && t->opts.flush_every_ms && (t->since_flush & 15) == 0) {
+    if (!due && t->opts.flush_every_ms) {
         struct timespec now;
         flush_clock(&now);
         int64_t ms = (int64_t)(now.tv_sec - t->last_flush.tv_sec) * 1000 +
                      (now.tv_nsec - t->last_flush.tv_nsec) / 1000000;
         due = ms >= (int64_t)t->opts.flush_every_ms;
     }
-    return due ? tracer_flush(t, false) : RT_OK;
+    if (due)
+        return tracer_flush(t, false);
+    arm_autoflush(t);
+    return RT_OK;
+}
+
+static inline int maybe_autoflush(rt_tracer *t)
+{
+    return --t->flush_countdown ? RT_OK : autoflush_check(t);
 }
 
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
 {
     (void)shallow; /* packing copies everything anyway */
+    if (t->repeats_in_use && e->kind == RT_EVENT_VALUE)
+        rt_tracer_note_value(t, e->u.value.variable_id);
     if (t->writer) {
-        int rc = write_event(t, t->writer, t->check, &t->findings, e);
+        int rc = write_event(t, t->writer, &t->report, e);
         if (rc)
             return copy_writer_error(t, rc);
         t->recorded++;
         return maybe_autoflush(t);
     }
     if (rt_pack_event(&t->stored, e))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
+                          (unsigned long long)t->recorded);
+    t->recorded++;
+    return RT_OK;
+}
+
+int rt_tracer_emit_repeat(rt_tracer *t, rt_variable_id variable_id, bool keep_only)
+{
+    int rc;
+    if (t->writer) {
+        rc = rt_writer_repeat_value(t->writer, variable_id, keep_only);
+        if (rc == RT_REPEAT_MISS)
+            return rc;
+        if (rc)
+            return copy_writer_error(t, rc);
+        t->recorded++;
+        return maybe_autoflush(t);
+    }
+    rc = rt_pack_repeat_value(&t->stored, variable_id, keep_only);
+    if (rc == RT_REPEAT_MISS)
+        return rc;
+    if (rc)
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory storing event %llu",
                           (unsigned long long)t->recorded);
     t->recorded++;
@@ -458,22 +515,21 @@ static void writer_options(rt_tracer *t, rt_format format, rt_writer_options *wo
 
 /* Writes every stored event to a new file at path; stored events stay.
  * keep_open: the writer stays open (streaming), with its check in
- * *keep_check. */
+ * *keep_report. */
 static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_writer **keep_open,
-                        rt_load_check **keep_check)
+                        rt_load_report *keep_report)
 {
     rt_writer_options wo;
     rt_metadata md;
     writer_options(t, format, &wo, &md);
     rt_writer *w = NULL;
-    rt_load_check *check = NULL;
-    uint64_t findings = 0;
+    rt_load_report report = {NULL, 0, RT_LOAD_CHECK_KINDS};
     if (for_2026_debugger(t, format) &&
-        rt_load_check_new(&check, RT_LOAD_CHECK_CANCELS_STEPS, t->alloc))
+        rt_load_check_new(&report.check, RT_LOAD_CHECK_CANCELS_STEPS, t->alloc))
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
     if (rc) {
-        rt_load_check_free(check);
+        rt_load_check_free(report.check);
         return rc;
     }
     rt_pack_cursor c;
@@ -484,7 +540,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     rt_arena_reset(&t->scratch_arrays);
     rt_arena_mark clean = rt_arena_get_mark(&t->scratch_arrays);
     while ((got = rt_pack_next(&c, &t->scratch_arrays, &e)) == RT_READ_EVENT) {
-        if ((rc = write_event(t, w, check, &findings, &e)))
+        if ((rc = write_event(t, w, &report, &e)))
             break;
         if (t->scratch_arrays.ptr != clean.ptr || t->scratch_arrays.head != clean.head) {
             rt_arena_reset(&t->scratch_arrays);
@@ -493,7 +549,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     }
     if (got < 0) {
         rt_writer_free(w);
-        rt_load_check_free(check);
+        rt_load_check_free(report.check);
         return rt_err_set(&t->err, got, "out of memory writing event %llu",
                           (unsigned long long)c.index);
     }
@@ -501,12 +557,11 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
         rc = rt_writer_flush(w);
         if (!rc) {
             *keep_open = w;
-            *keep_check = check;
-            t->findings = findings;
+            *keep_report = report;
             return RT_OK;
         }
     }
-    rt_load_check_free(check);
+    rt_load_check_free(report.check);
     if (!rc)
         rc = rt_writer_finish(w);
     if (rc) {
@@ -537,12 +592,13 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return RT_OK;
     /* Streaming: the events recorded so far go first, then memory is freed. */
     /* The owned copy: the writer keeps the name for its messages. */
-    rc = write_stored(t, t->events_path, format, &t->writer, &t->check);
+    rc = write_stored(t, t->events_path, format, &t->writer, &t->report);
     if (rc)
         return rc;
     drop_stored_events(t);
     t->since_flush = 0;
     flush_clock(&t->last_flush);
+    arm_autoflush(t);
     return RT_OK;
 }
 
@@ -556,8 +612,8 @@ int rt_finish_writing_trace_events(rt_tracer *t)
             copy_writer_error(t, rc);
         rt_writer_free(t->writer);
         t->writer = NULL;
-        rt_load_check_free(t->check);
-        t->check = NULL;
+        rt_load_check_free(t->report.check);
+        t->report.check = NULL;
         return rc;
     }
     if (!t->events_path)

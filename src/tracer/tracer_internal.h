@@ -19,6 +19,14 @@ typedef struct rt_function_info {
     rt_line line;
 } rt_function_info;
 
+/* What the CodeTracer debugger of 2026 cannot load, checked beside a writer
+ * for it (rt_load_check) and reported through on_warning. */
+typedef struct rt_load_report {
+    rt_load_check *check; /* NULL: not checked */
+    uint64_t findings;
+    uint32_t kinds;       /* the event kinds still to check (RT_LOAD_CHECK_KINDS) */
+} rt_load_report;
+
 struct rt_tracer {
     rt_tracer_options opts;
     rt_allocator alloc_copy;
@@ -59,24 +67,41 @@ struct rt_tracer {
 
     /* The events file. */
     rt_writer *writer;   /* streaming: open between begin and finish */
-    rt_load_check *check; /* beside writer when it writes for the 2026 debugger */
-    uint64_t findings;   /* what check found, reported through on_warning */
+    rt_load_report report; /* beside writer when it writes for the 2026 debugger */
     char *events_path;
     rt_format events_format;
     char *metadata_path;
     char *paths_path;
 
     /* Streaming auto-flush. */
-    uint64_t since_flush;
+    uint64_t since_flush;      /* events up to the last look at the policy */
+    uint32_t flush_countdown;  /* events until the next look */
+    uint32_t flush_armed;      /* ... counted from this */
     struct timespec last_flush;
 
     size_t skipped_sources;
+
+    /* rt_register_repeat_value (record.c, "repeats"): once one was asked
+     * for, each Value event notes, by variable id, the stamp of what made
+     * its bytes besides the value (repeat_stamp), so that a repeat can be
+     * refused when that differs now. */
+    bool repeats_in_use;
+    uint32_t *value_stamps;
+    size_t nvalue_stamps;
 };
 
 /* Records one event: stores it (buffered, or before the events file is
  * open) or writes it (streaming). shallow: the event's strings already live
  * as long as the tracer (interned keys) and are not copied again. */
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow);
+
+/* A Value of variable_id that repeats its last Value event's value (the
+ * bytes the writer or the packed events kept): RT_OK, RT_REPEAT_MISS
+ * (nothing recorded; always with keep_only, which has the bytes of the
+ * variable's next values kept), or an error. The decision is record.c's. */
+int rt_tracer_emit_repeat(rt_tracer *t, rt_variable_id variable_id, bool keep_only);
+/* Notes the stamp of a Value event of variable_id (repeats_in_use). */
+void rt_tracer_note_value(rt_tracer *t, rt_variable_id variable_id);
 
 /* Normalises a path to its components (see FORMAT.md section 3) into out. */
 int rt_path_normalize(const char *path, size_t len, rt_buf *out);

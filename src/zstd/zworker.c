@@ -115,7 +115,7 @@ int rt_zworker_submit(rt_zworker *z, size_t frame_len, uint64_t tag)
     /* The next slot's last frame must be done before it is refilled. */
     uint64_t done = wait_done(t, z->submitted + 1 - z->nslots);
     int rc = emit_done(z, done);
-    rt_buf *next = rt_zworker_input(z);
+    rt_buf *next = z->input = &z->slots[z->submitted % z->nslots].in;
     next->len = 0;
     /* The thread reads s->in[0..frame_len) only: the rest may be read. */
     if (!rc && rt_buf_append(next, s->in.data + frame_len, carry))
@@ -246,6 +246,7 @@ int rt_zworker_init(rt_zworker *z, const rt_zparams *p, bool threaded, size_t in
     if (p->level < ZSTD_minCLevel() || p->level > ZSTD_maxCLevel())
         return rt_err_set(err, RT_EINVAL, "%s: zstd level %d out of range %d..%d", what, p->level,
                           ZSTD_minCLevel(), ZSTD_maxCLevel());
+    z->input = &z->slots[0].in;
     int rc = make_context(z, p);
     if (rc)
         return rc;

@@ -45,6 +45,7 @@ typedef struct rt_zworker {
     size_t workspace_size;
     rt_zslot slots[RT_ZWORKER_SLOTS];
     unsigned nslots;  /* RT_ZWORKER_SLOTS with the thread, else 1 */
+    rt_buf *input;    /* slots[submitted % nslots].in */
     uint64_t submitted, collected;
     struct rt_zthread *thread; /* NULL: compressed at submit, in the caller's thread */
     rt_zframe_fn emit;
@@ -64,7 +65,7 @@ int rt_zworker_init(rt_zworker *z, const rt_zparams *p, bool threaded, size_t in
 /* The input being filled (owned by the caller until submitted). */
 static inline rt_buf *rt_zworker_input(rt_zworker *z)
 {
-    return &z->slots[z->submitted % z->nslots].in;
+    return z->input;
 }
 /* Compresses in[0..frame_len) of the current input as one frame (0 bytes
  * make an empty frame); in[frame_len..] becomes the start of the next input

@@ -15,6 +15,7 @@
 #include "../cancel_model.h"
 #include "common/dialect.h"
 #include "model/model.h"
+#include "sink/writer_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -430,6 +431,10 @@ static int one_call(rt_tracer *t, fuzz_in *in)
                                  : rt_register_raw_type(t, &rec, &ty);
     }
     default:
+        if (op / 25 % 4 == 3) { /* the value of a variable's last Value again */
+            int rc = rt_register_repeat_value(t, id(in));
+            return rc == RT_REPEAT_MISS ? RT_OK : rc;
+        }
         return add_raw_event(t, in);
     }
 }
@@ -532,12 +537,26 @@ static void round_trip(const rt_tracer *t, rt_format f, rt_dialect dialect, size
     wo.cancel_steps = cancel;
     rt_writer *w = NULL;
     FUZZ_CHECK(rt_writer_open_fd(&w, devnull, &wo) == RT_OK);
+    /* A Value like the last one of its variable is written as a repeat of
+     * it when the writer has its bytes (rt_writer_repeat_value). */
+    static const rt_event *last_value[64];
+    memset(last_value, 0, sizeof last_value);
     for (uint64_t i = 0; i < n; i++) {
         const rt_event *e = all[i];
         FUZZ_CHECK(e != NULL);
         if (cancel && i % 7 == 3)
             FUZZ_CHECK(rt_writer_flush(w) == RT_OK);
-        int rc = rt_writer_write(w, e);
+        int rc = RT_REPEAT_MISS;
+        if (e->kind == RT_EVENT_VALUE && e->u.value.variable_id < 64) {
+            const rt_event **last = &last_value[e->u.value.variable_id];
+            if (*last && rt_value_equal(&(*last)->u.value.value, &e->u.value.value))
+                rc = rt_writer_repeat_value(w, e->u.value.variable_id, false);
+            else
+                rt_writer_repeat_value(w, e->u.value.variable_id, true); /* keep it */
+            *last = e;
+        }
+        if (rc == RT_REPEAT_MISS)
+            rc = rt_writer_write(w, e);
         if (rc != RT_OK) {
             /* Only v0's documented gaps may refuse a recorded event. */
             if (!(f == RT_FORMAT_V0 && (rc == RT_EUNSUPPORTED || rc == RT_ERANGE))) {
