@@ -1,19 +1,22 @@
 /* The v1 encoder (FORMAT.md section 7): events as CBOR items written straight
- * into the open zstd frame's buffer of the seekable-zstd layer (src/zstd),
- * which cuts an independent frame every frame_size uncompressed bytes
- * (inside an event too, like the reference) and compresses each whole, on
- * its own thread when opts->compress_thread (src/zstd/zworker.c); the seek
- * table goes at the end. v1 = CBOR (this folder) + seekable zstd
- * (src/zstd), the one dependency allowed between format folders.
+ * into a small pending buffer, handed to the seekable-zstd layer (src/zstd)
+ * every RT_V1_CHUNK bytes; it cuts an independent frame every frame_size
+ * uncompressed bytes (inside an event too, like the reference) and the seek
+ * table goes at the end. v1 = CBOR (this folder) + seekable zstd (src/zstd),
+ * the one dependency allowed between format folders.
  *
- * A held tail (encoder.h) is the end of the open frame's buffer: frames are
- * closed only before it. libzstd's own worker threads (ZSTD_c_nbWorkers)
- * made it slower on two cores (docs/performance.md). */
+ * The pending buffer stays small (a chunk and one event, not a whole frame):
+ * the bytes are copied on while they are still in the cache, by this thread
+ * into the compression thread's pieces (opts->compress_thread,
+ * src/zstd/zstream.c) or by libzstd into its window. libzstd's own worker
+ * threads (ZSTD_c_nbWorkers) made it slower on two cores. */
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
 #include "common/repeat_cache.h"
 #include "zstd/seekable.h"
+
+#define RT_V1_CHUNK ((size_t)32 * 1024)
 
 typedef struct v1_encoder {
     rt_encoder base;
@@ -21,18 +24,32 @@ typedef struct v1_encoder {
     rt_err *err;
     const rt_allocator *alloc;
     const rt_dialect_desc *dialect;
-    uint64_t keep_from; /* a held tail (encoder.h) stays in the open frame */
+    rt_buf pending;     /* CBOR not yet given to the compressor */
+    uint64_t consumed;  /* CBOR bytes given to the compressor */
+    uint64_t keep_from; /* a held tail (encoder.h) stays in pending */
     rt_zwriter zw;
     rt_repeat_cache repeats; /* the CBOR of kept variables' last values */
     int status; /* sticky failure of the compressor */
 } v1_encoder;
 
-/* Bytes of the open frame's buffer before the held tail. */
+/* Bytes of pending before the held tail. */
 static size_t releasable(const v1_encoder *w)
 {
-    uint64_t held = w->keep_from - w->zw.stream_at;
-    size_t len = rt_zwriter_input((rt_zwriter *)&w->zw)->len;
-    return held < len ? (size_t)held : len;
+    uint64_t held = w->keep_from - w->consumed;
+    return held < w->pending.len ? (size_t)held : w->pending.len;
+}
+
+/* Hands the pending CBOR before the held tail to the compressor. */
+static int compress_pending(v1_encoder *w)
+{
+    size_t n = releasable(w);
+    int rc = rt_zwriter_write(&w->zw, w->pending.data, n);
+    if (rc)
+        return w->status = rc;
+    memmove(w->pending.data, w->pending.data + n, w->pending.len - n);
+    w->pending.len -= n;
+    w->consumed += n;
+    return rt_output_maybe_drain(w->out);
 }
 
 /* A Value event: its head, then the value's item, kept when its variable
@@ -58,13 +75,10 @@ static int encode_value_event(v1_encoder *w, rt_buf *b, const rt_event *e)
     return rc;
 }
 
-/* After an event: the whole frames before the held tail go. */
-static int written(v1_encoder *w, const rt_buf *b)
+/* After an event: a chunk before the held tail goes on. */
+static int written(v1_encoder *w)
 {
-    if (b->len < w->zw.frame_size)
-        return RT_OK;
-    int rc = rt_zwriter_release(&w->zw, releasable(w));
-    return rc ? (w->status = rc) : RT_OK;
+    return w->pending.len >= RT_V1_CHUNK && releasable(w) ? compress_pending(w) : RT_OK;
 }
 
 static int v1_write(rt_encoder *enc, const rt_event *e)
@@ -74,7 +88,7 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         return w->status;
     if (w->out->status)
         return w->out->status;
-    rt_buf *b = rt_zwriter_input(&w->zw);
+    rt_buf *b = &w->pending;
     size_t mark = b->len;
     int rc = e->kind == RT_EVENT_VALUE ? encode_value_event(w, b, e)
                                        : rt_cbor_encode_event(b, e, w->dialect);
@@ -82,7 +96,7 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         b->len = mark; /* never leave half an event behind */
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     }
-    return written(w, b);
+    return written(w);
 }
 
 static int v1_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only)
@@ -95,23 +109,24 @@ static int v1_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
     if (!s)
         return RT_REPEAT_MISS;
-    rt_buf *b = rt_zwriter_input(&w->zw);
+    rt_buf *b = &w->pending;
     if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     unsigned char *p = rt_cbor_value_head(b->data + b->len, variable_id);
     memcpy(p, s->bytes, s->len);
     b->len = (size_t)(p + s->len - b->data);
-    return written(w, b);
+    return written(w);
 }
 
-/* The frames before the held tail closed; wait: and written. */
+/* The frames before the held tail closed; wait: and written (else what the
+ * thread is still compressing is written at the next flush). */
 static int v1_flush(rt_encoder *enc, bool wait)
 {
     v1_encoder *w = (v1_encoder *)enc;
     if (w->status)
         return w->status;
-    int rc = rt_zwriter_end_frame(&w->zw, releasable(w), false);
-    if (!rc)
+    int rc = compress_pending(w);
+    if (!rc && !(rc = rt_zwriter_end_frame(&w->zw, false)))
         rc = rt_zwriter_collect(&w->zw, wait);
     if (rc)
         return w->status = rc;
@@ -123,8 +138,10 @@ static int v1_finish(rt_encoder *enc)
     v1_encoder *w = (v1_encoder *)enc;
     if (w->status)
         return w->status;
+    int rc = compress_pending(w);
     /* An empty stream still gets one (empty) frame, as the reference writes. */
-    int rc = rt_zwriter_end_frame(&w->zw, releasable(w), w->zw.submitted == 0);
+    if (!rc)
+        rc = rt_zwriter_end_frame(&w->zw, w->zw.ended == 0);
     if (!rc)
         rc = rt_zwriter_collect(&w->zw, true);
     if (!rc)
@@ -139,13 +156,14 @@ static void v1_destroy(rt_encoder *enc)
     v1_encoder *w = (v1_encoder *)enc;
     rt_zwriter_free(&w->zw);
     rt_repeat_free(&w->repeats);
+    rt_buf_free(&w->pending);
     rt_free(w->alloc, w, sizeof *w);
 }
 
 static uint64_t v1_position(const rt_encoder *enc)
 {
-    v1_encoder *w = (v1_encoder *)enc;
-    return w->zw.stream_at + rt_zwriter_input(&w->zw)->len;
+    const v1_encoder *w = (const v1_encoder *)enc;
+    return w->consumed + w->pending.len;
 }
 
 static void v1_hold(rt_encoder *enc, uint64_t from)
@@ -157,10 +175,9 @@ static void v1_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents
 {
     (void)nevents;
     v1_encoder *w = (v1_encoder *)enc;
-    rt_buf *b = rt_zwriter_input(&w->zw);
-    size_t at = (size_t)(from - w->zw.stream_at), n = (size_t)(to - from);
-    memmove(b->data + at, b->data + at + n, b->len - at - n);
-    b->len -= n;
+    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
+    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
+    w->pending.len -= n;
 }
 
 static const rt_encoder_ops v1_ops = {v1_write,    v1_flush, v1_finish, v1_destroy,
@@ -181,11 +198,17 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->dialect = rt_dialect_get(env->opts->dialect);
     w->keep_from = RT_HOLD_NONE;
     rt_repeat_init(&w->repeats, env->alloc);
+    rt_buf_init(&w->pending, env->alloc);
     int rc = rt_zwriter_init(&w->zw, w->out, level, frame_size, env->opts->compress_thread,
                              env->alloc, env->err);
     if (rc) {
         v1_destroy(&w->base);
         return rc;
+    }
+    /* A chunk and the event that crosses its end, without regrowing. */
+    if (rt_buf_reserve(&w->pending, 2 * RT_V1_CHUNK)) {
+        v1_destroy(&w->base);
+        return rt_err_set(env->err, RT_ENOMEM, "v1 writer: out of memory");
     }
     static const unsigned char header[RT_BINARY_HEADER_LEN] = {0xC0, 0xDE, 0x72, 0xAC, 0xE2,
                                                               RT_BINARY_VERSION_V1, 0, 0};

@@ -13,10 +13,12 @@
  * level 2 give 2.51 bytes per event, v1's 2.61, at v1's speed; a 1 MiB
  * limit gives 2.91, 512 KiB 3.42, and level 3 is both slower and larger
  * here (2.98). The 0.19 writer's 4096 events (about 60 KiB) would cost
- * more still. A chunk is compressed whole by the frame worker of src/zstd
- * (on its own thread with opts->compress_thread) and committed when it is
- * back. Memory: the pending chunk (two with the thread), their compressed
- * copies, the zstd context: about 5 MiB (7 with the thread). */
+ * more still. Events wait in a small pending buffer (the held tail, and
+ * less than RT_CT_RELEASE bytes before it) and go on to the chunk's zstd
+ * frame (src/zstd/zstream.c, on its own thread with opts->compress_thread);
+ * a chunk is committed when its frame is back whole. Memory: the zstd
+ * context and its 2 MiB window, the compressed chunk, the thread's pieces
+ * (1 MiB): about 5 MiB. */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -30,11 +32,12 @@
 #include "ctfs/ctfs_meta.h"
 #include "ctfs/ctfs_wcontainer.h"
 #include "ctfs/split_binary.h"
-#include "zstd/zworker.h"
+#include "zstd/zstream.h"
 
 #define RT_CT_CHUNK_BYTES ((size_t)2 << 20)
 #define RT_CT_MAX_CHUNK_BYTES ((size_t)16 << 20) /* a window readers take at any level */
 #define RT_CT_LEVEL 2
+#define RT_CT_RELEASE ((size_t)32 * 1024) /* pending bytes handed on at once */
 #define RT_CT_RECORDER "runtime_tracing-c " RT_VERSION_STRING
 
 typedef struct ct_encoder {
@@ -47,8 +50,12 @@ typedef struct ct_encoder {
     int status; /* sticky failure */
     ctfs_wfile file;
     ctfs_wmember meta, log, fmt;
-    rt_zworker zw;            /* its input: the events of the open chunk */
-    size_t chunk_bytes;       /* cut a chunk at this many bytes of events */
+    rt_buf pending;           /* events not handed to the chunk's frame yet */
+    rt_zstream zs;            /* the open chunk's frame */
+    size_t chunk_bytes;       /* end a chunk at this many bytes of events */
+    uint64_t chunk_in;        /* bytes of events in the open chunk */
+    uint32_t chunk_events;    /* ... and events */
+    rt_buf frame;             /* the open chunk's compressed bytes */
     uint32_t pending_events;
     uint64_t consumed;        /* event bytes given to chunks */
     uint64_t keep_from;       /* a held tail (encoder.h) stays pending... */
@@ -134,59 +141,81 @@ static int meta_bytes(ct_encoder *w, rt_buf *b)
     return ctfs_meta_encode(b, &m) ? fail_mem(w) : RT_OK;
 }
 
-/* Bytes and events of the open chunk before the held tail. */
-static size_t releasable(ct_encoder *w, uint32_t *events)
+/* Bytes and events of pending before the held tail. */
+static size_t releasable(const ct_encoder *w, uint32_t *events)
 {
     uint64_t held = w->keep_from - w->consumed;
-    size_t len = rt_zworker_input(&w->zw)->len;
-    if (held < len) {
+    if (held < w->pending.len) {
         *events = w->keep_events;
         return (size_t)held;
     }
     *events = w->pending_events;
-    return len;
+    return w->pending.len;
 }
 
-/* A chunk's zstd frame, back from the worker: framed with its header,
- * appended to events.log and committed. */
-static int write_chunk(void *ctx, const unsigned char *frame, size_t len, size_t in_len,
-                       uint64_t nevents)
+/* Compressed bytes of the open chunk, back from zstream; at its frame's
+ * end the chunk, framed with its header, is appended to events.log and
+ * committed. */
+static int write_chunk(void *ctx, const unsigned char *bytes, size_t len, bool frame_end,
+                       uint64_t frame_in, uint64_t nevents)
 {
-    (void)in_len;
+    (void)frame_in;
     ct_encoder *w = ctx;
-    if (len > UINT32_MAX)
+    if (len && rt_buf_append(&w->frame, bytes, len))
+        return rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
+    if (!frame_end)
+        return RT_OK;
+    if (w->frame.len > UINT32_MAX)
         return rt_err_set(w->err, RT_ELIMIT, "ct writer: chunk over 4 GiB");
     unsigned char head[CTFS_CHUNK_HEADER_LEN];
-    ctfs_put_u32(head, (uint32_t)len);
+    ctfs_put_u32(head, (uint32_t)w->frame.len);
     ctfs_put_u32(head + 4, (uint32_t)nevents);
     ctfs_put_u64(head + 8, w->chunk_first);
     int rc = ctfs_wmember_append(&w->log, head, sizeof head);
     if (!rc)
-        rc = ctfs_wmember_append(&w->log, frame, len);
+        rc = ctfs_wmember_append(&w->log, w->frame.data, w->frame.len);
     if (!rc)
         rc = ctfs_wmember_commit(&w->log);
     if (rc)
         return rc;
+    w->frame.len = 0;
     w->chunk_first += nevents;
     w->out->bytes = w->file.next_block * CTFS_BLOCK; /* the file size */
     return RT_OK;
 }
 
-/* Hands the pending events before the held tail to the worker as one
- * chunk. */
-static int emit_chunk(ct_encoder *w)
+/* Ends the open chunk: its frame goes to the compressor's end. */
+static int end_chunk(ct_encoder *w)
+{
+    if (!w->chunk_events)
+        return RT_OK;
+    int rc = rt_zstream_end_frame(&w->zs, w->chunk_events, false);
+    w->chunk_in = 0;
+    w->chunk_events = 0;
+    return rc ? (w->status = rc) : RT_OK;
+}
+
+/* Hands the pending events before the held tail to the open chunk, which
+ * ends once it holds chunk_bytes. */
+static int release(ct_encoder *w)
 {
     uint32_t nevents;
     size_t len = releasable(w, &nevents);
     if (!nevents)
         return RT_OK;
-    int rc = rt_zworker_submit(&w->zw, len, nevents);
+    if (w->chunk_events > UINT32_MAX - nevents && end_chunk(w))
+        return w->status;
+    int rc = rt_zstream_write(&w->zs, w->pending.data, len);
     if (rc)
         return w->status = rc;
+    w->chunk_in += len;
+    w->chunk_events += nevents;
     w->pending_events -= nevents;
     w->keep_events = 0;
+    memmove(w->pending.data, w->pending.data + len, w->pending.len - len);
+    w->pending.len -= len;
     w->consumed += len;
-    return RT_OK;
+    return w->chunk_in >= w->chunk_bytes ? end_chunk(w) : RT_OK;
 }
 
 /* Split-binary head of a Value: tag, variable id, the u32 length of the
@@ -231,14 +260,15 @@ static int encode_value_event(ct_encoder *w, rt_buf *b, const rt_event *e)
     return rc;
 }
 
-/* After an event: a full chunk goes, up to the held tail. */
+/* After an event: what pending holds before the held tail goes on, by
+ * RT_CT_RELEASE bytes. */
 static int written(ct_encoder *w, const rt_buf *pending)
 {
     w->pending_events++;
     w->events++;
-    if ((pending->len >= w->chunk_bytes || w->pending_events == UINT32_MAX) &&
+    if ((pending->len >= RT_CT_RELEASE || w->pending_events == UINT32_MAX) &&
         w->pending_events > w->keep_events)
-        return emit_chunk(w);
+        return release(w);
     return RT_OK;
 }
 
@@ -247,7 +277,7 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
     ct_encoder *w = (ct_encoder *)enc;
     if (w->status)
         return w->status;
-    rt_buf *pending = rt_zworker_input(&w->zw);
+    rt_buf *pending = &w->pending;
     size_t mark = pending->len;
     int rc;
     if (e->kind == RT_EVENT_STEP && !w->cbor && pending->cap - mark >= RT_SB_STEP_LEN) {
@@ -281,7 +311,7 @@ static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
     if (!s)
         return RT_REPEAT_MISS;
-    rt_buf *pending = rt_zworker_input(&w->zw);
+    rt_buf *pending = &w->pending;
     if (rt_buf_reserve(pending, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
     unsigned char *p = value_head(w, pending->data + pending->len, variable_id, s->len);
@@ -290,11 +320,14 @@ static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     return written(w, pending);
 }
 
+/* The events before the held tail as a chunk; wait: committed (else what
+ * the thread is still compressing is committed at the next flush). */
 static int ct_flush(rt_encoder *enc, bool wait)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    int rc = w->status ? w->status : emit_chunk(w);
-    if (!rc && (rc = rt_zworker_collect(&w->zw, wait)))
+    int rc = w->status;
+    if (!rc && !(rc = release(w)) && !(rc = end_chunk(w)) &&
+        (rc = rt_zstream_collect(&w->zs, wait)))
         w->status = rc;
     return rc;
 }
@@ -302,8 +335,9 @@ static int ct_flush(rt_encoder *enc, bool wait)
 static int ct_finish(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    int rc = w->status ? w->status : emit_chunk(w);
-    if (!rc && (rc = rt_zworker_collect(&w->zw, true)))
+    int rc = w->status;
+    if (!rc && !(rc = release(w)) && !(rc = end_chunk(w)) &&
+        (rc = rt_zstream_collect(&w->zs, true)))
         w->status = rc;
     if (rc || !w->npaths)
         return rc;
@@ -320,7 +354,9 @@ static int ct_finish(rt_encoder *enc)
 static void ct_destroy(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    rt_zworker_free(&w->zw);
+    rt_zstream_free(&w->zs);
+    rt_buf_free(&w->pending);
+    rt_buf_free(&w->frame);
     rt_repeat_free(&w->repeats);
     rt_free(w->alloc, w->args, w->nargs * sizeof *w->args);
     rt_free(w->alloc, w->paths, w->paths_cap * sizeof *w->paths);
@@ -330,8 +366,8 @@ static void ct_destroy(rt_encoder *enc)
 
 static uint64_t ct_position(const rt_encoder *enc)
 {
-    ct_encoder *w = (ct_encoder *)enc;
-    return w->consumed + rt_zworker_input(&w->zw)->len;
+    const ct_encoder *w = (const ct_encoder *)enc;
+    return w->consumed + w->pending.len;
 }
 
 /* from is the current position (the writer holds from the event it is
@@ -346,10 +382,9 @@ static void ct_hold(rt_encoder *enc, uint64_t from)
 static void ct_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    rt_buf *b = rt_zworker_input(&w->zw);
     size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
-    memmove(b->data + at, b->data + at + n, b->len - at - n);
-    b->len -= n;
+    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
+    w->pending.len -= n;
     w->pending_events -= (uint32_t)nevents;
     w->events -= nevents;
 }
@@ -446,10 +481,22 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     rt_arena_init(&w->strings, env->alloc, 4096);
     rt_repeat_init(&w->repeats, env->alloc);
     int rc = copy_metadata(w, o);
-    rt_zparams zp = {o->zstd_level ? o->zstd_level : RT_CT_LEVEL, 0, true};
+    rt_buf_init(&w->pending, env->alloc);
+    rt_buf_init(&w->frame, env->alloc);
+    /* the window covers a chunk: a chunk's frame is cut at chunk_bytes and
+     * less than RT_CT_RELEASE and an event more */
+    int level = o->zstd_level ? o->zstd_level : RT_CT_LEVEL;
+    int wlog = 10;
+    while (wlog < 24 && ((size_t)1 << wlog) < w->chunk_bytes + RT_CT_RELEASE)
+        wlog++;
+    if (!rc && level >= ZSTD_minCLevel() && level <= ZSTD_maxCLevel() &&
+        (unsigned)wlog > ZSTD_getCParams(level, 0, 0).windowLog)
+        wlog = (int)ZSTD_getCParams(level, 0, 0).windowLog;
     if (!rc)
-        rc = rt_zworker_init(&w->zw, &zp, o->compress_thread, w->chunk_bytes + 4096, write_chunk, w,
-                             "ct writer", env->alloc, env->err);
+        rc = rt_zstream_init(&w->zs, level, wlog, o->compress_thread, write_chunk, w, "ct writer",
+                             env->alloc, env->err);
+    if (!rc && rt_buf_reserve(&w->pending, 2 * RT_CT_RELEASE))
+        rc = fail_mem(w);
     if (!rc)
         rc = write_skeleton(w);
     if (rc) {

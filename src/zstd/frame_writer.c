@@ -1,8 +1,6 @@
 /* The writing half of seekable zstd: the stream cut into frames of
- * frame_size bytes, each compressed whole by the frame worker (zworker.c,
- * which this file owns and which knows nothing of it), then the seek
- * table. Whole-frame compression reads the frame where the encoder wrote
- * it; the streaming API copied it into libzstd's window first. */
+ * frame_size bytes, compressed by zstream.c (which this file owns and which
+ * knows nothing of it), then the seek table. */
 #include "zstd/seekable.h"
 
 static void put_le32(unsigned char *p, uint32_t v)
@@ -28,16 +26,13 @@ static int window_log(int level, size_t frame_size)
     return (int)log;
 }
 
-/* A frame the worker finished: to the output, and into the seek table. */
-static int emit_frame(void *ctx, const unsigned char *frame, size_t len, size_t in_len,
-                      uint64_t tag)
+static int record(rt_zwriter *w, uint64_t compressed, uint64_t decompressed)
 {
-    (void)tag;
-    rt_zwriter *w = ctx;
     if (w->frames >= RT_SEEK_MAX_FRAMES)
         return rt_err_set(w->err, RT_ELIMIT, "v1 writer: more than %u frames", RT_SEEK_MAX_FRAMES);
-    if (len > 0xFFFFFFFFu)
-        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %zu bytes", len);
+    if (compressed > 0xFFFFFFFFu)
+        return rt_err_set(w->err, RT_ELIMIT, "v1 writer: a frame compressed to %llu bytes",
+                          (unsigned long long)compressed);
     if (w->frames == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         uint32_t *e = rt_realloc(w->alloc, w->entries, w->cap * 2 * sizeof *e, cap * 2 * sizeof *e);
@@ -46,15 +41,28 @@ static int emit_frame(void *ctx, const unsigned char *frame, size_t len, size_t 
         w->entries = e;
         w->cap = cap;
     }
-    int rc = rt_output_put(w->out, frame, len);
-    if (rc)
-        return rc;
-    w->entries[2 * w->frames] = (uint32_t)len;
-    w->entries[2 * w->frames + 1] = (uint32_t)in_len;
+    w->entries[2 * w->frames] = (uint32_t)compressed;
+    w->entries[2 * w->frames + 1] = (uint32_t)decompressed;
     w->frames++;
-    w->compressed += len;
-    w->decompressed += in_len;
+    w->compressed += compressed;
+    w->decompressed += decompressed;
     return RT_OK;
+}
+
+/* Compressed bytes back from zstream: to the output; a frame's end into
+ * the seek table. */
+static int emit(void *ctx, const unsigned char *bytes, size_t len, bool frame_end,
+                uint64_t frame_in, uint64_t tag)
+{
+    (void)tag;
+    rt_zwriter *w = ctx;
+    int rc = len ? rt_output_put(w->out, bytes, len) : RT_OK;
+    w->frame_out += len;
+    if (!rc && frame_end) {
+        rc = record(w, w->frame_out, frame_in);
+        w->frame_out = 0;
+    }
+    return rc;
 }
 
 int rt_zwriter_init(rt_zwriter *w, rt_output *out, int level, size_t frame_size, bool threaded,
@@ -68,47 +76,42 @@ int rt_zwriter_init(rt_zwriter *w, rt_output *out, int level, size_t frame_size,
     if (frame_size == 0 || frame_size > RT_ZSTD_MAX_FRAME_SIZE)
         return rt_err_set(err, RT_EINVAL, "v1 writer: frame_size %zu out of range 1..%zu",
                           frame_size, RT_ZSTD_MAX_FRAME_SIZE);
-    rt_zparams p = {level, 0, false};
-    if (level >= ZSTD_minCLevel() && level <= ZSTD_maxCLevel())
-        p.window_log = window_log(level, frame_size);
-    /* A frame and the event that crosses its end, without regrowing. */
-    size_t reserve = frame_size < ((size_t)4 << 20) ? frame_size + 64 * 1024 : (size_t)4 << 20;
-    return rt_zworker_init(&w->zw, &p, threaded, reserve, emit_frame, w, "v1 writer", alloc, err);
+    int wlog = level >= ZSTD_minCLevel() && level <= ZSTD_maxCLevel() ? window_log(level, frame_size)
+                                                                       : 0;
+    return rt_zstream_init(&w->zs, level, wlog, threaded, emit, w, "v1 writer", alloc, err);
 }
 
-static int submit(rt_zwriter *w, size_t nframes, size_t frame_len)
+int rt_zwriter_write(rt_zwriter *w, const void *src, size_t n)
 {
-    int rc = rt_zworker_submit_run(&w->zw, nframes, frame_len, 0);
-    if (!rc) {
-        w->stream_at += (uint64_t)nframes * frame_len;
-        w->submitted += nframes;
+    const unsigned char *p = src;
+    while (n) {
+        size_t take = w->frame_size - w->frame_in;
+        if (take > n)
+            take = n;
+        int rc = rt_zstream_write(&w->zs, p, take);
+        if (rc)
+            return rc;
+        w->frame_in += take;
+        p += take;
+        n -= take;
+        if (w->frame_in == w->frame_size && (rc = rt_zwriter_end_frame(w, false)))
+            return rc;
     }
-    return rc ? rc : rt_output_maybe_drain(w->out);
+    return RT_OK;
 }
 
-int rt_zwriter_release(rt_zwriter *w, size_t upto)
+int rt_zwriter_end_frame(rt_zwriter *w, bool force)
 {
-    size_t n = upto / w->frame_size;
-    return n ? submit(w, n, w->frame_size) : w->zw.status;
-}
-
-int rt_zwriter_end_frame(rt_zwriter *w, size_t upto, bool force)
-{
-    int rc = rt_zwriter_release(w, upto);
-    upto %= w->frame_size;
-    if (rc || (!upto && !force))
-        return rc;
-    if (upto)
-        return submit(w, 1, upto);
-    /* The reference's empty frame carries a content size of 0; match it. */
-    if (!(rc = rt_zworker_set_content_size(&w->zw, true)) && !(rc = submit(w, 1, 0)))
-        rc = rt_zworker_set_content_size(&w->zw, false);
-    return rc;
+    if (!w->frame_in && !force)
+        return w->zs.status;
+    w->frame_in = 0;
+    w->ended++;
+    return rt_zstream_end_frame(&w->zs, 0, force);
 }
 
 int rt_zwriter_collect(rt_zwriter *w, bool wait)
 {
-    return rt_zworker_collect(&w->zw, wait);
+    return rt_zstream_collect(&w->zs, wait);
 }
 
 int rt_zwriter_seek_table(rt_zwriter *w)
@@ -134,7 +137,7 @@ int rt_zwriter_seek_table(rt_zwriter *w)
 
 void rt_zwriter_free(rt_zwriter *w)
 {
-    rt_zworker_free(&w->zw);
+    rt_zstream_free(&w->zs);
     rt_free(w->alloc, w->entries, w->cap * 2 * sizeof *w->entries);
     w->entries = NULL;
     w->frames = w->cap = 0;

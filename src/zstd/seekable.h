@@ -9,7 +9,7 @@
 #include "common/output.h"
 #include "common/source.h"
 #include "zstd/zstd_mem.h"
-#include "zstd/zworker.h"
+#include "zstd/zstream.h"
 
 #define RT_ZSTD_FRAME_MAGIC 0xFD2FB528u
 #define RT_SKIPPABLE_MAGIC_MIN 0x184D2A50u
@@ -30,22 +30,21 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Cuts a byte stream into independent zstd frames of frame_size
- * uncompressed bytes each (cut anywhere, like the reference; no checksum,
- * no content size), each compressed whole by a frame worker (zworker.h: on
- * a thread of its own or in the caller's), appended in order to an
- * rt_output, with their sizes remembered for the seek table. The caller
- * writes the stream straight into rt_zwriter_input: its first byte is the
- * first byte of the open frame. */
+/* Compresses a byte stream into independent zstd frames of frame_size
+ * uncompressed bytes each (cut anywhere, like the reference; no checksum, no
+ * content size), appended in order to an rt_output, and remembers their
+ * sizes for the seek table. The compressing is zstream.c's (on a thread of
+ * its own or in the caller's); this file owns it and does the framing. */
 typedef struct rt_zwriter {
-    rt_zworker zw;
+    rt_zstream zs;
     rt_output *out;
     size_t frame_size;
-    uint64_t stream_at;    /* stream offset of the input's first byte */
+    size_t frame_in;       /* uncompressed bytes in the open frame */
+    uint64_t frame_out;    /* compressed bytes of the open frame so far */
+    uint64_t ended;        /* frames ended (handed on or not) */
     uint32_t *entries;     /* (compressed, decompressed) size per frame */
     size_t frames, cap;
-    uint64_t submitted;    /* frames handed to the worker */
-    uint64_t compressed, decompressed; /* totals of the frames emitted */
+    uint64_t compressed, decompressed; /* totals of the frames written */
     const rt_allocator *alloc;
     rt_err *err;
 } rt_zwriter;
@@ -55,22 +54,15 @@ typedef struct rt_zwriter {
  * writer's own, falling back to the caller's thread when none can start. */
 int rt_zwriter_init(rt_zwriter *w, rt_output *out, int level, size_t frame_size, bool threaded,
                     const rt_allocator *alloc, rt_err *err);
-/* The open frame's bytes so far; append the stream here. */
-static inline rt_buf *rt_zwriter_input(rt_zwriter *w)
-{
-    return rt_zworker_input(&w->zw);
-}
-/* The first upto bytes of the input are final: closes every whole frame
- * among them. */
-int rt_zwriter_release(rt_zwriter *w, size_t upto);
-/* Closes the open frame after its first upto bytes (the rest opens the
- * next), after the whole frames among them; with force, writes an empty
- * frame when upto is 0 (the reference's empty stream is one empty frame).
- * The frames go to the output when the worker is done with them. */
-int rt_zwriter_end_frame(rt_zwriter *w, size_t upto, bool force);
-/* Appends the frames the worker has finished to the output; wait: all. */
+/* Compresses src[0..n) into the open frame(s), closing each frame that
+ * reaches frame_size. */
+int rt_zwriter_write(rt_zwriter *w, const void *src, size_t n);
+/* Closes the open frame, if any; with force, writes an empty frame when none
+ * is open (the reference's empty stream is one empty frame). */
+int rt_zwriter_end_frame(rt_zwriter *w, bool force);
+/* Appends to the output what the thread has compressed; wait: all. */
 int rt_zwriter_collect(rt_zwriter *w, bool wait);
-/* Appends the seek-table skippable frame for the frames emitted so far
+/* Appends the seek-table skippable frame for the frames written so far
  * (rt_zwriter_collect with wait first). */
 int rt_zwriter_seek_table(rt_zwriter *w);
 void rt_zwriter_free(rt_zwriter *w);
