@@ -23,6 +23,7 @@
 
 #include "capture.h"
 #include "map.h"
+#include "repeats.h"
 #include "text.h"
 #include "values.h"
 
@@ -74,6 +75,7 @@ struct ctl_recorder {
     rt_variable_id vararg_vid;
     ctl_scratch scratch;
     ctl_encoder enc;
+    ctl_repeats repeats; /* values proven unchanged: repeated by the library */
     ctl_map sources, protos, names, threads;
     struct name_slot {
         const char *name;
@@ -624,17 +626,51 @@ static int check_cached(ctl_recorder *r, lua_State *L, const char *name, const r
     return RT_EINVAL;
 }
 
-/* Registers the value on top of the stack as variable name, and pops it. */
+/* CT_LUA_CHECK_CACHE for a repeat: the value on top of the stack, encoded
+ * anew without caches, must be the one the variable was given last. */
+static int check_repeat(ctl_recorder *r, lua_State *L, const char *name, rt_variable_id vid)
+{
+    const rt_value *last = ctl_repeats_last_value(&r->repeats, vid);
+    rt_value naive;
+    int rc = ctl_encode_naive(&r->enc, L, -1, &naive);
+    if (rc || !last || ctl_value_equal(last, &naive))
+        return rc;
+    if (!r->err) {
+        r->err = RT_EINVAL;
+        snprintf(r->errmsg, sizeof r->errmsg,
+                 "CT_LUA_CHECK_CACHE: the repeated value of '%.100s' (event %llu) differs from "
+                 "the value encoded anew",
+                 name, (unsigned long long)rt_tracer_event_count(r->t));
+    }
+    return RT_EINVAL;
+}
+
+/* Registers the value on top of the stack as variable name, and pops it:
+ * a repeat of the variable's last Value when the value is proven the same
+ * (repeats.h), else encoded. */
 static void record_top(ctl_recorder *r, lua_State *L, const char *name)
 {
     rt_variable_id vid;
     if (var_id(r, L, name, &vid)) {
-        rt_value v;
-        int rc = ctl_encode(&r->enc, L, -1, &v);
-        if (!rc && r->check_every && ++r->checked % r->check_every == 0)
-            rc = check_cached(r, L, name, &v);
-        if (!rc)
-            rc = rt_register_full_value(r->t, vid, v);
+        ctl_identity now;
+        bool proven = !r->repeats.off && ctl_identity_of(L, -1, &now);
+        bool check = r->check_every && ++r->checked % r->check_every == 0;
+        int rc = RT_REPEAT_MISS;
+        if (proven && ctl_repeats_same(&r->repeats, vid, &now)) {
+            rc = rt_register_repeat_value(r->t, vid);
+            if (rc == RT_OK && check)
+                rc = check_repeat(r, L, name, vid);
+        }
+        if (rc == RT_REPEAT_MISS) {
+            rt_value v;
+            rc = ctl_encode(&r->enc, L, -1, &v);
+            if (!rc && check)
+                rc = check_cached(r, L, name, &v);
+            if (!rc)
+                rc = rt_register_full_value(r->t, vid, v);
+            if (!rc)
+                ctl_repeats_given(&r->repeats, L, -1, vid, proven ? &now : NULL, &v);
+        }
         if (rc)
             fail(r, rc);
     }
@@ -706,6 +742,11 @@ static void record_call(ctl_recorder *r, lua_State *L, lua_Debug *ar, const prot
     for (size_t i = 0; i < nargs && !rc; i++) {
         lua_getlocal(L, ar, (int)i + 1);
         rc = ctl_encode(&r->enc, L, -1, &args[i].value);
+        /* the Call's Value events give the parameters these values */
+        ctl_identity now;
+        if (!rc && p->fid != 0)
+            ctl_repeats_given(&r->repeats, L, -1, args[i].variable_id,
+                              ctl_identity_of(L, -1, &now) ? &now : NULL, &args[i].value);
         lua_pop(L, 1);
     }
     if (!rc && p->vararg) {
@@ -731,6 +772,8 @@ static void record_call(ctl_recorder *r, lua_State *L, lua_Debug *ar, const prot
         if (!rc) {
             args[nargs].variable_id = r->vararg_vid;
             args[nargs].value = rt_value_sequence(items, shown, false, r->types.varargs);
+            if (p->fid != 0)
+                ctl_repeats_given(&r->repeats, L, -1, r->vararg_vid, NULL, &args[nargs].value);
             nargs++;
         }
     }
@@ -941,6 +984,8 @@ int ctl_recorder_start(ctl_recorder *r, lua_State *L, const char *script)
         lua_rawseti(L, -2, i);
     }
     r->enc.string_anchor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if ((rc = ctl_repeats_init(&r->repeats, L, r->enc.naive, r->check_every != 0)))
+        return rc;
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->anchor_ref);
     lua_pushliteral(L, "_ENV");
     r->env_name = lua_tostring(L, -1);
@@ -1027,6 +1072,7 @@ void ctl_recorder_free(ctl_recorder *r)
     free(r->chain);
     ctl_scratch_free(&r->scratch);
     ctl_encoder_free(&r->enc);
+    ctl_repeats_free(&r->repeats);
     free(r->cwd);
     free(r);
 }
