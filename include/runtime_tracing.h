@@ -427,16 +427,17 @@ typedef struct rt_writer_options {
     rt_write_fn write_fn;          /**< NULL: write(2) on the file */
     void *write_ctx;               /**< Passed to write_fn. */
     /** v1 and ct: compress on a thread of the writer's own, overlapping
-     * the caller's encoding (the same bytes are written either way): each
-     * zstd frame (v1) or chunk (ct) is compressed whole while the caller
-     * fills the next one, so memory holds two of them (4 MiB at the default
-     * frame_size) and the caller waits when the thread falls behind. Only
-     * libzstd runs on that thread: output, write_fn and the allocator are
-     * called from the caller's thread. Falls back to the caller's thread
-     * when none can start. rt_writer_options_init turns it on when the
-     * process may run on two CPUs or more (its affinity mask); false
-     * compresses in the caller's thread. A process that forks must not
-     * use a writer begun before the fork in the child. */
+     * the caller's encoding (the same bytes are written either way): the
+     * caller copies the stream into four 1 MiB pieces the thread compresses
+     * in order, and waits when the thread falls behind (about 5 MiB more
+     * memory). Only libzstd runs on that thread: output, write_fn and the
+     * allocator are called from the caller's thread. Falls back to the
+     * caller's thread when none can start. rt_writer_options_init turns it
+     * on when the process may run on two CPUs or more (its affinity mask);
+     * false compresses in the caller's thread. It shortens the wall clock
+     * only where a second core is really free: it costs some CPU time
+     * (docs/performance.md). A process that forks must not use, in the
+     * child, a writer begun before the fork. */
     bool compress_thread;
     /** When rt_writer_open or rt_writer_open_fd fails, the message saying
      * why is copied here (NUL-terminated, cut to errbuf_len). May be NULL. */

@@ -17,8 +17,8 @@
  * less than RT_CT_RELEASE bytes before it) and go on to the chunk's zstd
  * frame (src/zstd/zstream.c, on its own thread with opts->compress_thread);
  * a chunk is committed when its frame is back whole. Memory: the zstd
- * context and its 2 MiB window, the compressed chunk, the thread's pieces
- * (1 MiB): about 5 MiB. */
+ * context and its window, the compressed chunk, and with the thread its
+ * four 1 MiB pieces: 3-8 MiB. */
 #include <fcntl.h>
 #include <unistd.h>
 

@@ -8,7 +8,7 @@
 #include "zstd/zstream.h"
 
 #define JOBS 4
-#define JOB_IN ((size_t)256 * 1024)
+#define JOB_IN ((size_t)1024 * 1024)
 
 typedef struct zjob {
     unsigned char *in;

@@ -4,7 +4,7 @@
  * (src/ctfs/ct_writer.c). Knows nothing of the formats that use it.
  *
  * With the thread, the caller copies the stream into a ring of JOBS fixed
- * pieces of 256 KiB and hands each over when full or at a frame's end; the
+ * pieces of 1 MiB and hands each over when full or at a frame's end; the
  * thread streams them into libzstd, in order. The compressed bytes come
  * back through a callback called on the caller's thread only (when it
  * needs a piece again, and at collect), so output, bookkeeping and every
