@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/copy.h"
+
 #define CBOR_UINT 0
 #define CBOR_NEGINT 1
 #define CBOR_BYTES 2
@@ -74,8 +76,7 @@ static inline unsigned char *cbor_bool(unsigned char *p, bool b)
 static inline unsigned char *cbor_text(unsigned char *p, const char *s, size_t n)
 {
     p = cbor_head(p, CBOR_TEXT, n);
-    if (n)
-        memcpy(p, s, n);
+    rt_copy(p, s, n);
     return p + n;
 }
 

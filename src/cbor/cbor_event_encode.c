@@ -241,7 +241,9 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
             p = CBOR_LIT(p, "Raw");
             p = CBOR_LIT(p, "r");
         }
-        p = cbor_text(p, c, n);
+        p = cbor_head(p, CBOR_TEXT, n);
+        for (size_t i = 0; i < n; i++) /* (at most 4 bytes: no wide copy) */
+            *p++ = (unsigned char)c[i];
         p = put_type_id(p, v->type_id);
         break;
     }

@@ -10,6 +10,7 @@
  * into the compression thread's pieces (opts->compress_thread,
  * src/zstd/zstream.c) or by libzstd into its window. libzstd's own worker
  * threads (ZSTD_c_nbWorkers) made it slower on two cores. */
+#include "common/copy.h"
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
@@ -113,7 +114,7 @@ static int v1_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     unsigned char *p = rt_cbor_value_head(b->data + b->len, variable_id);
-    memcpy(p, s->bytes, s->len);
+    rt_copy(p, s->bytes, s->len);
     b->len = (size_t)(p + s->len - b->data);
     return written(w);
 }

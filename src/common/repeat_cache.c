@@ -1,3 +1,4 @@
+#include "common/copy.h"
 #include "common/repeat_cache.h"
 
 #include <string.h>
@@ -33,7 +34,7 @@ void rt_repeat_store(rt_repeat_cache *c, uint64_t variable_id, const void *bytes
         s->bytes = b;
         s->cap = (uint32_t)cap;
     }
-    memcpy(s->bytes, bytes, len);
+    rt_copy(s->bytes, bytes, len);
     s->len = (uint32_t)len;
     s->valid = true;
 }

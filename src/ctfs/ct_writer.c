@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "common/copy.h"
 #include "cbor/cbor_event.h"
 #include "common/arena.h"
 #include "common/dialect.h"
@@ -315,7 +316,7 @@ static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     if (rt_buf_reserve(pending, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
     unsigned char *p = value_head(w, pending->data + pending->len, variable_id, s->len);
-    memcpy(p, s->bytes, s->len);
+    rt_copy(p, s->bytes, s->len);
     pending->len = (size_t)(p + s->len - pending->data);
     return written(w, pending);
 }

@@ -4,6 +4,7 @@
  * lengths for strings), then it is written with no further checks. */
 #include <string.h>
 
+#include "common/copy.h"
 #include "common/base64.h"
 #include "common/dialect.h"
 #include "common/float_text.h"
@@ -506,7 +507,7 @@ static int json_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_on
         *p++ = ',';
     j->first = false;
     p = put_value_head(p, variable_id);
-    memcpy(p, s->bytes, s->len);
+    rt_copy(p, s->bytes, s->len);
     p = LIT(p + s->len, "}}");
     o->buf.len += (size_t)(p - start);
     return rt_output_maybe_drain(o);
