@@ -68,20 +68,22 @@ bool ctl_identity_of(lua_State *L, int idx, ctl_identity *out)
 
 /* ---- copies for the check ------------------------------------------------ */
 
-static bool copyable(const rt_value *v, size_t *size)
+/* Whether ct-lua makes v, and the room its children (*nodes) and texts
+ * (*text) take. */
+static bool copyable(const rt_value *v, size_t *nodes, size_t *text)
 {
-    *size += sizeof *v;
     switch (v->kind) {
     case RT_VALUE_STRING:
     case RT_VALUE_RAW:
     case RT_VALUE_ERROR:
-        *size += v->u.text.len;
+        *text += v->u.text.len;
         return true;
     case RT_VALUE_SEQUENCE:
     case RT_VALUE_TUPLE:
     case RT_VALUE_STRUCT:
+        *nodes += v->u.list.len;
         for (size_t i = 0; i < v->u.list.len; i++)
-            if (!copyable(&v->u.list.items[i], size))
+            if (!copyable(&v->u.list.items[i], nodes, text))
                 return false;
         return true;
     case RT_VALUE_INT:
@@ -94,8 +96,8 @@ static bool copyable(const rt_value *v, size_t *size)
     }
 }
 
-/* Copies v into *dst, children and texts from *at on. */
-static void copy_into(const rt_value *v, rt_value *dst, char **at)
+/* Copies v into *dst: its children from *node on, its texts from *text on. */
+static void copy_into(const rt_value *v, rt_value *dst, rt_value **node, char **text)
 {
     *dst = *v;
     switch (v->kind) {
@@ -103,17 +105,17 @@ static void copy_into(const rt_value *v, rt_value *dst, char **at)
     case RT_VALUE_RAW:
     case RT_VALUE_ERROR:
         if (v->u.text.len)
-            memcpy(*at, v->u.text.ptr, v->u.text.len);
-        dst->u.text.ptr = *at;
-        *at += v->u.text.len;
+            memcpy(*text, v->u.text.ptr, v->u.text.len);
+        dst->u.text.ptr = *text;
+        *text += v->u.text.len;
         break;
     case RT_VALUE_SEQUENCE:
     case RT_VALUE_TUPLE:
     case RT_VALUE_STRUCT: {
-        rt_value *items = (rt_value *)(void *)*at;
-        *at += v->u.list.len * sizeof *items;
+        rt_value *items = *node;
+        *node += v->u.list.len;
         for (size_t i = 0; i < v->u.list.len; i++)
-            copy_into(&v->u.list.items[i], &items[i], at);
+            copy_into(&v->u.list.items[i], &items[i], node, text);
         dst->u.list.items = items;
         break;
     }
@@ -122,18 +124,19 @@ static void copy_into(const rt_value *v, rt_value *dst, char **at)
     }
 }
 
-/* One block holding v and everything it points at, or NULL. Texts go
- * after the value structs, so every struct stays aligned. */
+/* One block holding v and everything it points at, or NULL: the value
+ * structs first (so that every one is aligned), then the texts. */
 static rt_value *copy_value(const rt_value *v)
 {
-    size_t size = 0;
-    if (!copyable(v, &size))
+    size_t nodes = 1, text = 0;
+    if (!copyable(v, &nodes, &text))
         return NULL;
-    rt_value *copy = malloc(size);
+    rt_value *copy = malloc(nodes * sizeof *copy + text + 1);
     if (!copy)
         return NULL;
-    char *at = (char *)(copy + 1);
-    copy_into(v, copy, &at);
+    rt_value *node = copy + 1;
+    char *texts = (char *)(copy + nodes);
+    copy_into(v, copy, &node, &texts);
     return copy;
 }
 
