@@ -17,6 +17,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 bin=${RT_BENCH:-$here/../build/bin/rt-bench}
+parallel=$(dirname "$bin")/rt-parallel
+machine() {
+  printf '%s; ' "$(uptime | sed 's/.*load/load/')"
+  if [ -x "$parallel" ]; then "$parallel"; else echo; fi
+}
+echo "machine before: $(machine)"
+echo
 
 field() { # field NAME LINE
   for kv in $2; do
@@ -26,12 +33,13 @@ field() { # field NAME LINE
 
 echo "| format | mode | API calls | calls/s best | calls/s median | ns/call best | bytes/event | output bytes | peak RSS |"
 echo "|---|---|---|---|---|---|---|---|---|"
-# v1+thread: v1 with its compression thread (rt_tracer_options.compress_thread).
+# v1 and ct as the library's defaults give them (the compression thread when
+# two CPUs are there), and +inline: compress_thread off.
 for n in $sizes; do
-  for fmt in json v0 v1 v1+thread; do
+  for fmt in json v0 v1 v1+inline ct ct+inline; do
     for mode in buffered streaming; do
-      flags=(--calls "$n" --format "${fmt%+thread}")
-      [ "$fmt" = v1+thread ] && flags+=(--compress-thread)
+      flags=(--calls "$n" --format "${fmt%+inline}")
+      [ "${fmt%+inline}" != "$fmt" ] && flags+=(--no-compress-thread)
       [ "$mode" = streaming ] && flags+=(--streaming)
       if [ "$sink" = null ]; then flags+=(--null); else flags+=(--out "$dir/rt-bench.out"); fi
       lines=()
@@ -54,14 +62,17 @@ for n in $sizes; do
 done
 
 echo
-echo "| format | mode | call | ns/call | events/call |"
-echo "|---|---|---|---|---|"
-for fmt in json v0 v1; do
+echo "| format | mode | call | ns/call (recording thread, median of 5) | wall ns/call | events/call |"
+echo "|---|---|---|---|---|---|"
+for fmt in json v0 v1 ct; do
   for mode in buffered streaming; do
     flags=(--calls 1000000 --format "$fmt" --null --micro)
     [ "$mode" = streaming ] && flags+=(--streaming)
     "$bin" "${flags[@]}" | awk -v f="$fmt" -v m="$mode" '/^MICRO/ {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      printf "| %s | %s | %s | %s | %s |\n", f, m, v["kind"], v["ns_per_call"], v["events_per_call"] }'
+      printf "| %s | %s | %s | %s | %s | %s |\n", f, m, v["kind"], v["ns_per_call"], v["wall_ns_per_call"],
+             v["events_per_call"] }'
   done
 done
+echo
+echo "machine after: $(machine)"
