@@ -934,6 +934,7 @@ int rt_v0_encoder_new_tuned(const rt_encoder_env *env, const rt_v0_encoder_tunin
         return rt_err_set(env->err, RT_ENOMEM, "v0 writer: out of memory");
     memset(e, 0, sizeof *e);
     e->base.ops = &v0_ops;
+    e->base.pos_buf = NULL; /* positions are event indexes */
     e->out = env->out;
     e->err = env->err;
     e->alloc = env->alloc;

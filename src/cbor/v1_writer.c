@@ -132,6 +132,8 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
         return rt_err_set(env->err, RT_ENOMEM, "v1 writer: out of memory");
     memset(w, 0, sizeof *w);
     w->base.ops = &v1_ops;
+    w->base.pos_buf = &w->pending;
+    w->base.pos_base = &w->consumed;
     w->out = env->out;
     w->err = env->err;
     w->alloc = env->alloc;

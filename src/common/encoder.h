@@ -32,7 +32,16 @@ typedef struct rt_encoder_ops {
 
 struct rt_encoder {
     const rt_encoder_ops *ops;
+    /* When the position is a byte offset, *pos_base + pos_buf->len, read
+     * inline per event (rt_encoder_position); else NULL. */
+    const rt_buf *pos_buf;
+    const uint64_t *pos_base;
 };
+
+static inline uint64_t rt_encoder_position(const rt_encoder *e)
+{
+    return e->pos_buf ? *e->pos_base + e->pos_buf->len : e->ops->position(e);
+}
 
 /* What an encoder is created with; all pointers outlive the encoder. */
 typedef struct rt_encoder_env {

@@ -346,6 +346,8 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
         return rt_err_set(env->err, RT_ENOMEM, "ct writer: out of memory");
     memset(w, 0, sizeof *w);
     w->base.ops = &ct_ops;
+    w->base.pos_buf = &w->pending;
+    w->base.pos_base = &w->consumed;
     w->out = env->out;
     w->err = env->err;
     w->alloc = env->alloc;

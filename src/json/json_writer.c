@@ -533,6 +533,8 @@ int rt_json_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     if (!j)
         return rt_err_set(env->err, RT_ENOMEM, "JSON writer: out of memory");
     j->base.ops = &json_ops;
+    j->base.pos_buf = &env->out->buf;
+    j->base.pos_base = &env->out->bytes;
     j->out = env->out;
     j->err = env->err;
     j->alloc = env->alloc;

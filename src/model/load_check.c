@@ -96,6 +96,14 @@ static bool has_place(const rt_load_check *c, rt_place p)
     return c->places_cap && c->places[place_slot(c->places, c->places_cap, p)] == p;
 }
 
+unsigned rt_load_check_kinds(const rt_load_check *c)
+{
+    unsigned k = 1u << RT_EVENT_CALL | 1u << RT_EVENT_RETURN | 1u << RT_EVENT_COMPOUND_VALUE |
+                 1u << RT_EVENT_ASSIGN_COMPOUND_ITEM | 1u << RT_EVENT_VARIABLE_CELL |
+                 1u << RT_EVENT_DROP_LAST_STEP;
+    return c->called ? k : k | 1u << RT_EVENT_STEP;
+}
+
 int rt_load_check_event(rt_load_check *c, const rt_event *e)
 {
     if (!c || !e)

@@ -23,6 +23,11 @@ int rt_value_copy(rt_arena *arena, const rt_value *src, rt_value *dst);
 /* Copies a string into arena (NUL-terminated); *dst points at the copy. */
 int rt_str_copy(rt_arena *arena, rt_str src, rt_str *dst);
 
+/* The event kinds rt_load_check_event would look at now (bit 1 << kind):
+ * a caller checking every event of a stream may skip the others. */
+struct rt_load_check;
+unsigned rt_load_check_kinds(const struct rt_load_check *c);
+
 /* Structural equality of two events (used by tests and tools). */
 bool rt_event_equal(const rt_event *a, const rt_event *b);
 bool rt_value_equal(const rt_value *a, const rt_value *b);

@@ -39,6 +39,7 @@ struct rt_writer {
     /* cancel_steps */
     bool tail;            /* a Step is held */
     uint64_t tail_events; /* events after it */
+    uint64_t tail_end;    /* the encoder's position after the last event written */
     rt_buf runs;          /* tail_run, in order */
     uint64_t drops_applied, drops_unapplied;
 };
@@ -244,25 +245,27 @@ static void add_to_run(rt_writer *w, uint64_t from, uint64_t to)
         release_tail(w); /* out of memory: the Step stands */
 }
 
+/* One position read and a compare or two per event; a hold per Step. */
 static int write_cancelling(rt_writer *w, const rt_event *e)
 {
-    const rt_encoder_ops *ops = w->enc->ops;
     if (e->kind == RT_EVENT_DROP_LAST_STEP) {
         cancel_step(w);
         return RT_OK;
     }
-    uint64_t from = ops->position(w->enc);
     bool step = e->kind == RT_EVENT_STEP;
+    uint64_t from = w->tail ? w->tail_end : rt_encoder_position(w->enc);
     if (step) {
-        release_tail(w);
-        ops->hold(w->enc, from);
+        w->runs.len = 0;
+        w->enc->ops->hold(w->enc, from); /* in place of the previous Step's */
     } else if (w->tail && ++w->tail_events > TAIL_MAX_EVENTS) {
         release_tail(w);
     }
-    int rc = ops->write(w->enc, e);
+    int rc = w->enc->ops->write(w->enc, e);
     if (rc) {
-        if (step)
-            ops->hold(w->enc, RT_HOLD_NONE);
+        if (step) {
+            w->tail = true; /* so that release_tail lets the hold go */
+            release_tail(w);
+        }
         return rc;
     }
     w->events++;
@@ -270,8 +273,11 @@ static int write_cancelling(rt_writer *w, const rt_event *e)
         w->tail = true;
         w->tail_events = 0;
     }
-    if (w->tail && (step || e->kind == RT_EVENT_VALUE))
-        add_to_run(w, from, ops->position(w->enc));
+    if (w->tail) {
+        w->tail_end = rt_encoder_position(w->enc);
+        if (step || e->kind == RT_EVENT_VALUE)
+            add_to_run(w, from, w->tail_end);
+    }
     return RT_OK;
 }
 

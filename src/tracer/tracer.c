@@ -355,28 +355,44 @@ static bool for_2026_debugger(const rt_tracer *t, rt_format format)
 
 #define MAX_FINDINGS_SHOWN 16
 
-/* Writes one event to w; with check, first reports through on_warning
- * what the debugger cannot load (a recording is never refused for it). */
-static int write_event(rt_tracer *t, rt_writer *w, rt_load_check *check, uint64_t *findings,
-                       const rt_event *e)
+/* What the 2026 debugger cannot load in e, through on_warning. */
+static void check_event(rt_tracer *t, rt_writer *w, rt_load_check *check, unsigned *kinds,
+                        uint64_t *findings, const rt_event *e)
 {
-    uint64_t index = rt_writer_event_count(w);
-    if (check && rt_load_check_event(check, e) == RT_EUNSUPPORTED &&
-        ++*findings <= MAX_FINDINGS_SHOWN)
-        warn(t, "%s: event %llu: %s%s", rt_writer_name(w), (unsigned long long)index,
-             rt_load_check_errmsg(check),
+    if (rt_load_check_event(check, e) == RT_EUNSUPPORTED && ++*findings <= MAX_FINDINGS_SHOWN)
+        warn(t, "%s: event %llu: %s%s", rt_writer_name(w),
+             (unsigned long long)rt_writer_event_count(w), rt_load_check_errmsg(check),
              *findings == MAX_FINDINGS_SHOWN ? " (further findings not reported)" : "");
-    uint64_t lost = 0;
-    bool drop = e->kind == RT_EVENT_DROP_LAST_STEP;
-    if (drop)
-        rt_writer_steps_cancelled(w, &lost);
-    int rc = rt_writer_write_checked(w, e);
-    uint64_t lost_now = 0;
-    if (drop && (rt_writer_steps_cancelled(w, &lost_now), lost_now > lost))
+    *kinds = rt_load_check_kinds(check);
+}
+
+static void write_drop(rt_tracer *t, rt_writer *w, const rt_event *e, int *rc)
+{
+    uint64_t lost = 0, lost_now = 0;
+    rt_writer_steps_cancelled(w, &lost);
+    *rc = rt_writer_write_checked(w, e);
+    rt_writer_steps_cancelled(w, &lost_now);
+    if (lost_now > lost)
         warn(t, "%s: after event %llu: DropLastStep with no Step held to cancel (a second one "
                 "in a row, or more than 4096 events after its Step): left out",
-             rt_writer_name(w), (unsigned long long)index);
-    return rc;
+             rt_writer_name(w), (unsigned long long)rt_writer_event_count(w));
+}
+
+/* Writes one event to w; with check, first reports through on_warning
+ * what the debugger cannot load (a recording is never refused for it).
+ * kinds: the kinds check looks at (the others skip it). */
+static inline int write_event(rt_tracer *t, rt_writer *w, rt_load_check *check, unsigned *kinds,
+                              uint64_t *findings, const rt_event *e)
+{
+    if (*kinds >> e->kind & 1) {
+        check_event(t, w, check, kinds, findings, e);
+        if (e->kind == RT_EVENT_DROP_LAST_STEP) {
+            int rc;
+            write_drop(t, w, e, &rc);
+            return rc;
+        }
+    }
+    return rt_writer_write_checked(w, e);
 }
 
 static int maybe_autoflush(rt_tracer *t)
@@ -397,7 +413,7 @@ int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
 {
     (void)shallow; /* packing copies everything anyway */
     if (t->writer) {
-        int rc = write_event(t, t->writer, t->check, &t->findings, e);
+        int rc = write_event(t, t->writer, t->check, &t->check_kinds, &t->findings, e);
         if (rc)
             return copy_writer_error(t, rc);
         t->recorded++;
@@ -457,6 +473,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     if (for_2026_debugger(t, format) &&
         rt_load_check_new(&check, RT_LOAD_CHECK_CANCELS_STEPS, t->alloc))
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    unsigned kinds = check ? rt_load_check_kinds(check) : 0;
     int rc = rt_writer_open_internal(&w, path, &wo, &t->err);
     if (rc) {
         rt_load_check_free(check);
@@ -470,7 +487,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
     rt_arena_reset(&t->scratch_arrays);
     rt_arena_mark clean = rt_arena_get_mark(&t->scratch_arrays);
     while ((got = rt_pack_next(&c, &t->scratch_arrays, &e)) == RT_READ_EVENT) {
-        if ((rc = write_event(t, w, check, &findings, &e)))
+        if ((rc = write_event(t, w, check, &kinds, &findings, &e)))
             break;
         if (t->scratch_arrays.ptr != clean.ptr || t->scratch_arrays.head != clean.head) {
             rt_arena_reset(&t->scratch_arrays);
@@ -488,6 +505,7 @@ static int write_stored(rt_tracer *t, const char *path, rt_format format, rt_wri
         if (!rc) {
             *keep_open = w;
             *keep_check = check;
+            t->check_kinds = kinds;
             t->findings = findings;
             return RT_OK;
         }
@@ -544,6 +562,7 @@ int rt_finish_writing_trace_events(rt_tracer *t)
         t->writer = NULL;
         rt_load_check_free(t->check);
         t->check = NULL;
+        t->check_kinds = 0;
         return rc;
     }
     if (!t->events_path)

@@ -60,6 +60,7 @@ struct rt_tracer {
     /* The events file. */
     rt_writer *writer;   /* streaming: open between begin and finish */
     rt_load_check *check; /* beside writer when it writes for the 2026 debugger */
+    unsigned check_kinds; /* rt_load_check_kinds(check), 0 without */
     uint64_t findings;   /* what check found, reported through on_warning */
     char *events_path;
     rt_format events_format;
