@@ -452,6 +452,7 @@ static int parse_string(parser *p, bool allow_multi, const char **ptr, size_t *l
 {
     char q = p->s[p->i];
     size_t start = p->i;
+    rt_toml_pos spos = pos_at(p, start); /* an unterminated string may end lines later */
     bool multi = peek(p, 1) == q && peek(p, 2) == q;
     p->sbuf.len = 0;
     if (multi && !allow_multi)
@@ -461,7 +462,7 @@ static int parse_string(parser *p, bool allow_multi, const char **ptr, size_t *l
         for (;;) {
             int c = peek(p, 0);
             if (c == -1 || c == '\n' || c == '\r')
-                return FAIL(p, start, "unterminated string");
+                return fail_at(p, RT_EFORMAT, spos, "unterminated string");
             if (c == q) {
                 p->i++;
                 return finish_string(p, ptr, len);
@@ -487,7 +488,7 @@ static int parse_string(parser *p, bool allow_multi, const char **ptr, size_t *l
     for (;;) {
         int c = peek(p, 0);
         if (c == -1)
-            return FAIL(p, start, "unterminated multi-line string");
+            return fail_at(p, RT_EFORMAT, spos, "unterminated multi-line string");
         if (c == q) {
             int rc = quote_run(p, q);
             if (rc < 0)
