@@ -388,7 +388,15 @@ static void test_load_errors(void **state)
     char spec[1200];
     snprintf(spec, sizeof spec, "builtin-default::%s", missing);
     load_fails(spec, RT_ENOENT, "nope.toml");
-    load_fails(dir, RT_EIO, "not a regular file");
+    load_fails(dir, RT_EIO, "a directory, not a trace filter file");
+    /* a pipe is read like a file */
+    put("py.toml", python_style);
+    char fifo[600];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    assert_int_equal(tu_run("mkfifo '%s' && (cat '%s/py.toml' > '%s' &)", fifo, dir, fifo), 0);
+    rt_filter *pf = load_ok(fifo);
+    assert_string_equal(rt_filter_file_at(pf, 0)->name, "python-style");
+    rt_filter_free(pf);
     load_fails("builtin-default::", RT_EINVAL, "has an empty part");
     load_fails("::builtin-default", RT_EINVAL, "has an empty part");
     load_fails("a::::b", RT_EINVAL, "has an empty part");

@@ -106,11 +106,14 @@ static int read_file(const rt_allocator *a, const char *path, char **data, size_
     if (fd < 0)
         return rt_err_set(err, errno == ENOENT ? RT_ENOENT : RT_EIO,
                           "%s: cannot open trace filter: %s", path, strerror(errno));
+    /* a pipe (a shell's <(...)) is read too, up to the limit */
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         close(fd);
-        return rt_err_set(err, RT_EIO, "%s: not a regular file", path);
+        return rt_err_set(err, RT_EIO, "%s: a directory, not a trace filter file", path);
     }
+    if (!S_ISREG(st.st_mode))
+        st.st_size = 0;
     if ((uint64_t)st.st_size > RT_TOML_MAX_SIZE) {
         close(fd);
         return rt_err_set(err, RT_ELIMIT,
