@@ -1044,10 +1044,11 @@ typedef struct rt_filter_scope_decision {
 /** The decision for a value and where it comes from. */
 typedef struct rt_filter_value_decision {
     rt_filter_action action; /**< never RT_FILTER_ACTION_INHERIT */
-    /** The rule and the index of the pattern in it that decided (the last
-     * matching pattern of the value's kind among the matching rules'), or
-     * both -1 when the function's value_default did. */
+    /** The rule whose value pattern decided (the last matching pattern of
+     * the value's kind among the matching rules'), or -1 when the
+     * function's value_default did. */
     long rule;
+    /** The index of that pattern in the rule's patterns, or -1. */
     long pattern;
 } rt_filter_value_decision;
 
