@@ -141,7 +141,8 @@ static int add_scope(rt_filter_cache *c, rt_filter_exec exec, rt_filter_action v
     }
     size_t wbytes = (c->nwords ? c->nwords : 1) * sizeof(uint64_t);
     uint64_t *bits = rt_malloc(&c->alloc, wbytes);
-    const rt_fpattern **pats = bits ? rt_malloc(&c->alloc, (np ? np : 1) * sizeof *pats) : NULL;
+    size_t pbytes = (np ? np : 1) * sizeof(const rt_fpattern *);
+    const rt_fpattern **pats = bits ? rt_malloc(&c->alloc, pbytes) : NULL;
     if (!pats) {
         rt_free(&c->alloc, bits, wbytes);
         return RT_ENOMEM;

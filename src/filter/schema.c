@@ -17,8 +17,8 @@ typedef struct ctx {
     size_t file; /* this file's index */
 } ctx;
 
-static int bad(ctx *c, rt_toml_pos pos, const char *fmt, ...) RT_PRINTF(3, 4);
-static int bad(ctx *c, rt_toml_pos pos, const char *fmt, ...)
+static int bad_f(ctx *c, rt_toml_pos pos, const char *fmt, ...) RT_PRINTF(3, 4);
+static int bad_f(ctx *c, rt_toml_pos pos, const char *fmt, ...)
 {
     char msg[RT_ERRMSG_MAX];
     va_list ap;
@@ -28,6 +28,9 @@ static int bad(ctx *c, rt_toml_pos pos, const char *fmt, ...)
     return rt_err_set(c->err, RT_EFORMAT, "%s:%u:%u: %s", c->src->label, (unsigned)pos.line,
                       (unsigned)pos.col, msg);
 }
+
+/* An error is never RT_OK: said where the analyzer sees it (as rt_err_set). */
+#define bad(...) rt_err_code(bad_f(__VA_ARGS__))
 
 static int nomem(ctx *c)
 {
@@ -91,7 +94,9 @@ static int get_string(ctx *c, const rt_toml_kv *kv, const char *name, const char
     if (memchr(v->u.str.ptr, '\0', v->u.str.len))
         return bad(c, v->pos, "%s holds a NUL character", name);
     *out = copy(c, v->u.str.ptr, v->u.str.len);
-    return *out ? RT_OK : nomem(c);
+    if (!*out)
+        return nomem(c);
+    return RT_OK;
 }
 
 static bool blank(const char *s)

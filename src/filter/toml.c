@@ -74,8 +74,8 @@ static rt_toml_pos pos_at(parser *p, size_t off)
     return pos;
 }
 
-static int fail_at(parser *p, int code, rt_toml_pos pos, const char *fmt, ...) RT_PRINTF(4, 5);
-static int fail_at(parser *p, int code, rt_toml_pos pos, const char *fmt, ...)
+static int fail_at_f(parser *p, int code, rt_toml_pos pos, const char *fmt, ...) RT_PRINTF(4, 5);
+static int fail_at_f(parser *p, int code, rt_toml_pos pos, const char *fmt, ...)
 {
     char msg[RT_ERRMSG_MAX];
     va_list ap;
@@ -86,6 +86,8 @@ static int fail_at(parser *p, int code, rt_toml_pos pos, const char *fmt, ...)
                       (unsigned)pos.col, msg);
 }
 
+/* An error is never RT_OK: said where the analyzer sees it (as rt_err_set). */
+#define fail_at(...) rt_err_code(fail_at_f(__VA_ARGS__))
 #define FAIL(p, off, ...) fail_at((p), RT_EFORMAT, pos_at((p), (off)), __VA_ARGS__)
 #define NOMEM(p) fail_at((p), RT_ENOMEM, pos_at((p), (p)->i), "out of memory")
 
@@ -318,11 +320,11 @@ static int array_add(parser *p, rt_toml_value *a, rt_toml_value *v)
 {
     if (a->u.array.len == a->u.array.cap) {
         size_t cap = a->u.array.cap ? a->u.array.cap * 2 : 4;
-        rt_toml_value **items = rt_arena_alloc(p->arena, cap * sizeof *items);
+        rt_toml_value **items = rt_arena_alloc(p->arena, cap * sizeof(rt_toml_value *));
         if (!items)
             return NOMEM(p);
         if (a->u.array.len)
-            memcpy(items, a->u.array.items, a->u.array.len * sizeof *items);
+            memcpy(items, a->u.array.items, a->u.array.len * sizeof(rt_toml_value *));
         a->u.array.items = items;
         a->u.array.cap = cap;
     }
@@ -845,7 +847,7 @@ static int parse_array(parser *p, rt_toml_value *a, size_t depth)
             p->i++;
             return RT_OK;
         }
-        rt_toml_value *item;
+        rt_toml_value *item = NULL;
         rc = parse_value(p, depth + 1, &item);
         if (rc)
             return rc;
@@ -893,7 +895,7 @@ static int parse_inline_table(parser *p, rt_toml_value *t, size_t depth)
         }
         p->i++;
         skip_ws(p);
-        rt_toml_value *v;
+        rt_toml_value *v = NULL;
         if ((rc = parse_value(p, depth + k->n, &v)))
             return rc;
         if ((rc = insert_kv(p, t, k, v)))
@@ -1037,7 +1039,7 @@ static int parse_keyval(parser *p)
     }
     p->i++;
     skip_ws(p);
-    rt_toml_value *v;
+    rt_toml_value *v = NULL;
     if ((rc = parse_value(p, depth, &v)))
         return rc;
     if ((rc = insert_kv(p, p->section, k, v)))
