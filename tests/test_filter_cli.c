@@ -213,6 +213,10 @@ static void test_check(void **state)
     put("ctl.toml", "[meta]\nname = \"a\\u001bb\"\nversion = 1\n[scope]\ndefault_exec = \"trace\"\n"
                     "default_value_action = \"allow\"\n");
     expect(RUN("filter", "check", "ctl.toml"), 0, "filter 1: a\\x1Bb (version 1, ctl.toml)", NULL);
+    put("ctl2.toml", "[meta]\nname = \"a\"\nversion = 1\n[scope]\ndefault_exec = \"trace\"\n"
+                     "[[scope.rules]]\nselector = \"pkg:\\u001b[31m(\"\n");
+    expect(RUN("filter", "check", "builtin-default::ctl2.toml"), 1, NULL,
+           "ctl2.toml:7:12: scope.rules[0].selector 'pkg:\\x1B[31m(': glob: unclosed '['");
 }
 
 static void test_explain(void **state)

@@ -84,7 +84,18 @@ static int load(const char *const *specs, size_t n, rt_filter **out)
     int rc = rt_filter_load(out, specs, n, &o);
     if (rc == RT_OK)
         return CLI_OK;
-    cli_error("%s (%s)", err[0] ? err : rt_strerror(rc), rt_status_name(rc));
+    /* the message quotes the file: its control characters shown as \xNN */
+    char shown[4 * sizeof err];
+    size_t k = 0;
+    for (const char *s = err; *s && k + 5 < sizeof shown; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F)
+            k += (size_t)snprintf(shown + k, sizeof shown - k, "\\x%02X", c);
+        else
+            shown[k++] = (char)c;
+    }
+    shown[k] = '\0';
+    cli_error("%s (%s)", err[0] ? shown : rt_strerror(rc), rt_status_name(rc));
     return CLI_INVALID;
 }
 
