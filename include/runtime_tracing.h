@@ -525,6 +525,25 @@ typedef struct rt_tracer_options {
      * could not be copied, ...). May be NULL. */
     void (*on_warning)(void *ctx, const char *message);
     void *warning_ctx;             /**< Passed to on_warning. */
+    /** A trace filter (rt_filter_load, docs/filters.md) applied to what is
+     * recorded; NULL: everything is. Not copied: it must outlive the tracer
+     * (one filter may serve many tracers). A function's decision is made at
+     * its first Call and kept: a skipped function leaves no event while it is
+     * the innermost frame (its special events, the program's output, stay),
+     * the functions it calls follow their own rules, Calls and Returns stay
+     * balanced; values are decided by kind and name: the arguments of a Call
+     * ("arg"), rt_register_variable* and rt_register_full_value ("local"),
+     * rt_register_global_value ("global"), a Return ("ret", by its
+     * function's name), the fields of a Struct by its type's field names
+     * ("attr"). A redacted value is recorded as the Error value "<redacted>"
+     * (type "<redacted>", kind Error); a dropped one is left out (its Value
+     * event, its argument, its field: the Struct then gets a type without
+     * it), a dropped return value is the Error "<dropped>". The strings
+     * hidden are masked ('*' for each byte, when 4 bytes or longer) in the
+     * copies of the sources under files/. trace_metadata.json gets
+     * "trace_filter": the filters (name, version, sha256, path) and what
+     * they hid. */
+    const struct rt_filter *filter;
 } rt_tracer_options;
 
 /** Fills opts with the defaults: JSON, buffered, auto-flush every 65536
@@ -612,6 +631,26 @@ RT_API int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len);
 RT_API int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_value value);
 /** Value of an already known variable id. */
 RT_API int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value);
+/** The same for a variable the recorder knows to be global (module-level):
+ * recorded the same way, but a trace filter decides it as "global", not
+ * "local". */
+RT_API int rt_register_global_value(rt_tracer *t, rt_variable_id variable_id, rt_value value);
+/** Tells a trace filter the module of function_id (dotted, e.g. Lua's
+ * require name "pl.utils"; copied), for "pkg:" selectors; without it the
+ * module comes from the function's path (rt_filter_module_from_path).
+ * Call it before the function's first Call, when its decision is made.
+ * Returns RT_OK (also without a filter: then it does nothing), RT_EINVAL
+ * for a NULL module, RT_ERANGE for an unknown function id, RT_ESTATE after
+ * its first Call, RT_ENOMEM. */
+RT_API int rt_set_function_module(rt_tracer *t, rt_function_id function_id, const char *module);
+/** True when the tracer's filter skips function_id (the decision is made now
+ * when not yet: give its module first): a recorder may then spare the work
+ * of its arguments, steps and values, which would be left out (its Call
+ * and Return still keep the tracer's call stack: call rt_register_call
+ * with no arguments and rt_register_return with any value). False without
+ * a filter, for an unknown id, or when the decision cannot be made (out of
+ * memory: the function is traced). */
+RT_API bool rt_function_skipped(rt_tracer *t, rt_function_id function_id);
 /** VariableName and VariableCell: name lives at place. */
 RT_API int rt_register_variable(rt_tracer *t, const char *name, rt_place place);
 /** DropVariable of name. */

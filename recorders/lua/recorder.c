@@ -38,6 +38,7 @@ typedef struct source {
     rt_path_id path_id;
     char *path;       /* absolute */
     const char *base; /* file name part of path */
+    char *module;     /* its require name, once its main chunk ran through require */
     struct source *next_all;
 } source;
 
@@ -49,6 +50,8 @@ typedef struct proto {
     bool vararg;
     bool upvalues;    /* has upvalues besides _ENV */
     bool main_called; /* the script's main chunk: its Call came from rt_start */
+    bool main;        /* a main chunk (the script's or a module's): globals at its steps */
+    bool skipped;     /* the trace filter skips it: no arguments, steps or values read */
     struct proto *next_all;
 } proto;
 
@@ -89,6 +92,7 @@ struct ctl_recorder {
     lua_State *cur_L;
     int anchor_ref;  /* registry: table of anchored strings */
     int threads_ref; /* registry: threads in the chain, kept alive */
+    int std_globals_ref; /* registry: the names in _G when the script started */
     lua_Integer nanchors;
     const char *env_name; /* the interned "_ENV" */
     uint64_t check_every, checked; /* CT_LUA_CHECK_CACHE */
@@ -326,6 +330,26 @@ static const char *function_name(ctl_recorder *r, lua_State *L, lua_Debug *ar, c
     return ctl_utf8_clean(&r->scratch, buf, strlen(buf), &len);
 }
 
+/* The module name of a main chunk that require runs (require calls it from
+ * C with the name and the file as its two arguments), or NULL. */
+static char *required_as(lua_State *L, lua_Debug *ar)
+{
+    lua_Debug caller;
+    if (!lua_getstack(L, 1, &caller) || !lua_getinfo(L, "S", &caller) || caller.what[0] != 'C')
+        return NULL;
+    char *name = NULL;
+    if (lua_getlocal(L, ar, -1)) {
+        bool first = lua_type(L, -1) == LUA_TSTRING;
+        if (first && lua_getlocal(L, ar, -2)) {
+            if (lua_type(L, -1) == LUA_TSTRING)
+                name = strdup(lua_tostring(L, -2));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return name;
+}
+
 static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
 {
     ctl_key key = {(uintptr_t)ar->source, ar->linedefined, ar->lastlinedefined};
@@ -357,16 +381,22 @@ static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
         }
         lua_pop(L, 1);
     }
+    p->main = strcmp(ar->what, "main") == 0;
     if (s->traced) {
-        if (r->expect_main && strcmp(ar->what, "main") == 0) {
+        if (r->expect_main && p->main) {
             p->fid = 0; /* <toplevel>, called by rt_start */
             r->expect_main = false;
         } else {
+            if (p->main && !s->module)
+                s->module = required_as(L, ar);
             char buf[300];
             const char *name = function_name(r, L, ar, s, buf, sizeof buf);
             /* A main chunk starts at line 1, as <toplevel> does. */
             rt_line line = ar->linedefined > 0 ? ar->linedefined : 1;
             int rc = name ? rt_register_function(r->t, name, s->path, line, &p->fid) : RT_ENOMEM;
+            /* a trace filter's pkg: the require name of the module's chunk */
+            if (!rc && s->module)
+                rc = rt_set_function_module(r->t, p->fid, s->module);
             ctl_scratch_reset(&r->scratch);
             if (rc) {
                 fail(r, rc);
@@ -374,6 +404,8 @@ static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
             }
         }
     }
+    if (s->traced)
+        p->skipped = rt_function_skipped(r->t, p->fid);
     if (ctl_map_put(&r->protos, key, p)) {
         fail_nomem(r);
         return NULL;
@@ -682,6 +714,38 @@ static void record_variables(ctl_recorder *r, lua_State *L, lua_Debug *ar, const
     lua_pop(L, 1);
 }
 
+/* At a step of a main chunk: the globals the program made (the names of
+ * _G that were not there when the script started), as globals; read raw,
+ * no metamethod called. */
+static void record_globals(ctl_recorder *r, lua_State *L)
+{
+    if (!lua_checkstack(L, 5))
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->std_globals_ref);
+    int std = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    int g = lua_gettop(L);
+    lua_pushnil(L);
+    while (!r->err && lua_next(L, g)) {
+        lua_pushvalue(L, -2);
+        bool standard = lua_type(L, -1) != LUA_TSTRING || lua_rawget(L, std) != LUA_TNIL;
+        lua_pop(L, 1);
+        const char *name = lua_tostring(L, -2);
+        rt_variable_id vid;
+        if (!standard && var_id(r, L, name, &vid)) {
+            rt_value v;
+            int rc = ctl_encode(&r->enc, L, -1, &v);
+            if (!rc)
+                rc = rt_register_global_value(r->t, vid, v);
+            if (rc)
+                fail(r, rc);
+            ctl_scratch_reset(&r->scratch);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
 static void record_call(ctl_recorder *r, lua_State *L, lua_Debug *ar, const proto *p)
 {
     size_t cap = (size_t)p->nparams + 1;
@@ -804,6 +868,12 @@ static void on_call(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar
         p->main_called = true;
         return;
     }
+    if (p->skipped) { /* only the tracer's call stack */
+        int rc = rt_register_call(r->t, p->fid, NULL, 0);
+        if (rc)
+            fail(r, rc);
+        return;
+    }
     record_call(r, L, ar, p);
 }
 
@@ -813,8 +883,9 @@ static void on_return(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *
         return;
     frame f = th->frames[--th->n];
     if (f.kind == FRAME_LUA) {
-        rt_value v;
-        record_return(r, L, ar, &v);
+        rt_value v = rt_value_none(r->types.nil);
+        if (!f.p->skipped)
+            record_return(r, L, ar, &v);
         int rc = r->err ? r->err : rt_register_return(r->t, v);
         /* A tail call's value is also the value of the frames it replaced. */
         while (!rc && f.tail && th->n && th->frames[th->n - 1].ci == f.ci) {
@@ -838,12 +909,16 @@ static void on_line(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar
     if (f->kind != FRAME_LUA)
         return;
     const proto *p = f->p;
+    if (p->skipped)
+        return;
     int rc = rt_register_step_id(r->t, p->src->path_id, ar->currentline);
     if (rc) {
         fail(r, rc);
         return;
     }
     record_variables(r, L, ar, p);
+    if (p->main)
+        record_globals(r, L);
 }
 
 static void hook(lua_State *L, lua_Debug *ar)
@@ -933,6 +1008,18 @@ int ctl_recorder_start(ctl_recorder *r, lua_State *L, const char *script)
     r->anchor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     r->threads_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    /* the globals there before the script: the standard ones, not recorded */
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    r->std_globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushliteral(L, "__name");
     r->enc.name_key_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_createtable(L, CTL_STRING_SLOTS, 0);
@@ -1005,6 +1092,7 @@ void ctl_recorder_free(ctl_recorder *r)
         source *next = s->next_all;
         free(s->copy);
         free(s->path);
+        free(s->module);
         free(s);
         s = next;
     }

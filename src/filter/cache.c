@@ -212,6 +212,17 @@ int rt_filter_cache_scope(rt_filter_cache *c, rt_str file, rt_str pkg, rt_str ob
     return RT_OK;
 }
 
+unsigned rt_filter_cache_kinds(const rt_filter_cache *c, rt_filter_scope_id id)
+{
+    if (id >= c->nscopes)
+        return (1u << RT_FILTER_VALUE_KIND_COUNT) - 1;
+    const scope *s = &c->scopes[id];
+    unsigned kinds = 0;
+    for (size_t k = 0; k < s->npatterns; k++)
+        kinds |= 1u << s->patterns[k]->sel.kind;
+    return kinds;
+}
+
 rt_filter_action rt_filter_cache_value(rt_filter_cache *c, rt_filter_scope_id id,
                                        rt_filter_value_kind kind, rt_str name)
 {

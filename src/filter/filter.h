@@ -49,6 +49,9 @@ int rt_filter_cache_scope(rt_filter_cache *c, rt_str file, rt_str pkg, rt_str ob
  * matching for an allow pattern: a doubt hides the value. */
 rt_filter_action rt_filter_cache_value(rt_filter_cache *c, rt_filter_scope_id scope,
                                        rt_filter_value_kind kind, rt_str name);
+/* The value kinds some pattern of scope is about (bit 1 << kind): a kind
+ * without one always gets the scope's value_default. */
+unsigned rt_filter_cache_kinds(const rt_filter_cache *c, rt_filter_scope_id scope);
 /* Scopes made so far. */
 size_t rt_filter_cache_scope_count(const rt_filter_cache *c);
 

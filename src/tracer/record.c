@@ -46,6 +46,13 @@ static inline int check_value(rt_tracer *t, const char *fn, const rt_value *v)
     return check_value_slow(t, fn, v);
 }
 
+/* Records an event that is not a definition: through the filter stage
+ * when the tracer has a filter. */
+static inline int record(rt_tracer *t, rt_event *e, bool shallow)
+{
+    return t->filt ? rt_filter_other(t, e, shallow) : rt_tracer_emit(t, e, shallow);
+}
+
 /* ---- paths -------------------------------------------------------------- */
 
 /* Emits a Path event. intern: the spelling is known to be new (ensure);
@@ -158,7 +165,9 @@ static int new_function(rt_tracer *t, const char *name, size_t len, uint64_t has
     uint64_t id = t->n_functions++;
     if (stored)
         rt_intern_commit(&t->functions, stored, len, hash, id);
-    rt_function_info info = {path_id, line};
+    rt_function_info info = {path_id, line, {stored, len}};
+    if (!stored) /* a name met before: its first copy */
+        info.name.ptr = rt_intern_lookup(&t->functions, name, len, hash)->key;
     rt_buf_append(&t->function_info, &info, sizeof info);
     *out = id;
     return RT_OK;
@@ -227,7 +236,7 @@ static int new_type(rt_tracer *t, const rt_type_record *type, uint64_t hash, rt_
     if (stored)
         rt_intern_commit(&t->types, stored, len, hash, id);
     *out = id;
-    return RT_OK;
+    return t->filt ? rt_tracer_filter_note_type(t, id, type) : RT_OK;
 }
 
 static int type_common(rt_tracer *t, const char *fn, const rt_type_record *type, bool intern,
@@ -309,6 +318,8 @@ static int new_variable(rt_tracer *t, rt_event_kind kind, const char *name, size
     const char *stored = NULL;
     if (!known && rt_intern_prepare(&t->variables, name, len, &stored))
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    if (rt_buf_reserve(&t->variable_names, sizeof(rt_str)))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
     rt_event e;
     e.kind = kind;
     e.u.name.ptr = stored ? stored : name;
@@ -318,6 +329,8 @@ static int new_variable(rt_tracer *t, rt_event_kind kind, const char *name, size
     uint64_t id = t->n_variables++;
     if (stored)
         rt_intern_commit(&t->variables, stored, len, hash, id);
+    rt_str key = {stored ? stored : rt_intern_lookup(&t->variables, name, len, hash)->key, len};
+    rt_buf_append(&t->variable_names, &key, sizeof key);
     *out = id;
     return RT_OK;
 }
@@ -375,7 +388,7 @@ int rt_start(rt_tracer *t, const char *path, rt_line line)
     e.u.call.function_id = fid;
     e.u.call.args = NULL;
     e.u.call.len = 0;
-    if ((rc = rt_tracer_emit(t, &e, true)))
+    if ((rc = t->filt ? rt_filter_call(t, fid, NULL, 0, false) : rt_tracer_emit(t, &e, true)))
         return rc;
     rt_type_id none;
     return rt_ensure_type_id(t, RT_TYPE_NONE, "None", &none);
@@ -383,6 +396,8 @@ int rt_start(rt_tracer *t, const char *path, rt_line line)
 
 static inline int emit_step(rt_tracer *t, rt_path_id path_id, rt_line line)
 {
+    if (rt_tracer_skipping(t))
+        return RT_OK;
     rt_event e;
     e.kind = RT_EVENT_STEP;
     e.u.step.path_id = path_id;
@@ -435,6 +450,8 @@ int rt_register_call(rt_tracer *t, rt_function_id function_id, const rt_full_val
     for (size_t i = 0; i < nargs; i++)
         if ((rc = check_value(t, "register_call", &args[i].value)))
             return rc;
+    if (t->filt)
+        return rt_filter_call(t, function_id, args, nargs, function_id != 0);
     rt_event e;
     if (function_id != 0) {
         for (size_t i = 0; i < nargs; i++) {
@@ -459,12 +476,16 @@ static int emit_value_event(rt_tracer *t, const char *fn, rt_event *e, const rt_
     int rc = check_value(t, fn, v);
     if (rc)
         return rc;
-    return rt_tracer_emit(t, e, false);
+    return record(t, e, false);
 }
 
 int rt_register_return(rt_tracer *t, rt_value value)
 {
     CHECK_T(t);
+    if (t->filt) {
+        int rc = check_value(t, "register_return", &value);
+        return rc ? rc : rt_filter_return(t, &value);
+    }
     rt_event e;
     e.kind = RT_EVENT_RETURN;
     e.u.return_value = value;
@@ -483,7 +504,7 @@ int rt_register_special_event_n(rt_tracer *t, rt_event_log_kind kind, rt_str met
     int rc = rt_event_check(&e, &t->err);
     if (rc)
         return rt_err_prefix(&t->err, "register_special_event");
-    return rt_tracer_emit(t, &e, false);
+    return record(t, &e, false);
 }
 
 int rt_register_special_event(rt_tracer *t, rt_event_log_kind kind, const char *content)
@@ -518,20 +539,35 @@ int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len)
     if (!rc && (rc = rt_event_check(&e, &t->err)))
         rt_err_prefix(&t->err, "register_asm");
     if (!rc)
-        rc = rt_tracer_emit(t, &e, false);
+        rc = record(t, &e, false);
     if (strs != small)
         rt_free(t->alloc, strs, len * sizeof *strs);
     return rc;
 }
 
-int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+static int full_value(rt_tracer *t, const char *fn, rt_variable_id variable_id, rt_value value,
+                      rt_filter_value_kind kind)
 {
-    CHECK_T(t);
     rt_event e;
     e.kind = RT_EVENT_VALUE;
     e.u.value.variable_id = variable_id;
     e.u.value.value = value;
-    return emit_value_event(t, "register_full_value", &e, &value);
+    int rc = check_value(t, fn, &value);
+    if (rc)
+        return rc;
+    return t->filt ? rt_filter_value(t, &e, kind) : rt_tracer_emit(t, &e, false);
+}
+
+int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+{
+    CHECK_T(t);
+    return full_value(t, "register_full_value", variable_id, value, RT_FILTER_LOCAL);
+}
+
+int rt_register_global_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+{
+    CHECK_T(t);
+    return full_value(t, "register_global_value", variable_id, value, RT_FILTER_GLOBAL);
 }
 
 int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_value value)
@@ -549,7 +585,7 @@ int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_valu
     e.kind = RT_EVENT_VALUE;
     e.u.value.variable_id = id;
     e.u.value.value = value;
-    return rt_tracer_emit(t, &e, false);
+    return t->filt ? rt_filter_value(t, &e, RT_FILTER_LOCAL) : rt_tracer_emit(t, &e, false);
 }
 
 static int variable_place_event(rt_tracer *t, const char *fn, rt_event_kind kind, const char *name,
@@ -566,7 +602,7 @@ static int variable_place_event(rt_tracer *t, const char *fn, rt_event_kind kind
     e.kind = kind;
     e.u.bind.variable_id = id;
     e.u.bind.place = place;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 int rt_register_variable(rt_tracer *t, const char *name, rt_place place)
@@ -591,7 +627,7 @@ int rt_drop_variable(rt_tracer *t, const char *name)
     rt_event e;
     e.kind = RT_EVENT_DROP_VARIABLE;
     e.u.drop_variable = id;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 /* Interns every name into ids (caller-sized). */
@@ -623,7 +659,7 @@ int rt_drop_variables(rt_tracer *t, const char *const *names, size_t len)
         e.kind = RT_EVENT_DROP_VARIABLES;
         e.u.drop_variables.ids = ids;
         e.u.drop_variables.len = len;
-        rc = rt_tracer_emit(t, &e, false);
+        rc = record(t, &e, false);
     }
     if (ids != small)
         rt_free(t->alloc, ids, len * sizeof *ids);
@@ -664,7 +700,7 @@ int rt_assign_compound_item(rt_tracer *t, rt_place place, uint64_t index, rt_pla
     e.u.assign_item.place = place;
     e.u.assign_item.index = index;
     e.u.assign_item.item_place = item_place;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 int rt_simple_rvalue(rt_tracer *t, const char *name, rt_rvalue *out)
@@ -708,7 +744,7 @@ int rt_assign(rt_tracer *t, const char *name, rt_rvalue from, rt_pass_by pass_by
         return rt_err_prefix(&t->err, "assign");
     if ((rc = ensure_variable(t, name, &e.u.assignment.to)))
         return rc;
-    return rt_tracer_emit(t, &e, false);
+    return record(t, &e, false);
 }
 
 int rt_drop_last_step(rt_tracer *t)
@@ -716,7 +752,7 @@ int rt_drop_last_step(rt_tracer *t)
     CHECK_T(t);
     rt_event e;
     e.kind = RT_EVENT_DROP_LAST_STEP;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 static int thread_event(rt_tracer *t, rt_event_kind kind, rt_thread_id thread)
@@ -780,9 +816,12 @@ int rt_add_event(rt_tracer *t, const rt_event *event)
     case RT_EVENT_TYPE:
     case RT_EVENT_VARIABLE_NAME:
     case RT_EVENT_VARIABLE:
+        /* in order with what the filter holds back (never inside a Call's group) */
+        if ((rc = rt_filter_release_held(t)))
+            return rc;
         return add_definition(t, event);
     default:
-        return rt_tracer_emit(t, event, false);
+        return t->filt ? rt_filter_add_event(t, event) : rt_tracer_emit(t, event, false);
     }
 }
 

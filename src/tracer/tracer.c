@@ -126,6 +126,7 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
     rt_intern_init(&t->variables, t->alloc);
     rt_buf_init(&t->path_list, t->alloc);
     rt_buf_init(&t->function_info, t->alloc);
+    rt_buf_init(&t->variable_names, t->alloc);
     rt_buf_init(&t->scratch, t->alloc);
     rt_pack_init(&t->stored, t->alloc);
     rt_arena_init(&t->scratch_arrays, t->alloc, 4096);
@@ -148,6 +149,8 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
     }
     if (!rc && !(t->workdir = current_dir(t->alloc)))
         rc = RT_ENOMEM;
+    if (!rc && o.filter)
+        rc = rt_tracer_filter_init(t, o.filter);
     if (rc) {
         rt_tracer_free(t);
         return rc;
@@ -192,7 +195,9 @@ void rt_tracer_free(rt_tracer *t)
     rt_intern_free(&t->variables);
     rt_buf_free(&t->path_list);
     rt_buf_free(&t->function_info);
+    rt_buf_free(&t->variable_names);
     rt_buf_free(&t->scratch);
+    rt_tracer_filter_free(t);
     free_str(t, &t->program);
     for (size_t i = 0; i < t->nargs; i++)
         free_str(t, &t->args[i]);
@@ -253,7 +258,8 @@ const char *rt_tracer_recording_id(rt_tracer *t)
 }
 
 /* trace_metadata.json in the tracer's dialect; beside a trace.ct (always
- * 0.19) with the recording id its meta.dat holds. */
+ * 0.19) with the recording id its meta.dat holds; with a filter, what it
+ * was and hid (trace_filter). */
 static int write_metadata(rt_tracer *t, const char *path, rt_format format)
 {
     const char *id = rt_dialect_get(t->opts.dialect)->metadata_recording_id ||
@@ -261,7 +267,8 @@ static int write_metadata(rt_tracer *t, const char *path, rt_format format)
                          ? rt_tracer_recording_id(t)
                          : NULL;
     return rt_tracedir_write_metadata(path, id, t->workdir, t->program, t->args, t->nargs,
-                                      t->alloc, &t->err);
+                                      t->filt ? t->filt->filter : NULL,
+                                      t->filt ? &t->filt->stats : NULL, t->alloc, &t->err);
 }
 
 const char *rt_tracer_workdir(const rt_tracer *t)
@@ -525,6 +532,9 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
 {
     if (!t)
         return RT_EINVAL;
+    int rc = rt_filter_release_held(t);
+    if (rc)
+        return rc;
     if (!path)
         return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_events: NULL path");
     if (format == RT_FORMAT_DEFAULT)
@@ -533,7 +543,7 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (t->writer)
         return rt_err_set(&t->err, RT_ESTATE, "an events file is already being written");
-    int rc = set_path(t, &t->events_path, path);
+    rc = set_path(t, &t->events_path, path);
     if (rc)
         return rc;
     t->events_format = format;
@@ -554,6 +564,9 @@ int rt_finish_writing_trace_events(rt_tracer *t)
 {
     if (!t)
         return RT_EINVAL;
+    int held = rt_filter_release_held(t);
+    if (held)
+        return held;
     if (t->writer) {
         int rc = rt_writer_finish(t->writer);
         if (rc)
@@ -574,6 +587,9 @@ int rt_tracer_flush(rt_tracer *t)
 {
     if (!t)
         return RT_EINVAL;
+    int held = rt_filter_release_held(t);
+    if (held)
+        return held;
     t->since_flush = 0;
     flush_clock(&t->last_flush);
     if (!t->writer)
@@ -643,7 +659,9 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
                           dir, strerror(e));
     }
     char path[PATH_MAX];
-    int rc;
+    int rc = rt_filter_release_held(t);
+    if (rc)
+        return rc;
     if (t->opts.mode == RT_MODE_STREAMING && (t->writer || t->events_path)) {
         /* The events already went (or go) to the file begun earlier. */
         if (t->writer && (rc = rt_finish_writing_trace_events(t)))
@@ -662,6 +680,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
                                       t->path_list.len / sizeof(rt_str), t->alloc, &t->err)))
         return rc;
     return rt_tracedir_copy_sources(dir, t->workdir, (const rt_str *)t->path_list.data,
-                                    t->path_list.len / sizeof(rt_str), t->opts.on_warning,
-                                    t->opts.warning_ctx, &t->skipped_sources, t->alloc, &t->err);
+                                    t->path_list.len / sizeof(rt_str), rt_filter_masked(t),
+                                    t->opts.on_warning, t->opts.warning_ctx, &t->skipped_sources,
+                                    t->alloc, &t->err);
 }

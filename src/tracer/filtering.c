@@ -1,0 +1,879 @@
+/* The tracer's filter stage (filtering.h): skipped functions leave no event
+ * of their own while they are the innermost frame; values are redacted
+ * (the Error value "<redacted>") or dropped by kind and name; struct fields
+ * by their names (attr). The recording helpers and rt_add_event both come
+ * through here, so `runtime-tracing redact` (a reader feeding a filtering
+ * tracer) gives the events a recording with the same filter gives. */
+#include <string.h>
+
+#include "model/model.h"
+#include "tracer/tracer_internal.h"
+
+#define MARKER_TYPE "<redacted>"
+#define REDACTED "<redacted>"
+#define DROPPED "<dropped>"
+/* Redacted strings this long or longer are masked in the source copies. */
+#define MASK_MIN_LEN 4
+#define MASK_MAX_BYTES ((uint64_t)16 << 20)
+#define HELD_MAX 256 /* rt_add_event: Values and a Step held before a Call */
+
+/* A function's decision: 0 until made, else scope id + 1 (RT_FRAME_SKIP
+ * for skip); its module when the recorder gave one. */
+typedef struct fn_decision {
+    uint32_t scope;
+    const char *module;
+} fn_decision;
+
+/* Per scope: the action per variable id of each kind (0: not decided yet,
+ * else action + 1), and per struct type id its attr_info (index + 1). */
+typedef struct scope_cache {
+    rt_buf vars[3]; /* local, arg, global: uint8 per variable id */
+    rt_buf types;   /* uint32 per type id */
+    unsigned kinds; /* rt_filter_cache_kinds */
+    rt_filter_action value_default;
+} scope_cache;
+
+/* A Struct type's field names (from its Type event). */
+typedef struct type_fields {
+    const rt_str *names; /* NULL: not a struct type with fields */
+    size_t n;
+    rt_type_kind kind;
+    rt_str lang_type;
+} type_fields;
+
+/* What attr decides for the fields of one struct type in one scope. */
+typedef struct attr_info {
+    bool clean;           /* every field allowed: the value goes as it is */
+    size_t actions;       /* offset in attr_actions: one byte per field */
+    size_t n;
+    bool drops;           /* some field is dropped: the value uses derived */
+    rt_type_id derived;   /* the type without the dropped fields */
+    bool have_derived;
+} attr_info;
+
+static int oom(rt_tracer *t)
+{
+    return rt_err_set(&t->err, RT_ENOMEM, "out of memory (trace filter)");
+}
+
+/* Grows b to hold n items of size each, zero-filled. */
+static int grow_zeroed(rt_buf *b, size_t n, size_t size)
+{
+    size_t want = n * size;
+    if (b->len >= want)
+        return RT_OK;
+    if (rt_buf_reserve(b, want - b->len))
+        return RT_ENOMEM;
+    memset(b->data + b->len, 0, want - b->len);
+    b->len = want;
+    return RT_OK;
+}
+
+int rt_tracer_filter_init(rt_tracer *t, const rt_filter *f)
+{
+    rt_tracer_filter *tf = rt_malloc(t->alloc, sizeof *tf);
+    if (!tf)
+        return RT_ENOMEM;
+    memset(tf, 0, sizeof *tf);
+    tf->filter = f;
+    tf->outside = UINT32_MAX;
+    rt_buf_init(&tf->frames, t->alloc);
+    rt_buf_init(&tf->functions, t->alloc);
+    rt_buf_init(&tf->scopes, t->alloc);
+    rt_buf_init(&tf->types, t->alloc);
+    rt_buf_init(&tf->attrs, t->alloc);
+    rt_buf_init(&tf->attr_actions, t->alloc);
+    rt_arena_init(&tf->names, t->alloc, 4096);
+    rt_arena_init(&tf->scratch, t->alloc, 4096);
+    rt_arena_init(&tf->held_arena, t->alloc, 4096);
+    rt_intern_init(&tf->masked, t->alloc);
+    t->filt = tf;
+    if (rt_filter_cache_new(&tf->cache, f, t->alloc)) {
+        rt_tracer_filter_free(t);
+        return RT_ENOMEM;
+    }
+    return RT_OK;
+}
+
+void rt_tracer_filter_free(rt_tracer *t)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (!tf)
+        return;
+    scope_cache *sc = (scope_cache *)(void *)tf->scopes.data;
+    for (size_t i = 0; i < tf->scopes.len / sizeof *sc; i++) {
+        for (int k = 0; k < 3; k++)
+            rt_buf_free(&sc[i].vars[k]);
+        rt_buf_free(&sc[i].types);
+    }
+    rt_filter_cache_free(tf->cache);
+    rt_buf_free(&tf->frames);
+    rt_buf_free(&tf->functions);
+    rt_buf_free(&tf->scopes);
+    rt_buf_free(&tf->types);
+    rt_buf_free(&tf->attrs);
+    rt_buf_free(&tf->attr_actions);
+    rt_arena_free(&tf->names);
+    rt_arena_free(&tf->scratch);
+    rt_arena_free(&tf->held_arena);
+    rt_intern_free(&tf->masked);
+    rt_free(t->alloc, tf->held, tf->held_cap * sizeof *tf->held);
+    rt_free(t->alloc, tf, sizeof *tf);
+    t->filt = NULL;
+}
+
+/* ---- what the tracer tells the filter ----------------------------------- */
+
+int rt_tracer_filter_note_type(rt_tracer *t, rt_type_id id, const rt_type_record *type)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (grow_zeroed(&tf->types, (size_t)id + 1, sizeof(type_fields)))
+        return oom(t);
+    type_fields *tfs = (type_fields *)(void *)tf->types.data + id;
+    tfs->kind = type->kind;
+    rt_str *names = NULL;
+    size_t n = type->info_kind == RT_INFO_STRUCT ? type->info.fields.len : 0;
+    if (n && !(names = rt_arena_alloc(&tf->names, n * sizeof *names)))
+        return oom(t);
+    for (size_t i = 0; i < n; i++)
+        if (rt_str_copy(&tf->names, type->info.fields.items[i].name, &names[i]))
+            return oom(t);
+    if (rt_str_copy(&tf->names, type->lang_type, &tfs->lang_type))
+        return oom(t);
+    tfs->names = names;
+    tfs->n = n;
+    return RT_OK;
+}
+
+int rt_set_function_module(rt_tracer *t, rt_function_id function_id, const char *module)
+{
+    if (!t)
+        return RT_EINVAL;
+    if (!module)
+        return rt_err_set(&t->err, RT_EINVAL, "set_function_module: NULL module");
+    if (function_id >= t->n_functions)
+        return rt_err_set(&t->err, RT_ERANGE, "set_function_module: unknown function id %llu",
+                          (unsigned long long)function_id);
+    rt_tracer_filter *tf = t->filt;
+    if (!tf)
+        return RT_OK; /* no filter: nothing decides by module */
+    if (grow_zeroed(&tf->functions, (size_t)function_id + 1, sizeof(fn_decision)))
+        return oom(t);
+    fn_decision *d = (fn_decision *)(void *)tf->functions.data + function_id;
+    if (d->scope)
+        return rt_err_set(&t->err, RT_ESTATE,
+                          "set_function_module: function %llu was decided at its first Call",
+                          (unsigned long long)function_id);
+    size_t n = strlen(module);
+    char *copy = rt_arena_alloc(&tf->names, n + 1);
+    if (!copy)
+        return oom(t);
+    memcpy(copy, module, n + 1);
+    d->module = copy;
+    return RT_OK;
+}
+
+/* ---- decisions ----------------------------------------------------------- */
+
+/* A new scope id seen: its value caches. */
+static int scope_ready(rt_tracer *t, uint32_t id, rt_filter_action value_default)
+{
+    rt_tracer_filter *tf = t->filt;
+    size_t have = tf->scopes.len / sizeof(scope_cache);
+    if (id < have)
+        return RT_OK;
+    if (grow_zeroed(&tf->scopes, (size_t)id + 1, sizeof(scope_cache)))
+        return oom(t);
+    scope_cache *sc = (scope_cache *)(void *)tf->scopes.data;
+    for (size_t i = have; i <= id; i++) {
+        for (int k = 0; k < 3; k++)
+            rt_buf_init(&sc[i].vars[k], t->alloc);
+        rt_buf_init(&sc[i].types, t->alloc);
+    }
+    sc[id].kinds = rt_filter_cache_kinds(tf->cache, id);
+    sc[id].value_default = value_default;
+    return RT_OK;
+}
+
+static int decide(rt_tracer *t, rt_str file, rt_str pkg, rt_str obj, uint32_t *scope)
+{
+    rt_filter_scope s;
+    if (rt_filter_cache_scope(t->filt->cache, file, pkg, obj, &s))
+        return oom(t);
+    int rc = scope_ready(t, s.id, s.value_default);
+    if (rc)
+        return rc;
+    *scope = s.exec == RT_FILTER_SKIP ? RT_FRAME_SKIP : s.id;
+    return RT_OK;
+}
+
+/* The decision for function fid, made at its first Call: file, module
+ * (the recorder's, else from the path) and qualified name. */
+static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (grow_zeroed(&tf->functions, (size_t)fid + 1, sizeof(fn_decision)))
+        return oom(t);
+    fn_decision *d = (fn_decision *)(void *)tf->functions.data + fid;
+    if (d->scope) {
+        *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
+        return RT_OK;
+    }
+    const rt_function_info *fi = (const rt_function_info *)(void *)t->function_info.data + fid;
+    const rt_str *paths = (const rt_str *)(void *)t->path_list.data;
+    const char *path = fi->path_id < t->path_list.len / sizeof(rt_str) ? paths[fi->path_id].ptr : "";
+    char file[4096], module[4096];
+    size_t fl = rt_filter_file_subject(path, t->workdir, file, sizeof file);
+    size_t ml = d->module ? strlen(d->module)
+                          : rt_filter_module_from_path(path, t->workdir, module, sizeof module);
+    rt_str fs = {file, fl < sizeof file ? fl : sizeof file - 1};
+    rt_str ms = {d->module ? d->module : module, d->module || ml < sizeof module ? ml : sizeof module - 1};
+    int rc = decide(t, fs, ms, fi->name, scope);
+    if (rc)
+        return rc;
+    d = (fn_decision *)(void *)tf->functions.data + fid;
+    d->scope = *scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : *scope + 1;
+    if (*scope == RT_FRAME_SKIP)
+        tf->stats.scopes_skipped++;
+    return RT_OK;
+}
+
+bool rt_function_skipped(rt_tracer *t, rt_function_id function_id)
+{
+    uint32_t scope;
+    return t && t->filt && function_id < t->n_functions &&
+           function_scope(t, function_id, &scope) == RT_OK && scope == RT_FRAME_SKIP;
+}
+
+/* The scope values are decided in: the innermost frame's, or outside any
+ * call that of ("", "", ""). */
+static int current_scope(rt_tracer *t, uint32_t *scope)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (tf->frames.len) {
+        *scope = tf->scope;
+        return RT_OK;
+    }
+    if (tf->outside == UINT32_MAX) {
+        rt_str none = {"", 0};
+        uint32_t s;
+        int rc = decide(t, none, none, none, &s);
+        if (rc)
+            return rc;
+        tf->outside = s; /* code outside any call is never skipped */
+        if (s == RT_FRAME_SKIP) {
+            rt_filter_scope fs;
+            if (rt_filter_cache_scope(tf->cache, none, none, none, &fs))
+                return oom(t);
+            tf->outside = fs.id;
+        }
+    }
+    *scope = tf->outside;
+    return RT_OK;
+}
+
+static rt_str variable_name(const rt_tracer *t, rt_variable_id id)
+{
+    const rt_str *names = (const rt_str *)(void *)t->variable_names.data;
+    if (id < t->variable_names.len / sizeof(rt_str))
+        return names[id];
+    rt_str none = {"", 0};
+    return none;
+}
+
+/* The action for variable id of kind (local, arg, global) in scope. */
+static int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                           rt_variable_id id, rt_filter_action *out)
+{
+    scope_cache *sc = (scope_cache *)(void *)t->filt->scopes.data + scope;
+    if (!(sc->kinds >> kind & 1)) {
+        *out = sc->value_default;
+        return RT_OK;
+    }
+    int k = kind == RT_FILTER_LOCAL ? 0 : kind == RT_FILTER_ARG ? 1 : 2;
+    rt_buf *b = &sc->vars[k];
+    if (id < b->len && b->data[id]) {
+        *out = (rt_filter_action)(b->data[id] - 1);
+        return RT_OK;
+    }
+    *out = rt_filter_cache_value(t->filt->cache, scope, kind, variable_name(t, id));
+    if (id < ((uint64_t)1 << 32)) { /* ids past that are not cached */
+        if (grow_zeroed(b, (size_t)id + 1, 1))
+            return oom(t);
+        b->data[id] = (unsigned char)(*out + 1);
+    }
+    return RT_OK;
+}
+
+/* ---- redaction ----------------------------------------------------------- */
+
+static int marker_type(rt_tracer *t, rt_type_id *out)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (!tf->have_marker_type) {
+        rt_type_id id;
+        int rc = rt_ensure_type_id(t, RT_TYPE_ERROR, MARKER_TYPE, &id);
+        if (rc)
+            return rc;
+        tf->marker_type = id;
+        tf->have_marker_type = true;
+    }
+    *out = tf->marker_type;
+    return RT_OK;
+}
+
+static int marker(rt_tracer *t, const char *text, rt_value *out)
+{
+    rt_type_id id;
+    int rc = marker_type(t, &id);
+    if (!rc)
+        *out = rt_value_error(text, id);
+    return rc;
+}
+
+/* Remembers the strings of a value that is hidden, so that the copies of
+ * the sources under files/ can mask them (a secret is often a literal). */
+static int remember_masked(rt_tracer *t, const rt_value *v, int depth)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (depth > RT_MAX_DEPTH)
+        return RT_OK;
+    switch (v->kind) {
+    case RT_VALUE_STRING: {
+        rt_str s = v->u.text;
+        if (s.len < MASK_MIN_LEN || tf->masked_bytes + s.len > MASK_MAX_BYTES)
+            return RT_OK;
+        uint64_t hash = rt_hash_bytes(s.ptr, s.len), id;
+        if (rt_intern_find(&tf->masked, s.ptr, s.len, hash, &id))
+            return RT_OK;
+        const char *key;
+        if (rt_intern_prepare(&tf->masked, s.ptr, s.len, &key))
+            return oom(t);
+        rt_intern_commit(&tf->masked, key, s.len, hash, tf->masked.count);
+        tf->masked_bytes += s.len;
+        return RT_OK;
+    }
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT:
+        for (size_t i = 0; i < v->u.list.len; i++) {
+            int rc = remember_masked(t, &v->u.list.items[i], depth + 1);
+            if (rc)
+                return rc;
+        }
+        return RT_OK;
+    case RT_VALUE_VARIANT:
+        return v->u.variant.contents ? remember_masked(t, v->u.variant.contents, depth + 1) : RT_OK;
+    case RT_VALUE_REFERENCE:
+        return v->u.reference.dereferenced
+                   ? remember_masked(t, v->u.reference.dereferenced, depth + 1)
+                   : RT_OK;
+    default:
+        return RT_OK;
+    }
+}
+
+/* A string value the filter hid before (a secret seen again, under a name
+ * no pattern hides: the local a secret's getter returned into). */
+static inline bool seen_hidden(const rt_tracer *t, const rt_value *v)
+{
+    const rt_intern *m = &t->filt->masked;
+    uint64_t id;
+    return m->count && v->kind == RT_VALUE_STRING && v->u.text.len >= MASK_MIN_LEN &&
+           rt_intern_find(m, v->u.text.ptr, v->u.text.len,
+                          rt_hash_bytes(v->u.text.ptr, v->u.text.len), &id);
+}
+
+/* *v redacted (or, for a return value, dropped): the marker, counted. */
+static int hide(rt_tracer *t, rt_filter_value_kind kind, rt_filter_action action, rt_value *v)
+{
+    int rc = remember_masked(t, v, 0);
+    if (rc)
+        return rc;
+    if (action == RT_FILTER_DROP)
+        t->filt->stats.drops[kind]++;
+    else
+        t->filt->stats.redactions[kind]++;
+    return marker(t, action == RT_FILTER_DROP ? DROPPED : REDACTED, v);
+}
+
+/* The attr decisions for the fields of struct type id in scope. */
+static int type_attrs(rt_tracer *t, uint32_t scope, rt_type_id id, const attr_info **out)
+{
+    rt_tracer_filter *tf = t->filt;
+    scope_cache *sc = (scope_cache *)(void *)tf->scopes.data + scope;
+    const type_fields *tfs = id < tf->types.len / sizeof(type_fields)
+                                 ? (const type_fields *)(void *)tf->types.data + id
+                                 : NULL;
+    if (!tfs || !tfs->names || id >= ((uint64_t)1 << 32)) {
+        *out = NULL; /* no field names: nothing for attr to select */
+        return RT_OK;
+    }
+    if (grow_zeroed(&sc->types, (size_t)id + 1, sizeof(uint32_t)))
+        return oom(t);
+    uint32_t *slot = (uint32_t *)(void *)sc->types.data + id;
+    if (!*slot) {
+        size_t at = tf->attr_actions.len;
+        if (rt_buf_reserve(&tf->attr_actions, tfs->n) || rt_buf_reserve(&tf->attrs, sizeof(attr_info)))
+            return oom(t);
+        attr_info ai = {true, at, tfs->n, false, 0, false};
+        for (size_t i = 0; i < tfs->n; i++) {
+            rt_filter_action a = rt_filter_cache_value(tf->cache, scope, RT_FILTER_ATTR, tfs->names[i]);
+            tf->attr_actions.data[at + i] = (unsigned char)a;
+            ai.clean &= a == RT_FILTER_ALLOW;
+            ai.drops |= a == RT_FILTER_DROP;
+        }
+        tf->attr_actions.len += tfs->n;
+        rt_buf_append(&tf->attrs, &ai, sizeof ai);
+        slot = (uint32_t *)(void *)sc->types.data + id;
+        *slot = (uint32_t)(tf->attrs.len / sizeof(attr_info));
+    }
+    *out = (const attr_info *)(void *)tf->attrs.data + (*slot - 1);
+    return RT_OK;
+}
+
+/* The struct type without its dropped fields, registered once. */
+static int derived_type(rt_tracer *t, uint32_t scope, rt_type_id id, rt_type_id *out)
+{
+    const attr_info *ai;
+    int rc = type_attrs(t, scope, id, &ai);
+    if (rc)
+        return rc;
+    if (ai->have_derived) {
+        *out = ai->derived;
+        return RT_OK;
+    }
+    rt_tracer_filter *tf = t->filt;
+    const type_fields *tfs = (const type_fields *)(void *)tf->types.data + id;
+    rt_field_type *fields = rt_arena_alloc(&tf->scratch, (tfs->n ? tfs->n : 1) * sizeof *fields);
+    if (!fields)
+        return oom(t);
+    size_t n = 0;
+    for (size_t i = 0; i < tfs->n; i++)
+        if (tf->attr_actions.data[ai->actions + i] != RT_FILTER_DROP) {
+            fields[n].name = tfs->names[i];
+            fields[n++].type_id = 0;
+        }
+    rt_type_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = tfs->kind;
+    rec.lang_type = tfs->lang_type;
+    rec.info_kind = RT_INFO_STRUCT;
+    rec.info.fields.items = fields;
+    rec.info.fields.len = n;
+    rt_type_id d;
+    if ((rc = rt_register_raw_type(t, &rec, &d)))
+        return rc;
+    if ((rc = type_attrs(t, scope, id, &ai)))
+        return rc;
+    attr_info *w = (attr_info *)(void *)tf->attrs.data + (ai - (const attr_info *)(void *)tf->attrs.data);
+    w->derived = d;
+    w->have_derived = true;
+    *out = d;
+    return RT_OK;
+}
+
+/* v with its struct fields filtered by attr in scope; *changed says whether
+ * *out differs (then it lives in the scratch arena). */
+static int filter_attrs(rt_tracer *t, uint32_t scope, const rt_value *v, rt_value *out,
+                        bool *changed, int depth)
+{
+    *out = *v;
+    *changed = false;
+    if (depth > RT_MAX_DEPTH)
+        return RT_OK;
+    rt_tracer_filter *tf = t->filt;
+    int rc;
+    switch (v->kind) {
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT: {
+        const attr_info *ai = NULL;
+        if (v->kind == RT_VALUE_STRUCT && (rc = type_attrs(t, scope, v->type_id, &ai)))
+            return rc;
+        rt_value *items = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < v->u.list.len; i++) {
+            rt_filter_action a = ai && !ai->clean && i < ai->n
+                                     ? (rt_filter_action)tf->attr_actions.data[ai->actions + i]
+                                     : RT_FILTER_ALLOW;
+            rt_value child;
+            bool c = false;
+            if (a == RT_FILTER_ALLOW && seen_hidden(t, &v->u.list.items[i]))
+                a = RT_FILTER_REDACT;
+            if (a == RT_FILTER_ALLOW) {
+                if ((rc = filter_attrs(t, scope, &v->u.list.items[i], &child, &c, depth + 1)))
+                    return rc;
+            } else {
+                child = v->u.list.items[i];
+                c = true;
+                if (a == RT_FILTER_DROP) {
+                    tf->stats.drops[RT_FILTER_ATTR]++;
+                    if ((rc = remember_masked(t, &child, 0)))
+                        return rc;
+                } else if ((rc = hide(t, RT_FILTER_ATTR, a, &child))) {
+                    return rc;
+                }
+            }
+            if (c && !items) { /* the first change: copy what came before */
+                items = rt_arena_alloc(&tf->scratch, v->u.list.len * sizeof *items);
+                if (!items)
+                    return oom(t);
+                memcpy(items, v->u.list.items, i * sizeof *items);
+                n = i;
+            }
+            if (items && a != RT_FILTER_DROP)
+                items[n++] = child;
+        }
+        if (items) {
+            out->u.list.items = items;
+            out->u.list.len = n;
+            *changed = true;
+            if (ai && ai->drops && (rc = derived_type(t, scope, v->type_id, &out->type_id)))
+                return rc;
+        }
+        return RT_OK;
+    }
+    case RT_VALUE_VARIANT:
+    case RT_VALUE_REFERENCE: {
+        const rt_value *inner = v->kind == RT_VALUE_VARIANT ? v->u.variant.contents
+                                                            : v->u.reference.dereferenced;
+        if (!inner)
+            return RT_OK;
+        rt_value child;
+        bool c;
+        if ((rc = filter_attrs(t, scope, inner, &child, &c, depth + 1)) || !c)
+            return rc;
+        rt_value *copy = rt_arena_alloc(&tf->scratch, sizeof *copy);
+        if (!copy)
+            return oom(t);
+        *copy = child;
+        if (v->kind == RT_VALUE_VARIANT)
+            out->u.variant.contents = copy;
+        else
+            out->u.reference.dereferenced = copy;
+        *changed = true;
+        return RT_OK;
+    }
+    default:
+        return RT_OK;
+    }
+}
+
+/* Compound values are walked for struct fields only when the scope has an
+ * attr pattern or hides what no pattern allows, or a secret was seen. */
+static inline bool attrs_matter(const rt_tracer *t, uint32_t scope, const rt_value *v)
+{
+    if (v->kind < RT_VALUE_SEQUENCE || v->kind > RT_VALUE_REFERENCE)
+        return false;
+    const scope_cache *sc = (const scope_cache *)(const void *)t->filt->scopes.data + scope;
+    return (sc->kinds >> RT_FILTER_ATTR & 1) || sc->value_default != RT_FILTER_ALLOW ||
+           t->filt->masked.count;
+}
+
+/* A value of kind, named by variable id (or, for ret, its function's name)
+ * in scope: *v replaced when redacted; *keep false when dropped. */
+static int filter_value(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind, rt_variable_id id,
+                        rt_str ret_name, rt_value *v, bool *keep)
+{
+    rt_filter_action a;
+    int rc;
+    *keep = true;
+    if (kind == RT_FILTER_RET) {
+        const scope_cache *sc = (const scope_cache *)(const void *)t->filt->scopes.data + scope;
+        a = sc->kinds >> RT_FILTER_RET & 1 ? rt_filter_cache_value(t->filt->cache, scope, kind, ret_name)
+                                          : sc->value_default;
+    } else if ((rc = variable_action(t, scope, kind, id, &a))) {
+        return rc;
+    }
+    if (a == RT_FILTER_ALLOW && seen_hidden(t, v))
+        a = RT_FILTER_REDACT;
+    if (a == RT_FILTER_ALLOW) {
+        if (!attrs_matter(t, scope, v))
+            return RT_OK;
+        bool changed;
+        rt_value out;
+        if ((rc = filter_attrs(t, scope, v, &out, &changed, 0)))
+            return rc;
+        *v = out;
+        return RT_OK;
+    }
+    if (a == RT_FILTER_DROP && kind != RT_FILTER_RET) {
+        *keep = false;
+        t->filt->stats.drops[kind]++;
+        return remember_masked(t, v, 0);
+    }
+    return hide(t, kind, a, v);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, int *rc)
+{
+    rt_tracer_filter *tf = t->filt;
+    rt_filter_frame f = {scope, fid};
+    if (rt_buf_append(&tf->frames, &f, sizeof f)) {
+        *rc = oom(t);
+        return;
+    }
+    tf->skipping = scope == RT_FRAME_SKIP;
+    tf->scope = scope;
+}
+
+int rt_filter_call(rt_tracer *t, rt_function_id fid, const rt_full_value *args, size_t nargs,
+                   bool step)
+{
+    rt_tracer_filter *tf = t->filt;
+    uint32_t scope;
+    int rc = function_scope(t, fid, &scope);
+    if (rc)
+        return rc;
+    rt_arena_reset(&tf->scratch);
+    if (scope == RT_FRAME_SKIP) {
+        push_frame(t, scope, fid, &rc);
+        return rc;
+    }
+    rt_full_value *kept = nargs ? rt_arena_alloc(&tf->scratch, nargs * sizeof *kept) : NULL;
+    if (nargs && !kept)
+        return oom(t);
+    size_t n = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        rt_full_value a = args[i];
+        bool keep;
+        rt_str none = {"", 0};
+        if ((rc = filter_value(t, scope, RT_FILTER_ARG, a.variable_id, none, &a.value, &keep)))
+            return rc;
+        if (keep)
+            kept[n++] = a;
+    }
+    rt_event e;
+    for (size_t i = 0; step && i < n; i++) {
+        e.kind = RT_EVENT_VALUE;
+        e.u.value = kept[i];
+        if ((rc = rt_tracer_emit(t, &e, false)))
+            return rc;
+    }
+    if (step) {
+        const rt_function_info *fi = (const rt_function_info *)(void *)t->function_info.data + fid;
+        e.kind = RT_EVENT_STEP;
+        e.u.step.path_id = fi->path_id;
+        e.u.step.line = fi->line;
+        if ((rc = rt_tracer_emit(t, &e, true)))
+            return rc;
+    }
+    e.kind = RT_EVENT_CALL;
+    e.u.call.function_id = fid;
+    e.u.call.args = kept;
+    e.u.call.len = n;
+    if ((rc = rt_tracer_emit(t, &e, false)))
+        return rc;
+    push_frame(t, scope, fid, &rc);
+    return rc;
+}
+
+int rt_filter_return(rt_tracer *t, const rt_value *value)
+{
+    rt_tracer_filter *tf = t->filt;
+    rt_filter_frame f = {0, 0};
+    bool had = tf->frames.len > 0;
+    if (had) {
+        tf->frames.len -= sizeof f;
+        memcpy(&f, tf->frames.data + tf->frames.len, sizeof f);
+        const rt_filter_frame *top =
+            tf->frames.len ? (const rt_filter_frame *)(void *)(tf->frames.data + tf->frames.len) - 1 : NULL;
+        tf->skipping = top && top->scope == RT_FRAME_SKIP;
+        tf->scope = top ? top->scope : 0;
+    }
+    if (had && f.scope == RT_FRAME_SKIP)
+        return RT_OK;
+    uint32_t scope = f.scope;
+    int rc;
+    if (!had && (rc = current_scope(t, &scope)))
+        return rc;
+    const rt_function_info *fi = (const rt_function_info *)(void *)t->function_info.data;
+    rt_str name = {"", 0};
+    if (had && f.fid < t->function_info.len / sizeof *fi)
+        name = fi[f.fid].name;
+    rt_arena_reset(&tf->scratch);
+    rt_event e;
+    e.kind = RT_EVENT_RETURN;
+    e.u.return_value = *value;
+    bool keep;
+    if ((rc = filter_value(t, scope, RT_FILTER_RET, 0, name, &e.u.return_value, &keep)))
+        return rc;
+    return rt_tracer_emit(t, &e, false);
+}
+
+int rt_filter_value(rt_tracer *t, rt_event *e, rt_filter_value_kind kind)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (tf->skipping)
+        return RT_OK;
+    uint32_t scope;
+    int rc = current_scope(t, &scope);
+    if (rc)
+        return rc;
+    rt_arena_reset(&tf->scratch);
+    bool keep;
+    rt_str none = {"", 0};
+    if ((rc = filter_value(t, scope, kind, e->u.value.variable_id, none, &e->u.value.value, &keep)) ||
+        !keep)
+        return rc;
+    return rt_tracer_emit(t, e, false);
+}
+
+int rt_filter_other(rt_tracer *t, rt_event *e, bool shallow)
+{
+    rt_tracer_filter *tf = t->filt;
+    switch (e->kind) {
+    case RT_EVENT_EVENT: /* the program's output stays, skipped or not */
+    case RT_EVENT_THREAD_START:
+    case RT_EVENT_THREAD_EXIT:
+    case RT_EVENT_THREAD_SWITCH:
+        return rt_tracer_emit(t, e, shallow);
+    default:
+        break;
+    }
+    if (tf->skipping)
+        return RT_OK;
+    if (e->kind == RT_EVENT_COMPOUND_VALUE || e->kind == RT_EVENT_CELL_VALUE ||
+        e->kind == RT_EVENT_ASSIGN_CELL) {
+        uint32_t scope;
+        int rc = current_scope(t, &scope);
+        if (rc)
+            return rc;
+        if (attrs_matter(t, scope, &e->u.place_value.value)) {
+            rt_arena_reset(&tf->scratch);
+            bool changed;
+            rt_value out;
+            if ((rc = filter_attrs(t, scope, &e->u.place_value.value, &out, &changed, 0)))
+                return rc;
+            e->u.place_value.value = out;
+            shallow = shallow && !changed;
+        }
+    }
+    return rt_tracer_emit(t, e, shallow);
+}
+
+/* ---- raw events (rt_add_event) ------------------------------------------- */
+
+/* Records a raw event that is not part of a Call's group. */
+static int record_raw(rt_tracer *t, const rt_event *raw)
+{
+    rt_event e = *raw;
+    switch (e.kind) {
+    case RT_EVENT_VALUE:
+        return rt_filter_value(t, &e, RT_FILTER_LOCAL);
+    case RT_EVENT_STEP:
+        return t->filt->skipping ? RT_OK : rt_tracer_emit(t, &e, false);
+    case RT_EVENT_CALL:
+        return rt_filter_call(t, e.u.call.function_id, e.u.call.args, e.u.call.len, false);
+    case RT_EVENT_RETURN:
+        return rt_filter_return(t, &e.u.return_value);
+    default:
+        return rt_filter_other(t, &e, false);
+    }
+}
+
+static int release_held_from(rt_tracer *t, size_t from, size_t to)
+{
+    rt_tracer_filter *tf = t->filt;
+    int rc = RT_OK;
+    for (size_t i = from; i < to && !rc; i++)
+        rc = record_raw(t, &tf->held[i]);
+    return rc;
+}
+
+int rt_filter_release_held(rt_tracer *t)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (!tf || !tf->nheld)
+        return RT_OK;
+    size_t n = tf->nheld;
+    tf->nheld = 0; /* before: recording may come back here */
+    int rc = release_held_from(t, 0, n);
+    rt_arena_reset(&tf->held_arena);
+    return rc;
+}
+
+static int hold(rt_tracer *t, const rt_event *e)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (tf->nheld == HELD_MAX) { /* the oldest cannot be part of a Call's group */
+        rt_event first = tf->held[0];
+        memmove(tf->held, tf->held + 1, (tf->nheld - 1) * sizeof *tf->held);
+        tf->nheld--;
+        int rc = record_raw(t, &first);
+        if (rc)
+            return rc;
+    }
+    if (tf->nheld == tf->held_cap) {
+        size_t cap = tf->held_cap ? tf->held_cap * 2 : 16;
+        rt_event *h = rt_realloc(t->alloc, tf->held, tf->held_cap * sizeof *h, cap * sizeof *h);
+        if (!h)
+            return oom(t);
+        tf->held = h;
+        tf->held_cap = cap;
+    }
+    if (rt_event_copy(&tf->held_arena, e, &tf->held[tf->nheld]))
+        return oom(t);
+    tf->nheld++;
+    return RT_OK;
+}
+
+/* True when held[at..] is rt_register_call's group for call: one Value per
+ * argument, the same, then a Step at the function's definition. */
+static bool is_group(const rt_tracer *t, const rt_event *held, size_t nheld, const rt_event *call,
+                     size_t *at)
+{
+    rt_function_id fid = call->u.call.function_id;
+    size_t n = call->u.call.len;
+    if (fid == 0 || fid >= t->function_info.len / sizeof(rt_function_info) || nheld < n + 1)
+        return false;
+    const rt_function_info *fi = (const rt_function_info *)(const void *)t->function_info.data + fid;
+    const rt_event *step = &held[nheld - 1];
+    if (step->kind != RT_EVENT_STEP || step->u.step.path_id != fi->path_id ||
+        step->u.step.line != fi->line)
+        return false;
+    size_t first = nheld - 1 - n;
+    for (size_t i = 0; i < n; i++) {
+        const rt_event *v = &held[first + i];
+        if (v->kind != RT_EVENT_VALUE ||
+            v->u.value.variable_id != call->u.call.args[i].variable_id ||
+            !rt_value_equal(&v->u.value.value, &call->u.call.args[i].value))
+            return false;
+    }
+    *at = first;
+    return true;
+}
+
+int rt_filter_add_event(rt_tracer *t, const rt_event *e)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (e->kind == RT_EVENT_VALUE || e->kind == RT_EVENT_STEP)
+        return hold(t, e);
+    int rc;
+    if (e->kind == RT_EVENT_CALL) {
+        size_t at;
+        if (is_group(t, tf->held, tf->nheld, e, &at)) {
+            size_t n = tf->nheld;
+            tf->nheld = 0;
+            if ((rc = release_held_from(t, 0, at)))
+                return rc;
+            rc = rt_filter_call(t, e->u.call.function_id, e->u.call.args, e->u.call.len, true);
+            rt_arena_reset(&tf->held_arena);
+            (void)n;
+            return rc;
+        }
+    }
+    if ((rc = rt_filter_release_held(t)))
+        return rc;
+    return record_raw(t, e);
+}
+
+/* ---- what the trace says of its filter ----------------------------------- */
+
+const rt_intern *rt_filter_masked(const rt_tracer *t)
+{
+    return t->filt && t->filt->masked.count ? &t->filt->masked : NULL;
+}

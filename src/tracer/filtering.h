@@ -1,0 +1,54 @@
+/* The tracer's filter stage (TRACE-FILTER.md section 3): what a trace
+ * filter decides, applied to events on their way to being recorded.
+ * Decisions are made once per function (at its first Call) and once per
+ * (scope, variable) and (scope, struct type), then looked up. */
+#ifndef RT_TRACER_FILTERING_H
+#define RT_TRACER_FILTERING_H
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/intern.h"
+#include "filter/filter.h"
+
+/* A frame of the tracer's call stack, pushed by each Call. */
+typedef struct rt_filter_frame {
+    uint32_t scope;     /* scope id, or RT_FRAME_SKIP */
+    rt_function_id fid; /* its function, for the ret kind's name */
+} rt_filter_frame;
+#define RT_FRAME_SKIP UINT32_MAX
+
+/* What a filter hid, for trace_metadata.json's trace_filter.stats. */
+typedef struct rt_filter_stats {
+    uint64_t scopes_skipped; /* functions decided "skip" that were called */
+    uint64_t redactions[RT_FILTER_VALUE_KIND_COUNT];
+    uint64_t drops[RT_FILTER_VALUE_KIND_COUNT];
+} rt_filter_stats;
+
+typedef struct rt_tracer_filter {
+    const rt_filter *filter;
+    rt_filter_cache *cache;
+    rt_buf frames;          /* rt_filter_frame per open Call */
+    bool skipping;          /* the innermost frame is skipped */
+    uint32_t scope;         /* the innermost frame's scope (outside any call: outside) */
+    uint32_t outside;       /* the scope of code outside any call; UINT32_MAX until needed */
+    rt_buf functions;       /* per function id: fn_decision */
+    rt_buf scopes;          /* per scope id: scope_cache */
+    rt_buf types;           /* per type id: type_fields */
+    rt_buf attrs;           /* attr_info, indexed from scope_cache.types */
+    rt_buf attr_actions;    /* uint8 per field of each attr_info */
+    rt_arena names;         /* module names, struct field names */
+    rt_arena scratch;       /* filtered copies of values, reset per event */
+    bool have_marker_type;
+    rt_type_id marker_type; /* of the Error values "<redacted>" and "<dropped>" */
+    rt_intern masked;       /* redacted strings, masked in the copies under files/ */
+    uint64_t masked_bytes;
+    rt_filter_stats stats;
+    /* rt_add_event: Values and Steps held until the next event shows
+     * whether they are a Call's arguments and its Step (rt_register_call's
+     * group), copied into held_arena. */
+    rt_event *held;
+    size_t nheld, held_cap;
+    rt_arena held_arena;
+} rt_tracer_filter;
+
+#endif
