@@ -744,6 +744,11 @@ RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
  * (RT_EIO, RT_ENOENT, ...); recorded events are kept either way.
  */
 RT_API int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format);
+/** Where rt_tracer_write_trace_dir copies the sources from: the files/
+ * directory of another trace (a tool rewriting a trace: its sources may
+ * not be where they were recorded), laid out as files/ is; NULL: each
+ * source's own path (the default). Copied. Returns RT_OK, RT_ENOMEM. */
+RT_API int rt_tracer_set_sources_dir(rt_tracer *t, const char *files_dir);
 /** Source files skipped by the last rt_tracer_write_trace_dir. */
 RT_API size_t rt_tracer_skipped_sources(const rt_tracer *t);
 

@@ -840,6 +840,19 @@ static void record_return(ctl_recorder *r, lua_State *L, lua_Debug *ar, rt_value
 
 /* ---- the hook ----------------------------------------------------------- */
 
+/* The variable ids of p's parameters, made as record_call makes them. */
+static void name_params(ctl_recorder *r, lua_State *L, lua_Debug *ar, const proto *p)
+{
+    for (int i = 1; i <= p->nparams && !r->err; i++) {
+        const char *name = lua_getlocal(L, ar, i);
+        if (!name)
+            break;
+        rt_variable_id vid;
+        var_id(r, L, name, &vid);
+        lua_pop(L, 1);
+    }
+}
+
 static void on_call(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar)
 {
     bool tail = ar->event == LUA_HOOKTAILCALL;
@@ -869,6 +882,11 @@ static void on_call(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar
         return;
     }
     if (p->skipped) { /* only the tracer's call stack */
+        /* A traced caller names the arguments first, as for any call (the
+         * VariableName events a recording without the filter has). */
+        const frame *caller = th->n >= 2 ? &th->frames[th->n - 2] : NULL;
+        if (caller && caller->kind == FRAME_LUA && !caller->p->skipped)
+            name_params(r, L, ar, p);
         int rc = rt_register_call(r->t, p->fid, NULL, 0);
         if (rc)
             fail(r, rc);

@@ -325,7 +325,8 @@ static bool has_dotdot(const char *p)
     return false;
 }
 
-int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str *paths, size_t n,
+int rt_tracedir_copy_sources(const char *dir, const char *workdir, const char *from_files,
+                             const rt_str *paths, size_t n,
                              const rt_intern *masked, void (*warn_fn)(void *ctx, const char *msg),
                              void *warn_ctx, size_t *skipped, const rt_allocator *alloc,
                              rt_err *err)
@@ -354,8 +355,9 @@ int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str 
             continue;
         }
         char src[PATH_MAX];
-        int len = p[0] == '/' ? snprintf(src, sizeof src, "%s", p)
-                              : snprintf(src, sizeof src, "%s/%s", workdir, p);
+        int len = from_files    ? snprintf(src, sizeof src, "%s/%s", from_files, rel)
+                  : p[0] == '/' ? snprintf(src, sizeof src, "%s", p)
+                                : snprintf(src, sizeof src, "%s/%s", workdir, p);
         if (len < 0 || (size_t)len >= sizeof src) {
             warn(warn_fn, warn_ctx, skipped, "source %s%s skipped: path too long", p, "");
             continue;

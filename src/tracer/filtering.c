@@ -9,7 +9,6 @@
 #include "model/model.h"
 #include "tracer/tracer_internal.h"
 
-#define MARKER_TYPE "<redacted>"
 #define REDACTED "<redacted>"
 #define DROPPED "<dropped>"
 /* Redacted strings this long or longer are masked in the source copies. */
@@ -83,9 +82,17 @@ int rt_tracer_filter_init(rt_tracer *t, const rt_filter *f)
     rt_buf_init(&tf->types, t->alloc);
     rt_buf_init(&tf->attrs, t->alloc);
     rt_buf_init(&tf->attr_actions, t->alloc);
+    rt_buf_init(&tf->raw_types, t->alloc);
     rt_arena_init(&tf->names, t->alloc, 4096);
     rt_arena_init(&tf->scratch, t->alloc, 4096);
     rt_arena_init(&tf->held_arena, t->alloc, 4096);
+    rt_arena_init(&tf->raw_arena, t->alloc, 4096);
+    rt_buf_init(&tf->out_vars, t->alloc);
+    rt_buf_init(&tf->out_types, t->alloc);
+    rt_buf_init(&tf->pending_kinds, t->alloc);
+    rt_buf_init(&tf->pending_types, t->alloc);
+    rt_arena_init(&tf->pending_arena, t->alloc, 4096);
+    rt_arena_init(&tf->out_arena, t->alloc, 4096);
     rt_intern_init(&tf->masked, t->alloc);
     t->filt = tf;
     if (rt_filter_cache_new(&tf->cache, f, t->alloc)) {
@@ -113,9 +120,17 @@ void rt_tracer_filter_free(rt_tracer *t)
     rt_buf_free(&tf->types);
     rt_buf_free(&tf->attrs);
     rt_buf_free(&tf->attr_actions);
+    rt_buf_free(&tf->raw_types);
     rt_arena_free(&tf->names);
     rt_arena_free(&tf->scratch);
     rt_arena_free(&tf->held_arena);
+    rt_arena_free(&tf->raw_arena);
+    rt_buf_free(&tf->out_vars);
+    rt_buf_free(&tf->out_types);
+    rt_buf_free(&tf->pending_kinds);
+    rt_buf_free(&tf->pending_types);
+    rt_arena_free(&tf->pending_arena);
+    rt_arena_free(&tf->out_arena);
     rt_intern_free(&tf->masked);
     rt_free(t->alloc, tf->held, tf->held_cap * sizeof *tf->held);
     rt_free(t->alloc, tf, sizeof *tf);
@@ -307,28 +322,13 @@ static int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind ki
 
 /* ---- redaction ----------------------------------------------------------- */
 
-static int marker_type(rt_tracer *t, rt_type_id *out)
+/* The marker in place of a hidden value keeps its type (a Cell, which has
+ * none, gets type 0): no Type event is added, so ids in a trace read back
+ * (rt_add_event) keep their meaning. */
+static void marker(const char *text, rt_value *v)
 {
-    rt_tracer_filter *tf = t->filt;
-    if (!tf->have_marker_type) {
-        rt_type_id id;
-        int rc = rt_ensure_type_id(t, RT_TYPE_ERROR, MARKER_TYPE, &id);
-        if (rc)
-            return rc;
-        tf->marker_type = id;
-        tf->have_marker_type = true;
-    }
-    *out = tf->marker_type;
-    return RT_OK;
-}
-
-static int marker(rt_tracer *t, const char *text, rt_value *out)
-{
-    rt_type_id id;
-    int rc = marker_type(t, &id);
-    if (!rc)
-        *out = rt_value_error(text, id);
-    return rc;
+    rt_type_id type = v->kind == RT_VALUE_CELL ? 0 : v->type_id;
+    *v = rt_value_error(text, type);
 }
 
 /* Remembers the strings of a value that is hidden, so that the copies of
@@ -394,7 +394,8 @@ static int hide(rt_tracer *t, rt_filter_value_kind kind, rt_filter_action action
         t->filt->stats.drops[kind]++;
     else
         t->filt->stats.redactions[kind]++;
-    return marker(t, action == RT_FILTER_DROP ? DROPPED : REDACTED, v);
+    marker(action == RT_FILTER_DROP ? DROPPED : REDACTED, v);
+    return RT_OK;
 }
 
 /* The attr decisions for the fields of struct type id in scope. */
@@ -469,6 +470,7 @@ static int derived_type(rt_tracer *t, uint32_t scope, rt_type_id id, rt_type_id 
     attr_info *w = (attr_info *)(void *)tf->attrs.data + (ai - (const attr_info *)(void *)tf->attrs.data);
     w->derived = d;
     w->have_derived = true;
+    tf->added_types++;
     *out = d;
     return RT_OK;
 }
@@ -757,6 +759,116 @@ int rt_filter_other(rt_tracer *t, rt_event *e, bool shallow)
 
 /* ---- raw events (rt_add_event) ------------------------------------------- */
 
+int rt_filter_note_raw_type(rt_tracer *t, rt_type_id id)
+{
+    return rt_buf_append(&t->filt->raw_types, &id, sizeof id) ? oom(t) : RT_OK;
+}
+
+/* The tracer's id of the type a trace read back calls id. */
+static rt_type_id map_type(const rt_tracer_filter *tf, rt_type_id id)
+{
+    const rt_type_id *m = (const rt_type_id *)(const void *)tf->raw_types.data;
+    size_t n = tf->raw_types.len / sizeof *m;
+    return id < n ? m[id] : id + tf->added_types; /* not defined yet: as far along */
+}
+
+static int remap_value(rt_tracer_filter *tf, rt_arena *a, const rt_value *v, rt_value *out,
+                       int depth)
+{
+    *out = *v;
+    if (v->kind != RT_VALUE_CELL)
+        out->type_id = map_type(tf, v->type_id);
+    if (depth > RT_MAX_DEPTH)
+        return RT_OK;
+    const rt_value *inner = NULL;
+    switch (v->kind) {
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT: {
+        if (!v->u.list.len)
+            return RT_OK;
+        rt_value *items = rt_arena_alloc(a, v->u.list.len * sizeof *items);
+        if (!items)
+            return RT_ENOMEM;
+        for (size_t i = 0; i < v->u.list.len; i++)
+            if (remap_value(tf, a, &v->u.list.items[i], &items[i], depth + 1))
+                return RT_ENOMEM;
+        out->u.list.items = items;
+        return RT_OK;
+    }
+    case RT_VALUE_VARIANT:
+        inner = v->u.variant.contents;
+        break;
+    case RT_VALUE_REFERENCE:
+        inner = v->u.reference.dereferenced;
+        break;
+    default:
+        return RT_OK;
+    }
+    if (!inner)
+        return RT_OK;
+    rt_value *copy = rt_arena_alloc(a, sizeof *copy);
+    if (!copy || remap_value(tf, a, inner, copy, depth + 1))
+        return RT_ENOMEM;
+    if (v->kind == RT_VALUE_VARIANT)
+        out->u.variant.contents = copy;
+    else
+        out->u.reference.dereferenced = copy;
+    return RT_OK;
+}
+
+int rt_filter_remap(rt_tracer *t, const rt_event *in, rt_event *out, rt_arena *a)
+{
+    rt_tracer_filter *tf = t->filt;
+    *out = *in;
+    if (!tf->added_types)
+        return RT_OK;
+    int rc = RT_OK;
+    switch (in->kind) {
+    case RT_EVENT_TYPE:
+        if (in->u.type.info_kind == RT_INFO_POINTER) {
+            out->u.type.info.dereference_type_id = map_type(tf, in->u.type.info.dereference_type_id);
+        } else if (in->u.type.info_kind == RT_INFO_STRUCT && in->u.type.info.fields.len) {
+            size_t n = in->u.type.info.fields.len;
+            rt_field_type *f = rt_arena_alloc(a, n * sizeof *f);
+            if (!f)
+                return oom(t);
+            for (size_t i = 0; i < n; i++) {
+                f[i] = in->u.type.info.fields.items[i];
+                f[i].type_id = map_type(tf, f[i].type_id);
+            }
+            out->u.type.info.fields.items = f;
+        }
+        return RT_OK;
+    case RT_EVENT_VALUE:
+        rc = remap_value(tf, a, &in->u.value.value, &out->u.value.value, 0);
+        break;
+    case RT_EVENT_RETURN:
+        rc = remap_value(tf, a, &in->u.return_value, &out->u.return_value, 0);
+        break;
+    case RT_EVENT_COMPOUND_VALUE:
+    case RT_EVENT_CELL_VALUE:
+    case RT_EVENT_ASSIGN_CELL:
+        rc = remap_value(tf, a, &in->u.place_value.value, &out->u.place_value.value, 0);
+        break;
+    case RT_EVENT_CALL: {
+        size_t n = in->u.call.len;
+        rt_full_value *args = n ? rt_arena_alloc(a, n * sizeof *args) : NULL;
+        if (n && !args)
+            return oom(t);
+        for (size_t i = 0; i < n && !rc; i++) {
+            args[i].variable_id = in->u.call.args[i].variable_id;
+            rc = remap_value(tf, a, &in->u.call.args[i].value, &args[i].value, 0);
+        }
+        out->u.call.args = args;
+        break;
+    }
+    default:
+        break;
+    }
+    return rc ? oom(t) : RT_OK;
+}
+
 /* Records a raw event that is not part of a Call's group. */
 static int record_raw(rt_tracer *t, const rt_event *raw)
 {
@@ -796,17 +908,24 @@ int rt_filter_release_held(rt_tracer *t)
     return rc;
 }
 
+/* Holds a Value or a Step that may be part of the group of a Call to come
+ * (one Value per argument, then a Step): what can no longer be is
+ * recorded at once, so each event is held, and copied, once. */
 static int hold(rt_tracer *t, const rt_event *e)
 {
     rt_tracer_filter *tf = t->filt;
-    if (tf->nheld == HELD_MAX) { /* the oldest cannot be part of a Call's group */
-        rt_event first = tf->held[0];
-        memmove(tf->held, tf->held + 1, (tf->nheld - 1) * sizeof *tf->held);
-        tf->nheld--;
-        int rc = record_raw(t, &first);
-        if (rc)
-            return rc;
+    bool step_last = tf->nheld && tf->held[tf->nheld - 1].kind == RT_EVENT_STEP;
+    int rc = RT_OK;
+    if (step_last) /* a group ends with its Step */
+        rc = rt_filter_release_held(t);
+    else if (tf->nheld == HELD_MAX) { /* more Values than a call has arguments */
+        size_t n = HELD_MAX / 2;
+        rc = release_held_from(t, 0, n);
+        memmove(tf->held, tf->held + n, (tf->nheld - n) * sizeof *tf->held);
+        tf->nheld -= n;
     }
+    if (rc)
+        return rc;
     if (tf->nheld == tf->held_cap) {
         size_t cap = tf->held_cap ? tf->held_cap * 2 : 16;
         rt_event *h = rt_realloc(t->alloc, tf->held, tf->held_cap * sizeof *h, cap * sizeof *h);
@@ -876,4 +995,231 @@ int rt_filter_add_event(rt_tracer *t, const rt_event *e)
 const rt_intern *rt_filter_masked(const rt_tracer *t)
 {
     return t->filt && t->filt->masked.count ? &t->filt->masked : NULL;
+}
+
+/* ---- deferred definitions ------------------------------------------------ */
+
+static int out_type(rt_tracer *t, rt_type_id id, rt_type_id *out, int depth);
+
+/* The file's id of variable id, its definition written first when it was
+ * deferred. */
+static int out_var(rt_tracer *t, rt_variable_id id, rt_variable_id *out)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (id < tf->var_base || id >= t->n_variables) {
+        *out = id < tf->var_base ? id : id - t->n_variables + tf->next_var;
+        return RT_OK;
+    }
+    uint64_t *m = (uint64_t *)(void *)tf->out_vars.data + (id - tf->var_base);
+    if (!*m) {
+        rt_event e;
+        e.kind = (rt_event_kind)tf->pending_kinds.data[id - tf->var_base];
+        e.u.name = ((const rt_str *)(const void *)t->variable_names.data)[id];
+        int rc = rt_tracer_emit_now(t, &e, true);
+        if (rc)
+            return rc;
+        m = (uint64_t *)(void *)tf->out_vars.data + (id - tf->var_base);
+        *m = ++tf->next_var;
+    }
+    *out = *m - 1;
+    return RT_OK;
+}
+
+static int out_record(rt_tracer *t, const rt_type_record *in, rt_type_record *out, int depth)
+{
+    *out = *in;
+    int rc = RT_OK;
+    if (in->info_kind == RT_INFO_POINTER) {
+        rc = out_type(t, in->info.dereference_type_id, &out->info.dereference_type_id, depth + 1);
+    } else if (in->info_kind == RT_INFO_STRUCT && in->info.fields.len) {
+        size_t n = in->info.fields.len;
+        rt_field_type *f = rt_arena_alloc(&t->filt->out_arena, n * sizeof *f);
+        if (!f)
+            return oom(t);
+        for (size_t i = 0; i < n && !rc; i++) {
+            f[i] = in->info.fields.items[i];
+            rc = out_type(t, f[i].type_id, &f[i].type_id, depth + 1);
+        }
+        out->info.fields.items = f;
+    }
+    return rc;
+}
+
+static int out_type(rt_tracer *t, rt_type_id id, rt_type_id *out, int depth)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (id < tf->type_base || id >= t->n_types || depth > RT_MAX_DEPTH) {
+        *out = id < tf->type_base ? id : id - t->n_types + tf->next_type;
+        return RT_OK;
+    }
+    uint64_t *m = (uint64_t *)(void *)tf->out_types.data + (id - tf->type_base);
+    if (!*m) {
+        *m = UINT64_MAX; /* being written: a type that names itself */
+        rt_event e;
+        e.kind = RT_EVENT_TYPE;
+        const rt_type_record *rec = (const rt_type_record *)(const void *)tf->pending_types.data +
+                                    (id - tf->type_base);
+        int rc = out_record(t, rec, &e.u.type, depth);
+        if (!rc)
+            rc = rt_tracer_emit_now(t, &e, false);
+        if (rc)
+            return rc;
+        m = (uint64_t *)(void *)tf->out_types.data + (id - tf->type_base);
+        *m = ++tf->next_type;
+    }
+    *out = *m == UINT64_MAX ? tf->next_type : *m - 1;
+    return RT_OK;
+}
+
+static int out_value(rt_tracer *t, const rt_value *v, rt_value *out, int depth)
+{
+    *out = *v;
+    int rc = v->kind == RT_VALUE_CELL ? RT_OK : out_type(t, v->type_id, &out->type_id, 0);
+    if (rc || depth > RT_MAX_DEPTH)
+        return rc;
+    rt_arena *a = &t->filt->out_arena;
+    const rt_value *inner = NULL;
+    switch (v->kind) {
+    case RT_VALUE_SEQUENCE:
+    case RT_VALUE_TUPLE:
+    case RT_VALUE_STRUCT: {
+        if (!v->u.list.len)
+            return RT_OK;
+        rt_value *items = rt_arena_alloc(a, v->u.list.len * sizeof *items);
+        if (!items)
+            return oom(t);
+        for (size_t i = 0; i < v->u.list.len && !rc; i++)
+            rc = out_value(t, &v->u.list.items[i], &items[i], depth + 1);
+        out->u.list.items = items;
+        return rc;
+    }
+    case RT_VALUE_VARIANT:
+        inner = v->u.variant.contents;
+        break;
+    case RT_VALUE_REFERENCE:
+        inner = v->u.reference.dereferenced;
+        break;
+    default:
+        return RT_OK;
+    }
+    if (!inner)
+        return RT_OK;
+    rt_value *copy = rt_arena_alloc(a, sizeof *copy);
+    if (!copy)
+        return oom(t);
+    if ((rc = out_value(t, inner, copy, depth + 1)))
+        return rc;
+    if (v->kind == RT_VALUE_VARIANT)
+        out->u.variant.contents = copy;
+    else
+        out->u.reference.dereferenced = copy;
+    return RT_OK;
+}
+
+static int out_ids(rt_tracer *t, const rt_variable_id *in, size_t n, const rt_variable_id **out)
+{
+    rt_variable_id *ids = n ? rt_arena_alloc(&t->filt->out_arena, n * sizeof *ids) : NULL;
+    if (n && !ids)
+        return oom(t);
+    int rc = RT_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = out_var(t, in[i], &ids[i]);
+    *out = ids;
+    return rc;
+}
+
+/* e with the file's ids; the deferred definitions it refers to first. */
+static int renumber(rt_tracer *t, const rt_event *in, rt_event *e)
+{
+    *e = *in;
+    int rc = RT_OK;
+    switch (in->kind) {
+    case RT_EVENT_TYPE:
+        return out_record(t, &in->u.type, &e->u.type, 0);
+    case RT_EVENT_VALUE:
+        rc = out_var(t, in->u.value.variable_id, &e->u.value.variable_id);
+        return rc ? rc : out_value(t, &in->u.value.value, &e->u.value.value, 0);
+    case RT_EVENT_CALL: {
+        size_t n = in->u.call.len;
+        rt_full_value *args = n ? rt_arena_alloc(&t->filt->out_arena, n * sizeof *args) : NULL;
+        if (n && !args)
+            return oom(t);
+        for (size_t i = 0; i < n && !rc; i++) {
+            rc = out_var(t, in->u.call.args[i].variable_id, &args[i].variable_id);
+            rc = rc ? rc : out_value(t, &in->u.call.args[i].value, &args[i].value, 0);
+        }
+        e->u.call.args = args;
+        return rc;
+    }
+    case RT_EVENT_RETURN:
+        return out_value(t, &in->u.return_value, &e->u.return_value, 0);
+    case RT_EVENT_COMPOUND_VALUE:
+    case RT_EVENT_CELL_VALUE:
+    case RT_EVENT_ASSIGN_CELL:
+        return out_value(t, &in->u.place_value.value, &e->u.place_value.value, 0);
+    case RT_EVENT_BIND_VARIABLE:
+    case RT_EVENT_VARIABLE_CELL:
+        return out_var(t, in->u.bind.variable_id, &e->u.bind.variable_id);
+    case RT_EVENT_DROP_VARIABLE:
+        return out_var(t, in->u.drop_variable, &e->u.drop_variable);
+    case RT_EVENT_DROP_VARIABLES:
+        return out_ids(t, in->u.drop_variables.ids, in->u.drop_variables.len,
+                       &e->u.drop_variables.ids);
+    case RT_EVENT_ASSIGNMENT:
+        rc = out_var(t, in->u.assignment.to, &e->u.assignment.to);
+        if (!rc && in->u.assignment.from.kind != RT_RVALUE_COMPOUND &&
+            in->u.assignment.from.kind != RT_RVALUE_LITERAL &&
+            in->u.assignment.from.kind != RT_RVALUE_FUNCTION_RETURN)
+            rc = out_var(t, in->u.assignment.from.simple, &e->u.assignment.from.simple);
+        if (!rc && in->u.assignment.from.kind == RT_RVALUE_COMPOUND)
+            rc = out_ids(t, in->u.assignment.from.ids, in->u.assignment.from.len,
+                         &e->u.assignment.from.ids);
+        return rc;
+    default:
+        return RT_OK;
+    }
+}
+
+int rt_filter_emit(rt_tracer *t, const rt_event *e, bool shallow)
+{
+    rt_tracer_filter *tf = t->filt;
+    if (!tf->deferring) { /* the first deferred definition: ids up to here stay */
+        tf->deferring = true;
+        tf->var_base = tf->next_var = t->n_variables;
+        tf->type_base = tf->next_type = t->n_types;
+    }
+    bool var = e->kind == RT_EVENT_VARIABLE_NAME || e->kind == RT_EVENT_VARIABLE;
+    bool type = e->kind == RT_EVENT_TYPE;
+    if (var || type) { /* the id it is about to get: t->n_variables or t->n_types */
+        uint64_t id = var ? t->n_variables - tf->var_base : t->n_types - tf->type_base;
+        rt_buf *out = var ? &tf->out_vars : &tf->out_types;
+        if (grow_zeroed(out, (size_t)id + 1, sizeof(uint64_t)))
+            return oom(t);
+        if (var && grow_zeroed(&tf->pending_kinds, (size_t)id + 1, 1))
+            return oom(t);
+        if (type && grow_zeroed(&tf->pending_types, (size_t)id + 1, sizeof(rt_type_record)))
+            return oom(t);
+        if (tf->skipping) { /* kept until something written refers to it */
+            if (var) {
+                tf->pending_kinds.data[id] = (unsigned char)e->kind;
+                return RT_OK;
+            }
+            rt_event copy;
+            if (rt_event_copy(&tf->pending_arena, e, &copy))
+                return oom(t);
+            ((rt_type_record *)(void *)tf->pending_types.data)[id] = copy.u.type;
+            return RT_OK;
+        }
+    }
+    rt_arena_reset(&tf->out_arena);
+    rt_event out;
+    int rc = renumber(t, e, &out);
+    if (!rc)
+        rc = rt_tracer_emit_now(t, &out, shallow && !type);
+    if (rc || !(var || type))
+        return rc;
+    uint64_t id = var ? t->n_variables - tf->var_base : t->n_types - tf->type_base;
+    uint64_t *m = (uint64_t *)(void *)(var ? tf->out_vars.data : tf->out_types.data) + id;
+    *m = var ? ++tf->next_var : ++tf->next_type;
+    return RT_OK;
 }

@@ -38,8 +38,22 @@ typedef struct rt_tracer_filter {
     rt_buf attr_actions;    /* uint8 per field of each attr_info */
     rt_arena names;         /* module names, struct field names */
     rt_arena scratch;       /* filtered copies of values, reset per event */
-    bool have_marker_type;
-    rt_type_id marker_type; /* of the Error values "<redacted>" and "<dropped>" */
+    /* rt_add_event, once the filter has added a Type (a struct without its
+     * dropped fields): the tracer's id of each Type read back, in order. */
+    rt_buf raw_types; /* rt_type_id per type read back */
+    uint64_t added_types;
+    rt_arena raw_arena; /* an event read back, its ids as the tracer's */
+    /* Deferred definitions (rt_filter_defers): from the first one on, every
+     * variable and type id from its base gets an id in the file when its
+     * definition is written (out + 1 in out_vars/out_types; 0: deferred,
+     * its event in pending_vars/pending_types). */
+    bool deferring;
+    uint64_t var_base, type_base, next_var, next_type;
+    rt_buf out_vars, out_types;   /* uint64 per id from the base */
+    rt_buf pending_kinds;         /* uint8 per variable id from the base: VariableName or Variable */
+    rt_buf pending_types;         /* rt_type_record per type id from the base */
+    rt_arena pending_arena;       /* the deferred types' records */
+    rt_arena out_arena;           /* an event with its ids renumbered */
     rt_intern masked;       /* redacted strings, masked in the copies under files/ */
     uint64_t masked_bytes;
     rt_filter_stats stats;

@@ -810,6 +810,13 @@ int rt_add_event(rt_tracer *t, const rt_event *event)
     int rc = rt_event_check(event, &t->err);
     if (rc)
         return rt_err_prefix(&t->err, "add_event");
+    rt_event mapped;
+    if (t->filt) { /* the ids of the trace it comes from, as the tracer's */
+        rt_arena_reset(&t->filt->raw_arena);
+        if ((rc = rt_filter_remap(t, event, &mapped, &t->filt->raw_arena)))
+            return rc;
+        event = &mapped;
+    }
     switch (event->kind) {
     case RT_EVENT_PATH:
     case RT_EVENT_FUNCTION:
@@ -819,7 +826,10 @@ int rt_add_event(rt_tracer *t, const rt_event *event)
         /* in order with what the filter holds back (never inside a Call's group) */
         if ((rc = rt_filter_release_held(t)))
             return rc;
-        return add_definition(t, event);
+        if ((rc = add_definition(t, event)))
+            return rc;
+        return t->filt && event->kind == RT_EVENT_TYPE ? rt_filter_note_raw_type(t, t->n_types - 1)
+                                                       : RT_OK;
     default:
         return t->filt ? rt_filter_add_event(t, event) : rt_tracer_emit(t, event, false);
     }

@@ -207,6 +207,7 @@ void rt_tracer_free(rt_tracer *t)
     free_str(t, &t->events_path);
     free_str(t, &t->metadata_path);
     free_str(t, &t->paths_path);
+    free_str(t, &t->sources_dir);
     rt_allocator a = t->alloc_copy;
     rt_free(&a, t, sizeof *t);
 }
@@ -324,6 +325,18 @@ const rt_event *rt_tracer_event_at(const rt_tracer *ct, uint64_t i)
     return &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)];
 }
 
+int rt_tracer_set_sources_dir(rt_tracer *t, const char *files_dir)
+{
+    if (!t)
+        return RT_EINVAL;
+    char *copy = NULL;
+    if (files_dir && !(copy = rt_strndup(t->alloc, files_dir, strlen(files_dir))))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    free_str(t, &t->sources_dir);
+    t->sources_dir = copy;
+    return RT_OK;
+}
+
 size_t rt_tracer_skipped_sources(const rt_tracer *t)
 {
     return t ? t->skipped_sources : 0;
@@ -417,6 +430,13 @@ static int maybe_autoflush(rt_tracer *t)
 }
 
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
+{
+    if (t->filt && rt_filter_defers(t, e))
+        return rt_filter_emit(t, e, shallow);
+    return rt_tracer_emit_now(t, e, shallow);
+}
+
+int rt_tracer_emit_now(rt_tracer *t, const rt_event *e, bool shallow)
 {
     (void)shallow; /* packing copies everything anyway */
     if (t->writer) {
@@ -679,7 +699,7 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
         (rc = rt_tracedir_write_paths(path, (const rt_str *)t->path_list.data,
                                       t->path_list.len / sizeof(rt_str), t->alloc, &t->err)))
         return rc;
-    return rt_tracedir_copy_sources(dir, t->workdir, (const rt_str *)t->path_list.data,
+    return rt_tracedir_copy_sources(dir, t->workdir, t->sources_dir, (const rt_str *)t->path_list.data,
                                     t->path_list.len / sizeof(rt_str), rt_filter_masked(t),
                                     t->opts.on_warning, t->opts.warning_ctx, &t->skipped_sources,
                                     t->alloc, &t->err);

@@ -77,12 +77,15 @@ struct rt_tracer {
     struct timespec last_flush;
 
     size_t skipped_sources;
+    char *sources_dir; /* rt_tracer_set_sources_dir, or NULL */
 };
 
 /* Records one event: stores it (buffered, or before the events file is
  * open) or writes it (streaming). shallow: the event's strings already live
  * as long as the tracer (interned keys) and are not copied again. */
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow);
+/* The same past the filter's deferred definitions (below). */
+int rt_tracer_emit_now(rt_tracer *t, const rt_event *e, bool shallow);
 
 /* The filter stage (filtering.c), used when t->filt is set. */
 int rt_tracer_filter_init(rt_tracer *t, const rt_filter *f);
@@ -101,9 +104,26 @@ int rt_filter_value(rt_tracer *t, rt_event *e, rt_filter_value_kind kind);
 int rt_filter_other(rt_tracer *t, rt_event *e, bool shallow);
 /* rt_add_event's events, and the ones it holds back. */
 int rt_filter_add_event(rt_tracer *t, const rt_event *e);
+/* A Type read back got the tracer's id id (rt_add_event). */
+int rt_filter_note_raw_type(rt_tracer *t, rt_type_id id);
+/* A raw event with the type ids of the trace it was read from, as the
+ * tracer's (they differ once the filter added a Type): *out, in a. */
+int rt_filter_remap(rt_tracer *t, const rt_event *in, rt_event *out, rt_arena *a);
 int rt_filter_release_held(rt_tracer *t);
 /* The strings hidden so far, masked in the source copies; NULL when none. */
 const rt_intern *rt_filter_masked(const rt_tracer *t);
+/* A VariableName, Variable or Type made while a skipped function is the
+ * innermost frame is written only when an event written refers to it, so
+ * that a trace read back and filtered (redact) gets the definitions a
+ * recording with the filter gets; ids are then renumbered on the way out. */
+static inline bool rt_filter_defers(const rt_tracer *t, const rt_event *e)
+{
+    return t->filt->deferring ||
+           (t->filt->skipping && (e->kind == RT_EVENT_VARIABLE_NAME || e->kind == RT_EVENT_VARIABLE ||
+                                  e->kind == RT_EVENT_TYPE));
+}
+int rt_filter_emit(rt_tracer *t, const rt_event *e, bool shallow);
+
 /* True when events now belong to a skipped function. */
 static inline bool rt_tracer_skipping(const rt_tracer *t)
 {
@@ -124,9 +144,11 @@ int rt_tracedir_write_metadata(const char *path, const char *recording_id, const
 int rt_tracedir_write_paths(const char *path, const rt_str *paths, size_t n,
                             const rt_allocator *alloc, rt_err *err);
 /* Copies each source that exists into dir/files/; returns the number
- * skipped in *skipped and reports each through warn. masked (may be NULL):
+ * skipped in *skipped and reports each through warn. from_files: copy from
+ * that files/ tree instead of the sources' paths (NULL). masked (may be NULL):
  * strings replaced by '*'s in the copies. */
-int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str *paths, size_t n,
+int rt_tracedir_copy_sources(const char *dir, const char *workdir, const char *from_files,
+                             const rt_str *paths, size_t n,
                              const rt_intern *masked, void (*warn)(void *ctx, const char *msg),
                              void *warn_ctx, size_t *skipped, const rt_allocator *alloc,
                              rt_err *err);
