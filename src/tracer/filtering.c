@@ -227,6 +227,10 @@ static int decide(rt_tracer *t, rt_str file, rt_str pkg, rt_str obj, uint32_t *s
 static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
 {
     rt_tracer_filter *tf = t->filt;
+    if (fid >= t->function_info.len / sizeof(rt_function_info)) { /* a raw Call of no function */
+        rt_str none = {"", 0};
+        return decide(t, none, none, none, scope);
+    }
     if (grow_zeroed(&tf->functions, (size_t)fid + 1, sizeof(fn_decision)))
         return oom(t);
     fn_decision *d = (fn_decision *)(void *)tf->functions.data + fid;
