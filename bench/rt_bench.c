@@ -4,7 +4,7 @@
  *
  *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
  *            [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]
- *            [--dialect 0.14|0.19] [--micro-kind K]
+ *            [--dialect 0.14|0.19] [--micro-kind K] [--filter SPEC]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -218,6 +218,7 @@ typedef struct options {
     bool compress_thread;
     int zstd_level;
     rt_dialect dialect;
+    rt_filter *filter; /* --filter: recorded through it */
 } options;
 
 static void usage(void)
@@ -225,7 +226,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
             "                [--ids] [--phase] [--micro] [--zstd-level L] [--compress-thread]\n"
-            "                [--dialect 0.14|0.19] [--micro-kind K]\n"
+            "                [--dialect 0.14|0.19] [--micro-kind K] [--filter SPEC]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
@@ -234,7 +235,9 @@ static void usage(void)
             "  --micro      print ns per call for each API call kind\n"
             "  --micro-kind K  the same for kind K only (register_step, value_float, ...)\n"
             "  --compress-thread  v1: compress on a second thread\n"
-            "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n");
+            "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n"
+            "  --filter SPEC  record through a trace filter (docs/filters.md; e.g.\n"
+            "               bench/filter-50.toml: 50 rules, none deciding the workload)\n");
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -264,6 +267,15 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--dialect") && v) {
             if (rt_dialect_parse(v, &o->dialect))
                 return -1;
+            i++;
+        } else if (!strcmp(a, "--filter") && v) {
+            char err[512] = "";
+            rt_filter_options fo = {NULL, err, sizeof err};
+            const char *specs[] = {v};
+            if (rt_filter_load(&o->filter, specs, 1, &fo)) {
+                fprintf(stderr, "rt-bench: %s\n", err);
+                return -1;
+            }
             i++;
         } else if (!strcmp(a, "--zstd-level") && v) {
             o->zstd_level = atoi(v);
@@ -303,6 +315,7 @@ static rt_tracer *new_tracer(const options *o, bool streaming, sink *s)
         to.zstd_level = o->zstd_level;
     to.compress_thread = o->compress_thread;
     to.dialect = o->dialect;
+    to.filter = o->filter;
     if (s) {
         to.write_fn = sink_write;
         to.write_ctx = s;

@@ -14,12 +14,19 @@
 /* Redacted strings this long or longer are masked in the source copies. */
 #define MASK_MIN_LEN 4
 #define MASK_MAX_BYTES ((uint64_t)16 << 20)
-#define HELD_MAX 256 /* rt_add_event: Values and a Step held before a Call */
+#define HELD_MAX 256
+/* The rare paths kept out of line, so that the common ones stay small. */
+#if defined(__GNUC__)
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
+#endif /* rt_add_event: Values and a Step held before a Call */
 
 /* A function's decision: 0 until made, else scope id + 1 (RT_FRAME_SKIP
  * for skip); its module when the recorder gave one. */
 typedef struct fn_decision {
     uint32_t scope;
+    uint8_t ret; /* its return value's action + 1; 0: not decided yet */
     const char *module;
 } fn_decision;
 
@@ -49,6 +56,21 @@ typedef struct attr_info {
     rt_type_id derived;   /* the type without the dropped fields */
     bool have_derived;
 } attr_info;
+
+/* The scratch arena, reset before an event only when the last one used it. */
+static void *scratch_alloc(rt_tracer_filter *tf, size_t n)
+{
+    tf->scratch_used = true;
+    return rt_arena_alloc(&tf->scratch, n);
+}
+
+static inline void scratch_reset(rt_tracer_filter *tf)
+{
+    if (tf->scratch_used) {
+        rt_arena_reset(&tf->scratch);
+        tf->scratch_used = false;
+    }
+}
 
 static int oom(rt_tracer *t)
 {
@@ -231,9 +253,14 @@ static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
         rt_str none = {"", 0};
         return decide(t, none, none, none, scope);
     }
+    fn_decision *d = (fn_decision *)(void *)tf->functions.data + fid;
+    if (fid < tf->functions.len / sizeof *d && d->scope) {
+        *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
+        return RT_OK;
+    }
     if (grow_zeroed(&tf->functions, (size_t)fid + 1, sizeof(fn_decision)))
         return oom(t);
-    fn_decision *d = (fn_decision *)(void *)tf->functions.data + fid;
+    d = (fn_decision *)(void *)tf->functions.data + fid;
     if (d->scope) {
         *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
         return RT_OK;
@@ -266,13 +293,9 @@ bool rt_function_skipped(rt_tracer *t, rt_function_id function_id)
 
 /* The scope values are decided in: the innermost frame's, or outside any
  * call that of ("", "", ""). */
-static int current_scope(rt_tracer *t, uint32_t *scope)
+static int outside_scope(rt_tracer *t, uint32_t *scope)
 {
     rt_tracer_filter *tf = t->filt;
-    if (tf->frames.len) {
-        *scope = tf->scope;
-        return RT_OK;
-    }
     if (tf->outside == UINT32_MAX) {
         rt_str none = {"", 0};
         uint32_t s;
@@ -291,6 +314,15 @@ static int current_scope(rt_tracer *t, uint32_t *scope)
     return RT_OK;
 }
 
+static inline int current_scope(rt_tracer *t, uint32_t *scope)
+{
+    if (t->filt->frames.len) {
+        *scope = t->filt->scope;
+        return RT_OK;
+    }
+    return outside_scope(t, scope);
+}
+
 static rt_str variable_name(const rt_tracer *t, rt_variable_id id)
 {
     const rt_str *names = (const rt_str *)(void *)t->variable_names.data;
@@ -300,21 +332,10 @@ static rt_str variable_name(const rt_tracer *t, rt_variable_id id)
     return none;
 }
 
-/* The action for variable id of kind (local, arg, global) in scope. */
-static int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
-                           rt_variable_id id, rt_filter_action *out)
+/* The action for variable id of kind, decided now and kept. */
+static COLD int decide_variable(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                                rt_buf *b, rt_variable_id id, rt_filter_action *out)
 {
-    scope_cache *sc = (scope_cache *)(void *)t->filt->scopes.data + scope;
-    if (!(sc->kinds >> kind & 1)) {
-        *out = sc->value_default;
-        return RT_OK;
-    }
-    int k = kind == RT_FILTER_LOCAL ? 0 : kind == RT_FILTER_ARG ? 1 : 2;
-    rt_buf *b = &sc->vars[k];
-    if (id < b->len && b->data[id]) {
-        *out = (rt_filter_action)(b->data[id] - 1);
-        return RT_OK;
-    }
     *out = rt_filter_cache_value(t->filt->cache, scope, kind, variable_name(t, id));
     if (id < ((uint64_t)1 << 32)) { /* ids past that are not cached */
         if (grow_zeroed(b, (size_t)id + 1, 1))
@@ -322,6 +343,23 @@ static int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind ki
         b->data[id] = (unsigned char)(*out + 1);
     }
     return RT_OK;
+}
+
+/* The action for variable id of kind (local, arg, global) in scope. */
+static inline int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                                  rt_variable_id id, rt_filter_action *out)
+{
+    scope_cache *sc = (scope_cache *)(void *)t->filt->scopes.data + scope;
+    if (!(sc->kinds >> kind & 1)) {
+        *out = sc->value_default;
+        return RT_OK;
+    }
+    rt_buf *b = &sc->vars[kind == RT_FILTER_LOCAL ? 0 : kind == RT_FILTER_ARG ? 1 : 2];
+    if (id < b->len && b->data[id]) {
+        *out = (rt_filter_action)(b->data[id] - 1);
+        return RT_OK;
+    }
+    return decide_variable(t, scope, kind, b, id, out);
 }
 
 /* ---- redaction ----------------------------------------------------------- */
@@ -414,9 +452,14 @@ static int type_attrs(rt_tracer *t, uint32_t scope, rt_type_id id, const attr_in
         *out = NULL; /* no field names: nothing for attr to select */
         return RT_OK;
     }
+    uint32_t *slot = (uint32_t *)(void *)sc->types.data + id;
+    if (id < sc->types.len / sizeof *slot && *slot) { /* decided before */
+        *out = (const attr_info *)(void *)tf->attrs.data + (*slot - 1);
+        return RT_OK;
+    }
     if (grow_zeroed(&sc->types, (size_t)id + 1, sizeof(uint32_t)))
         return oom(t);
-    uint32_t *slot = (uint32_t *)(void *)sc->types.data + id;
+    slot = (uint32_t *)(void *)sc->types.data + id;
     if (!*slot) {
         size_t at = tf->attr_actions.len;
         if (rt_buf_reserve(&tf->attr_actions, tfs->n) || rt_buf_reserve(&tf->attrs, sizeof(attr_info)))
@@ -450,7 +493,7 @@ static int derived_type(rt_tracer *t, uint32_t scope, rt_type_id id, rt_type_id 
     }
     rt_tracer_filter *tf = t->filt;
     const type_fields *tfs = (const type_fields *)(void *)tf->types.data + id;
-    rt_field_type *fields = rt_arena_alloc(&tf->scratch, (tfs->n ? tfs->n : 1) * sizeof *fields);
+    rt_field_type *fields = scratch_alloc(tf, (tfs->n ? tfs->n : 1) * sizeof *fields);
     if (!fields)
         return oom(t);
     size_t n = 0;
@@ -499,13 +542,22 @@ static int filter_attrs(rt_tracer *t, uint32_t scope, const rt_value *v, rt_valu
             return rc;
         rt_value *items = NULL;
         size_t n = 0;
+        bool masked = tf->masked.count != 0;
+        const unsigned char *acts = ai && !ai->clean ? tf->attr_actions.data + ai->actions : NULL;
+        size_t nacts = acts ? ai->n : 0;
         for (size_t i = 0; i < v->u.list.len; i++) {
-            rt_filter_action a = ai && !ai->clean && i < ai->n
-                                     ? (rt_filter_action)tf->attr_actions.data[ai->actions + i]
-                                     : RT_FILTER_ALLOW;
+            const rt_value *item = &v->u.list.items[i];
+            rt_filter_action a = i < nacts ? (rt_filter_action)acts[i] : RT_FILTER_ALLOW;
+            bool compound = item->kind >= RT_VALUE_SEQUENCE && item->kind <= RT_VALUE_REFERENCE;
+            /* the common case, an allowed scalar: nothing to do, not even a call */
+            if (a == RT_FILTER_ALLOW && !compound && !(masked && item->kind == RT_VALUE_STRING)) {
+                if (items)
+                    items[n++] = *item;
+                continue;
+            }
             rt_value child;
             bool c = false;
-            if (a == RT_FILTER_ALLOW && seen_hidden(t, &v->u.list.items[i]))
+            if (a == RT_FILTER_ALLOW && seen_hidden(t, item))
                 a = RT_FILTER_REDACT;
             if (a == RT_FILTER_ALLOW) {
                 if ((rc = filter_attrs(t, scope, &v->u.list.items[i], &child, &c, depth + 1)))
@@ -522,7 +574,7 @@ static int filter_attrs(rt_tracer *t, uint32_t scope, const rt_value *v, rt_valu
                 }
             }
             if (c && !items) { /* the first change: copy what came before */
-                items = rt_arena_alloc(&tf->scratch, v->u.list.len * sizeof *items);
+                items = scratch_alloc(tf, v->u.list.len * sizeof *items);
                 if (!items)
                     return oom(t);
                 memcpy(items, v->u.list.items, i * sizeof *items);
@@ -550,7 +602,7 @@ static int filter_attrs(rt_tracer *t, uint32_t scope, const rt_value *v, rt_valu
         bool c;
         if ((rc = filter_attrs(t, scope, inner, &child, &c, depth + 1)) || !c)
             return rc;
-        rt_value *copy = rt_arena_alloc(&tf->scratch, sizeof *copy);
+        rt_value *copy = scratch_alloc(tf, sizeof *copy);
         if (!copy)
             return oom(t);
         *copy = child;
@@ -577,51 +629,83 @@ static inline bool attrs_matter(const rt_tracer *t, uint32_t scope, const rt_val
            t->filt->masked.count;
 }
 
-/* A value of kind, named by variable id (or, for ret, its function's name)
- * in scope: *v replaced when redacted; *keep false when dropped. */
-static int filter_value(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind, rt_variable_id id,
-                        rt_str ret_name, rt_value *v, bool *keep)
+/* What filter_value did to a value. */
+enum { FV_KEPT, FV_CHANGED, FV_DROPPED };
+
+/* The cases that change the value (a is its action). */
+static COLD int filter_value_slow(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                                  rt_filter_action a, rt_value *v)
 {
-    rt_filter_action a;
     int rc;
-    *keep = true;
-    if (kind == RT_FILTER_RET) {
-        const scope_cache *sc = (const scope_cache *)(const void *)t->filt->scopes.data + scope;
-        a = sc->kinds >> RT_FILTER_RET & 1 ? rt_filter_cache_value(t->filt->cache, scope, kind, ret_name)
-                                          : sc->value_default;
-    } else if ((rc = variable_action(t, scope, kind, id, &a))) {
-        return rc;
-    }
     if (a == RT_FILTER_ALLOW && seen_hidden(t, v))
         a = RT_FILTER_REDACT;
     if (a == RT_FILTER_ALLOW) {
         if (!attrs_matter(t, scope, v))
-            return RT_OK;
+            return FV_KEPT;
         bool changed;
         rt_value out;
         if ((rc = filter_attrs(t, scope, v, &out, &changed, 0)))
             return rc;
         *v = out;
-        return RT_OK;
+        return changed ? FV_CHANGED : FV_KEPT;
     }
     if (a == RT_FILTER_DROP && kind != RT_FILTER_RET) {
-        *keep = false;
         t->filt->stats.drops[kind]++;
-        return remember_masked(t, v, 0);
+        rc = remember_masked(t, v, 0);
+        return rc ? rc : FV_DROPPED;
     }
-    return hide(t, kind, a, v);
+    rc = hide(t, kind, a, v);
+    return rc ? rc : FV_CHANGED;
+}
+
+/* A value of kind (local, arg, global) named by variable id in scope: *v
+ * replaced when redacted. Returns FV_* or an error. */
+static inline int filter_value(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                               rt_variable_id id, rt_value *v)
+{
+    rt_filter_action a;
+    int rc = variable_action(t, scope, kind, id, &a);
+    if (rc)
+        return rc;
+    if (a == RT_FILTER_ALLOW && !t->filt->masked.count && !attrs_matter(t, scope, v))
+        return FV_KEPT; /* the common case */
+    return filter_value_slow(t, scope, kind, a, v);
+}
+
+/* The action for the return value of function fid in scope (ret: by its
+ * name), cached beside the function. */
+static rt_filter_action return_action(rt_tracer *t, uint32_t scope, rt_function_id fid, bool known)
+{
+    rt_tracer_filter *tf = t->filt;
+    const scope_cache *sc = (const scope_cache *)(const void *)tf->scopes.data + scope;
+    if (!(sc->kinds >> RT_FILTER_RET & 1))
+        return sc->value_default;
+    fn_decision *d = known && fid < tf->functions.len / sizeof(fn_decision)
+                         ? (fn_decision *)(void *)tf->functions.data + fid
+                         : NULL;
+    if (d && d->ret)
+        return (rt_filter_action)(d->ret - 1);
+    rt_str none = {"", 0};
+    const rt_function_info *fi = (const rt_function_info *)(const void *)t->function_info.data;
+    rt_str name = known && fid < t->function_info.len / sizeof *fi ? fi[fid].name : none;
+    rt_filter_action a = rt_filter_cache_value(tf->cache, scope, RT_FILTER_RET, name);
+    if (d)
+        d->ret = (uint8_t)(a + 1);
+    return a;
 }
 
 /* ---- events -------------------------------------------------------------- */
 
-static void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, int *rc)
+static inline void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, int *rc)
 {
     rt_tracer_filter *tf = t->filt;
     rt_filter_frame f = {scope, fid};
-    if (rt_buf_append(&tf->frames, &f, sizeof f)) {
+    if (rt_buf_reserve(&tf->frames, sizeof f)) {
         *rc = oom(t);
         return;
     }
+    memcpy(tf->frames.data + tf->frames.len, &f, sizeof f);
+    tf->frames.len += sizeof f;
     tf->skipping = scope == RT_FRAME_SKIP;
     tf->scope = scope;
 }
@@ -634,23 +718,29 @@ int rt_filter_call(rt_tracer *t, rt_function_id fid, const rt_full_value *args, 
     int rc = function_scope(t, fid, &scope);
     if (rc)
         return rc;
-    rt_arena_reset(&tf->scratch);
+    scratch_reset(tf);
     if (scope == RT_FRAME_SKIP) {
         push_frame(t, scope, fid, &rc);
         return rc;
     }
-    rt_full_value *kept = nargs ? rt_arena_alloc(&tf->scratch, nargs * sizeof *kept) : NULL;
-    if (nargs && !kept)
-        return oom(t);
+    const rt_full_value *kept = args; /* copied when an argument changes */
+    rt_full_value *copy = NULL;
     size_t n = 0;
     for (size_t i = 0; i < nargs; i++) {
         rt_full_value a = args[i];
-        bool keep;
-        rt_str none = {"", 0};
-        if ((rc = filter_value(t, scope, RT_FILTER_ARG, a.variable_id, none, &a.value, &keep)))
-            return rc;
-        if (keep)
-            kept[n++] = a;
+        int fv = filter_value(t, scope, RT_FILTER_ARG, a.variable_id, &a.value);
+        if (fv < 0)
+            return fv;
+        bool keep = fv != FV_DROPPED;
+        if (fv != FV_KEPT && !copy) {
+            if (!(copy = scratch_alloc(tf, nargs * sizeof *copy)))
+                return oom(t);
+            memcpy(copy, args, i * sizeof *copy);
+            kept = copy;
+        }
+        if (copy && keep)
+            copy[n] = a;
+        n += keep;
     }
     rt_event e;
     for (size_t i = 0; step && i < n; i++) {
@@ -696,17 +786,16 @@ int rt_filter_return(rt_tracer *t, const rt_value *value)
     int rc;
     if (!had && (rc = current_scope(t, &scope)))
         return rc;
-    const rt_function_info *fi = (const rt_function_info *)(void *)t->function_info.data;
-    rt_str name = {"", 0};
-    if (had && f.fid < t->function_info.len / sizeof *fi)
-        name = fi[f.fid].name;
-    rt_arena_reset(&tf->scratch);
+    scratch_reset(tf);
     rt_event e;
     e.kind = RT_EVENT_RETURN;
     e.u.return_value = *value;
-    bool keep;
-    if ((rc = filter_value(t, scope, RT_FILTER_RET, 0, name, &e.u.return_value, &keep)))
-        return rc;
+    rt_filter_action a = return_action(t, scope, f.fid, had);
+    if (a != RT_FILTER_ALLOW || tf->masked.count || attrs_matter(t, scope, value)) {
+        int fv = filter_value_slow(t, scope, RT_FILTER_RET, a, &e.u.return_value);
+        if (fv < 0)
+            return fv;
+    }
     return rt_tracer_emit(t, &e, false);
 }
 
@@ -719,13 +808,11 @@ int rt_filter_value(rt_tracer *t, rt_event *e, rt_filter_value_kind kind)
     int rc = current_scope(t, &scope);
     if (rc)
         return rc;
-    rt_arena_reset(&tf->scratch);
-    bool keep;
-    rt_str none = {"", 0};
-    if ((rc = filter_value(t, scope, kind, e->u.value.variable_id, none, &e->u.value.value, &keep)) ||
-        !keep)
-        return rc;
-    return rt_tracer_emit(t, e, false);
+    scratch_reset(tf);
+    int fv = filter_value(t, scope, kind, e->u.value.variable_id, &e->u.value.value);
+    if (fv < 0)
+        return fv;
+    return fv == FV_DROPPED ? RT_OK : rt_tracer_emit(t, e, false);
 }
 
 int rt_filter_other(rt_tracer *t, rt_event *e, bool shallow)
@@ -749,7 +836,7 @@ int rt_filter_other(rt_tracer *t, rt_event *e, bool shallow)
         if (rc)
             return rc;
         if (attrs_matter(t, scope, &e->u.place_value.value)) {
-            rt_arena_reset(&tf->scratch);
+            scratch_reset(tf);
             bool changed;
             rt_value out;
             if ((rc = filter_attrs(t, scope, &e->u.place_value.value, &out, &changed, 0)))

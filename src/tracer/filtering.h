@@ -38,6 +38,7 @@ typedef struct rt_tracer_filter {
     rt_buf attr_actions;    /* uint8 per field of each attr_info */
     rt_arena names;         /* module names, struct field names */
     rt_arena scratch;       /* filtered copies of values, reset per event */
+    bool scratch_used;      /* ... when an event used it */
     /* rt_add_event, once the filter has added a Type (a struct without its
      * dropped fields): the tracer's id of each Type read back, in order. */
     rt_buf raw_types; /* rt_type_id per type read back */
