@@ -253,8 +253,9 @@ static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
         rt_str none = {"", 0};
         return decide(t, none, none, none, scope);
     }
-    fn_decision *d = (fn_decision *)(void *)tf->functions.data + fid;
-    if (fid < tf->functions.len / sizeof *d && d->scope) {
+    fn_decision *d;
+    if (fid < tf->functions.len / sizeof *d &&
+        (d = (fn_decision *)(void *)tf->functions.data + fid)->scope) {
         *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
         return RT_OK;
     }
@@ -452,8 +453,9 @@ static int type_attrs(rt_tracer *t, uint32_t scope, rt_type_id id, const attr_in
         *out = NULL; /* no field names: nothing for attr to select */
         return RT_OK;
     }
-    uint32_t *slot = (uint32_t *)(void *)sc->types.data + id;
-    if (id < sc->types.len / sizeof *slot && *slot) { /* decided before */
+    uint32_t *slot;
+    if (id < sc->types.len / sizeof *slot &&
+        *(slot = (uint32_t *)(void *)sc->types.data + id)) { /* decided before */
         *out = (const attr_info *)(void *)tf->attrs.data + (*slot - 1);
         return RT_OK;
     }
@@ -543,7 +545,8 @@ static int filter_attrs(rt_tracer *t, uint32_t scope, const rt_value *v, rt_valu
         rt_value *items = NULL;
         size_t n = 0;
         bool masked = tf->masked.count != 0;
-        const unsigned char *acts = ai && !ai->clean ? tf->attr_actions.data + ai->actions : NULL;
+        const unsigned char *acts =
+            ai && !ai->clean && ai->n ? tf->attr_actions.data + ai->actions : NULL;
         size_t nacts = acts ? ai->n : 0;
         for (size_t i = 0; i < v->u.list.len; i++) {
             const rt_value *item = &v->u.list.items[i];
