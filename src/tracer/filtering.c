@@ -246,7 +246,7 @@ static int decide(rt_tracer *t, rt_str file, rt_str pkg, rt_str obj, uint32_t *s
 
 /* The decision for function fid, made at its first Call: file, module
  * (the recorder's, else from the path) and qualified name. */
-static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
+static COLD int decide_function(rt_tracer *t, rt_function_id fid, uint32_t *scope)
 {
     rt_tracer_filter *tf = t->filt;
     if (fid >= t->function_info.len / sizeof(rt_function_info)) { /* a raw Call of no function */
@@ -254,11 +254,6 @@ static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
         return decide(t, none, none, none, scope);
     }
     fn_decision *d;
-    if (fid < tf->functions.len / sizeof *d &&
-        (d = (fn_decision *)(void *)tf->functions.data + fid)->scope) {
-        *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
-        return RT_OK;
-    }
     if (grow_zeroed(&tf->functions, (size_t)fid + 1, sizeof(fn_decision)))
         return oom(t);
     d = (fn_decision *)(void *)tf->functions.data + fid;
@@ -283,6 +278,18 @@ static int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
     if (*scope == RT_FRAME_SKIP)
         tf->stats.scopes_skipped++;
     return RT_OK;
+}
+
+static inline int function_scope(rt_tracer *t, rt_function_id fid, uint32_t *scope)
+{
+    const rt_tracer_filter *tf = t->filt;
+    const fn_decision *d;
+    if (fid < tf->functions.len / sizeof *d &&
+        (d = (const fn_decision *)(const void *)tf->functions.data + fid)->scope) {
+        *scope = d->scope == RT_FRAME_SKIP ? RT_FRAME_SKIP : d->scope - 1;
+        return RT_OK;
+    }
+    return decide_function(t, fid, scope);
 }
 
 bool rt_function_skipped(rt_tracer *t, rt_function_id function_id)
@@ -333,6 +340,22 @@ static rt_str variable_name(const rt_tracer *t, rt_variable_id id)
     return none;
 }
 
+/* The innermost frame's decisions where rt_filter_value looks first. */
+static inline void set_hot(rt_tracer_filter *tf)
+{
+    tf->hot_local = NULL;
+    tf->hot_nlocal = 0;
+    tf->hot_simple = false;
+    if (!tf->frames.len || tf->skipping)
+        return;
+    const scope_cache *sc = (const scope_cache *)(const void *)tf->scopes.data + tf->scope;
+    if (!(sc->kinds >> RT_FILTER_LOCAL & 1))
+        return; /* value_default decides: the slow path is short then */
+    tf->hot_local = sc->vars[0].data;
+    tf->hot_nlocal = sc->vars[0].len;
+    tf->hot_simple = !(sc->kinds >> RT_FILTER_ATTR & 1) && sc->value_default == RT_FILTER_ALLOW;
+}
+
 /* The action for variable id of kind, decided now and kept. */
 static COLD int decide_variable(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
                                 rt_buf *b, rt_variable_id id, rt_filter_action *out)
@@ -342,6 +365,8 @@ static COLD int decide_variable(rt_tracer *t, uint32_t scope, rt_filter_value_ki
         if (grow_zeroed(b, (size_t)id + 1, 1))
             return oom(t);
         b->data[id] = (unsigned char)(*out + 1);
+        if (kind == RT_FILTER_LOCAL)
+            set_hot(t->filt); /* the table may have moved */
     }
     return RT_OK;
 }
@@ -711,6 +736,7 @@ static inline void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, 
     tf->frames.len += sizeof f;
     tf->skipping = scope == RT_FRAME_SKIP;
     tf->scope = scope;
+    set_hot(tf);
 }
 
 int rt_filter_call(rt_tracer *t, rt_function_id fid, const rt_full_value *args, size_t nargs,
@@ -782,6 +808,7 @@ int rt_filter_return(rt_tracer *t, const rt_value *value)
             tf->frames.len ? (const rt_filter_frame *)(void *)(tf->frames.data + tf->frames.len) - 1 : NULL;
         tf->skipping = top && top->scope == RT_FRAME_SKIP;
         tf->scope = top ? top->scope : 0;
+        set_hot(tf);
     }
     if (had && f.scope == RT_FRAME_SKIP)
         return RT_OK;
@@ -807,6 +834,13 @@ int rt_filter_value(rt_tracer *t, rt_event *e, rt_filter_value_kind kind)
     rt_tracer_filter *tf = t->filt;
     if (tf->skipping)
         return RT_OK;
+    /* The common case: a local allowed before, a scalar or a scope without
+     * attr rules, no secret seen yet. */
+    rt_variable_id id = e->u.value.variable_id;
+    rt_value_kind vk = e->u.value.value.kind;
+    if (kind == RT_FILTER_LOCAL && id < tf->hot_nlocal && tf->hot_local[id] == RT_FILTER_ALLOW + 1 &&
+        !tf->masked.count && (tf->hot_simple || vk < RT_VALUE_SEQUENCE || vk > RT_VALUE_REFERENCE))
+        return rt_tracer_emit(t, e, false);
     uint32_t scope;
     int rc = current_scope(t, &scope);
     if (rc)

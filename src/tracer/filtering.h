@@ -31,6 +31,11 @@ typedef struct rt_tracer_filter {
     bool skipping;          /* the innermost frame is skipped */
     uint32_t scope;         /* the innermost frame's scope (outside any call: outside) */
     uint32_t outside;       /* the scope of code outside any call; UINT32_MAX until needed */
+    /* The innermost frame's local decisions, for rt_filter_value's fast path
+     * (see set_hot in filtering.c): action + 1 per variable id, 0 unknown. */
+    const unsigned char *hot_local;
+    size_t hot_nlocal;
+    bool hot_simple;        /* no value of this scope needs a walk (attr) */
     rt_buf functions;       /* per function id: fn_decision */
     rt_buf scopes;          /* per scope id: scope_cache */
     rt_buf types;           /* per type id: type_fields */
