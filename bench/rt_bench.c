@@ -5,7 +5,7 @@
  *   rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)
  *            [--ids] [--phase] [--micro] [--zstd-level L]
  *            [--compress-thread | --no-compress-thread] [--dialect 0.14|0.19]
- *            [--micro-kind K]
+ *            [--micro-kind K] [--filter SPEC]
  *
  * The last line is machine-readable:
  *   RESULT format=F mode=M calls=N events=E seconds=S calls_per_s=X bytes=B
@@ -228,6 +228,7 @@ typedef struct options {
     int compress_thread; /* -1: the library's default, 0 off, 1 on */
     int zstd_level;
     rt_dialect dialect;
+    rt_filter *filter; /* --filter: recorded through it */
 } options;
 
 static void usage(void)
@@ -236,7 +237,7 @@ static void usage(void)
             "usage: rt-bench --calls N --format json|v0|v1|ct [--streaming] (--out PATH | --null)\n"
             "                [--ids] [--phase] [--micro] [--zstd-level L]\n"
             "                [--compress-thread | --no-compress-thread] [--dialect 0.14|0.19]\n"
-            "                [--micro-kind K]\n"
+            "                [--micro-kind K] [--filter SPEC]\n"
             "  --streaming  events go to the file as they are recorded (default: buffered)\n"
             "  --null       discard the output (no file system in the measurement)\n"
             "  --ids        use the id forms (rt_register_step_id, rt_register_full_value)\n"
@@ -248,7 +249,9 @@ static void usage(void)
             "  --compress-thread, --no-compress-thread  v1 and ct: compress on a second\n"
             "               thread, or in the recording thread (default: the library's,\n"
             "               a thread when the process may use two CPUs)\n"
-            "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n");
+            "  --dialect D  the spelling written (default 0.14; 0.19 writes floats as text)\n"
+            "  --filter SPEC  record through a trace filter (docs/filters.md; e.g.\n"
+            "               bench/filter-50.toml: 50 rules, none deciding the workload)\n");
 }
 
 static int parse_options(int argc, char **argv, options *o)
@@ -279,6 +282,15 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (!strcmp(a, "--dialect") && v) {
             if (rt_dialect_parse(v, &o->dialect))
                 return -1;
+            i++;
+        } else if (!strcmp(a, "--filter") && v) {
+            char err[512] = "";
+            rt_filter_options fo = {NULL, err, sizeof err};
+            const char *specs[] = {v};
+            if (rt_filter_load(&o->filter, specs, 1, &fo)) {
+                fprintf(stderr, "rt-bench: %s\n", err);
+                return -1;
+            }
             i++;
         } else if (!strcmp(a, "--zstd-level") && v) {
             o->zstd_level = atoi(v);
@@ -321,6 +333,7 @@ static rt_tracer *new_tracer(const options *o, bool streaming, sink *s)
     if (o->compress_thread >= 0)
         to.compress_thread = o->compress_thread;
     to.dialect = o->dialect;
+    to.filter = o->filter;
     if (s) {
         to.write_fn = sink_write;
         to.write_ctx = s;

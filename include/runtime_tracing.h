@@ -539,6 +539,25 @@ typedef struct rt_tracer_options {
      * could not be copied, ...). May be NULL. */
     void (*on_warning)(void *ctx, const char *message);
     void *warning_ctx;             /**< Passed to on_warning. */
+    /** A trace filter (rt_filter_load, docs/filters.md) applied to what is
+     * recorded; NULL: everything is. Not copied: it must outlive the tracer
+     * (one filter may serve many tracers). A function's decision is made at
+     * its first Call and kept: a skipped function leaves no event while it is
+     * the innermost frame (its special events, the program's output, stay),
+     * the functions it calls follow their own rules, Calls and Returns stay
+     * balanced; values are decided by kind and name: the arguments of a Call
+     * ("arg"), rt_register_variable* and rt_register_full_value ("local"),
+     * rt_register_global_value ("global"), a Return ("ret", by its
+     * function's name), the fields of a Struct by its type's field names
+     * ("attr"). A redacted value is recorded as the Error value "<redacted>"
+     * (type "<redacted>", kind Error); a dropped one is left out (its Value
+     * event, its argument, its field: the Struct then gets a type without
+     * it), a dropped return value is the Error "<dropped>". The strings
+     * hidden are masked ('*' for each byte, when 4 bytes or longer) in the
+     * copies of the sources under files/. trace_metadata.json gets
+     * "trace_filter": the filters (name, version, sha256, path) and what
+     * they hid. */
+    const struct rt_filter *filter;
 } rt_tracer_options;
 
 /** Fills opts with the defaults: JSON, buffered, auto-flush every 65536
@@ -651,11 +670,35 @@ RT_API int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_v
  * variable misses; it also misses when its bytes were not kept (a value
  * over 64 KiB, memory short), for a variable id over 2^24 or not defined
  * yet, for RT_FORMAT_V0 streaming, and whenever what shapes a Value
- * besides the value may have changed since the last one. Other errors as
+ * besides the value may have changed since the last one: with a trace
+ * filter, a repeat is decided as a local of the current function, and
+ * misses unless the last Value was written unchanged under that same
+ * decision with no string hidden since; inside a function the filter
+ * skips it records nothing and returns RT_OK. Other errors as
  * rt_register_full_value's (RT_EIO, RT_ENOMEM, ...). Nothing to free: the
  * kept bytes belong to the tracer.
  */
 RT_API int rt_register_repeat_value(rt_tracer *t, rt_variable_id variable_id);
+/** The same for a variable the recorder knows to be global (module-level):
+ * recorded the same way, but a trace filter decides it as "global", not
+ * "local". */
+RT_API int rt_register_global_value(rt_tracer *t, rt_variable_id variable_id, rt_value value);
+/** Tells a trace filter the module of function_id (dotted, e.g. Lua's
+ * require name "pl.utils"; copied), for "pkg:" selectors; without it the
+ * module comes from the function's path (rt_filter_module_from_path).
+ * Call it before the function's first Call, when its decision is made.
+ * Returns RT_OK (also without a filter: then it does nothing), RT_EINVAL
+ * for a NULL module, RT_ERANGE for an unknown function id, RT_ESTATE after
+ * its first Call, RT_ENOMEM. */
+RT_API int rt_set_function_module(rt_tracer *t, rt_function_id function_id, const char *module);
+/** True when the tracer's filter skips function_id (the decision is made now
+ * when not yet: give its module first): a recorder may then spare the work
+ * of its arguments, steps and values, which would be left out (its Call
+ * and Return still keep the tracer's call stack: call rt_register_call
+ * with no arguments and rt_register_return with any value). False without
+ * a filter, for an unknown id, or when the decision cannot be made (out of
+ * memory: the function is traced). */
+RT_API bool rt_function_skipped(rt_tracer *t, rt_function_id function_id);
 /** VariableName and VariableCell: name lives at place. */
 RT_API int rt_register_variable(rt_tracer *t, const char *name, rt_place place);
 /** DropVariable of name. */
@@ -749,6 +792,11 @@ RT_API int rt_finish_writing_trace_paths(rt_tracer *t);
  * (RT_EIO, RT_ENOENT, ...); recorded events are kept either way.
  */
 RT_API int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format);
+/** Where rt_tracer_write_trace_dir copies the sources from: the files/
+ * directory of another trace (a tool rewriting a trace: its sources may
+ * not be where they were recorded), laid out as files/ is; NULL: each
+ * source's own path (the default). Copied. Returns RT_OK, RT_ENOMEM. */
+RT_API int rt_tracer_set_sources_dir(rt_tracer *t, const char *files_dir);
 /** Source files skipped by the last rt_tracer_write_trace_dir. */
 RT_API size_t rt_tracer_skipped_sources(const rt_tracer *t);
 
@@ -963,6 +1011,202 @@ typedef void (*rt_progress_fn)(void *ctx, uint64_t bytes_read, uint64_t bytes_to
 RT_API int rt_trace_repair_progress(const char *path, rt_repair_result *out,
                                     rt_progress_fn progress, void *ctx, char *errbuf,
                                     size_t errbuf_len);
+
+/* ------------------------------------------------------------------------ */
+/* Trace filters (docs/filters.md)                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Trace-filter files say which functions are traced and which values are
+ * kept, redacted or dropped: TOML files in the format of CodeTracer's
+ * recorders, chained left to right. rt_filter_load compiles a chain into an
+ * immutable rt_filter; the functions below inspect it and explain its
+ * decisions. */
+
+/** What a filter decides for a function. */
+typedef enum rt_filter_exec {
+    RT_FILTER_EXEC_INHERIT = -1, /**< a rule's "inherit": leaves the decision as it is */
+    RT_FILTER_TRACE = 0,         /**< the function's events are recorded */
+    RT_FILTER_SKIP = 1           /**< the function leaves no event of its own */
+} rt_filter_exec;
+
+/** What a filter decides for a value. */
+typedef enum rt_filter_action {
+    RT_FILTER_ACTION_INHERIT = -1, /**< a rule's "inherit": leaves the decision as it is */
+    RT_FILTER_ALLOW = 0,           /**< recorded as it is */
+    RT_FILTER_REDACT = 1,          /**< recorded as the Error value "<redacted>" ("deny" in a file) */
+    RT_FILTER_DROP = 2             /**< left out (a return value: the Error "<dropped>") */
+} rt_filter_action;
+
+/** The kind of a value a filter decides on (value selectors' kinds). */
+typedef enum rt_filter_value_kind {
+    RT_FILTER_LOCAL = 0,  /**< "local": a variable registered at a step */
+    RT_FILTER_ARG = 1,    /**< "arg": an argument of a Call */
+    RT_FILTER_RET = 2,    /**< "ret": a Return value, named by its function's qualified name */
+    RT_FILTER_GLOBAL = 3, /**< "global": a variable the recorder marks as global */
+    RT_FILTER_ATTR = 4    /**< "attr": a field inside a recorded value */
+} rt_filter_value_kind;
+/** Number of rt_filter_value_kind values. */
+#define RT_FILTER_VALUE_KIND_COUNT 5
+
+/** The name of the built-in filter compiled into the library: trace
+ * everything, allow values, redact the values whose names look like secrets
+ * (docs/filters.md lists them). */
+#define RT_FILTER_BUILTIN_DEFAULT "builtin-default"
+
+/** "trace", "skip", "inherit" (never NULL; "?" for a bad value). */
+RT_API const char *rt_filter_exec_name(rt_filter_exec exec);
+/** "allow", "redact", "drop", "inherit" (never NULL; "?" for a bad value). */
+RT_API const char *rt_filter_action_name(rt_filter_action action);
+/** "local", "arg", "ret", "global", "attr", as in selectors (never NULL; "?"
+ * for a bad value). */
+RT_API const char *rt_filter_value_kind_name(rt_filter_value_kind kind);
+
+/** Options of rt_filter_load(); zero-initialise, or pass NULL. */
+typedef struct rt_filter_options {
+    /** Every allocation of the filter, now and later (the explain
+     * functions); NULL: malloc. Copied. */
+    const rt_allocator *allocator;
+    /** When rt_filter_load fails, the message saying why is copied here
+     * (NUL-terminated, cut to errbuf_len). May be NULL. */
+    char *errbuf;
+    size_t errbuf_len; /**< size of errbuf */
+} rt_filter_options;
+
+/** A compiled filter chain. Immutable once loaded: one filter may be shared
+ * by tracers on any threads. */
+typedef struct rt_filter rt_filter;
+
+/**
+ * Loads a chain of filter files. Each of the nspecs specs is one or more
+ * parts joined by "::" ("base.toml::mine.toml"); the parts of all specs are
+ * read left to right. A part that is exactly RT_FILTER_BUILTIN_DEFAULT is the
+ * built-in filter, any other a file path. Later files replace the earlier
+ * ones' defaults unless they say "inherit", and append their rules.
+ * Returns RT_OK and a new filter in *out, to free with rt_filter_free; or
+ * an error, *out NULL, and a message naming the file (and for what is in
+ * it the line and column, "FILE:LINE:COL: ...") in opts->errbuf: RT_ENOENT
+ * or RT_EIO when a file cannot be read; RT_EFORMAT when it is not valid
+ * TOML, does not follow the format (an unknown key, a wrong type, a bad
+ * selector, "inherit" with nothing before it) or is not UTF-8; RT_ELIMIT
+ * for a file over 1 MiB or nesting deeper than 64 levels; RT_EINVAL for
+ * NULL arguments, no spec or an empty part; RT_ENOMEM.
+ */
+RT_API int rt_filter_load(rt_filter **out, const char *const *specs, size_t nspecs,
+                          const rt_filter_options *opts);
+/** Frees f (NULL is fine). */
+RT_API void rt_filter_free(rt_filter *f);
+
+/** One file of a chain, as loaded (strings owned by the filter). */
+typedef struct rt_filter_file {
+    const char *name;        /**< meta.name */
+    int64_t version;         /**< meta.version */
+    const char *sha256;      /**< SHA-256 of the file's bytes: 64 lowercase hex digits */
+    const char *path;        /**< the path as given; NULL for a built-in filter */
+    const char *description; /**< meta.description, NULL when absent */
+    const char *const *labels; /**< meta.labels */
+    size_t nlabels;          /**< entries in labels */
+} rt_filter_file;
+
+/** A value pattern of a rule (strings owned by the filter). */
+typedef struct rt_filter_pattern {
+    const char *selector;    /**< as written, e.g. "local:regex:(?i).*token.*" */
+    rt_filter_action action; /**< never RT_FILTER_ACTION_INHERIT */
+    const char *reason;      /**< NULL when absent */
+    unsigned line;           /**< where the selector is written in its file */
+    unsigned column;         /**< ... (1-based, in characters) */
+} rt_filter_pattern;
+
+/** A scope rule (strings owned by the filter). */
+typedef struct rt_filter_rule {
+    size_t file;                  /**< index of its file (rt_filter_file_at) */
+    const char *selector;         /**< as written, e.g. "pkg:pl.*" */
+    rt_filter_exec exec;          /**< RT_FILTER_EXEC_INHERIT when it leaves exec as it is */
+    rt_filter_action value_default; /**< RT_FILTER_ACTION_INHERIT when it leaves it as it is */
+    const char *reason;           /**< NULL when absent */
+    const rt_filter_pattern *patterns; /**< its value patterns, in order */
+    size_t npatterns;             /**< entries in patterns */
+    unsigned line;                /**< where the selector is written in its file */
+    unsigned column;              /**< ... (1-based, in characters) */
+} rt_filter_rule;
+
+/** Files in the chain, in order (the trace's provenance lists them). */
+RT_API size_t rt_filter_file_count(const rt_filter *f);
+/** The i-th file (owned by f), or NULL when out of range. */
+RT_API const rt_filter_file *rt_filter_file_at(const rt_filter *f, size_t i);
+/** Rules of all files, in the order they are applied. */
+RT_API size_t rt_filter_rule_count(const rt_filter *f);
+/** The i-th rule (owned by f), or NULL when out of range. */
+RT_API const rt_filter_rule *rt_filter_rule_at(const rt_filter *f, size_t i);
+/** The chain's default_exec: the decision for a function no rule decides
+ * (never RT_FILTER_EXEC_INHERIT; RT_FILTER_TRACE for NULL). */
+RT_API rt_filter_exec rt_filter_default_exec(const rt_filter *f);
+/** The chain's default_value_action (never RT_FILTER_ACTION_INHERIT;
+ * RT_FILTER_ALLOW for NULL). */
+RT_API rt_filter_action rt_filter_default_value_action(const rt_filter *f);
+
+/** The decision for a function and where it comes from. */
+typedef struct rt_filter_scope_decision {
+    rt_filter_exec exec;            /**< RT_FILTER_TRACE or RT_FILTER_SKIP */
+    rt_filter_action value_default; /**< for values no pattern decides; never inherit */
+    /** The rule that set exec (the last matching rule with an exec), or -1
+     * when it is the chain's default_exec. */
+    long exec_rule;
+    /** The rule that set value_default, or -1: the chain's default. */
+    long value_default_rule;
+    size_t matched_rules; /**< how many rules match the function */
+} rt_filter_scope_decision;
+
+/** The decision for a value and where it comes from. */
+typedef struct rt_filter_value_decision {
+    rt_filter_action action; /**< never RT_FILTER_ACTION_INHERIT */
+    /** The rule whose value pattern decided (the last matching pattern of
+     * the value's kind among the matching rules'), or -1 when the
+     * function's value_default did. */
+    long rule;
+    /** The index of that pattern in the rule's patterns, or -1. */
+    long pattern;
+} rt_filter_value_decision;
+
+/**
+ * The decision for a function of source path file (its subject: see
+ * rt_filter_file_subject), module pkg (dotted; see
+ * rt_filter_module_from_path for languages without modules) and qualified
+ * name obj; a NULL subject is read as "". Start from the chain's defaults;
+ * every matching rule, in order, sets exec and value_default where it does
+ * not inherit. Returns RT_OK; RT_EINVAL for a NULL f or out; RT_ENOMEM
+ * (regex match data is allocated for the call through f's allocator).
+ */
+RT_API int rt_filter_explain_scope(const rt_filter *f, const char *file, const char *pkg,
+                                   const char *obj, rt_filter_scope_decision *out);
+/**
+ * The decision for the value named name (NULL: "") of kind in the function
+ * (file, pkg, obj) as above: the last pattern of that kind that matches,
+ * among the value patterns of the rules that match the function, in order;
+ * else the function's value_default. Returns RT_OK; RT_EINVAL for a NULL f
+ * or out or a bad kind; RT_ENOMEM.
+ */
+RT_API int rt_filter_explain_value(const rt_filter *f, const char *file, const char *pkg,
+                                   const char *obj, rt_filter_value_kind kind, const char *name,
+                                   rt_filter_value_decision *out);
+
+/**
+ * The subject of "file:" selectors for a source path: the path relative to
+ * workdir when it is below it, else the path as given; "." segments and
+ * repeated '/' are dropped either way. workdir may be NULL (no workdir).
+ * Writes it to buf (NUL-terminated, cut to len; buf may be NULL when len
+ * is 0) and returns its full length, as snprintf does.
+ */
+RT_API size_t rt_filter_file_subject(const char *path, const char *workdir, char *buf,
+                                     size_t len);
+/**
+ * The module name of a source path, for recorders whose language has no
+ * modules (the subject of "pkg:" selectors): the path as
+ * rt_filter_file_subject gives it, without the extension of its last
+ * segment, '/' replaced by '.' (a leading '/' dropped): "src/pl/utils.lua"
+ * is "src.pl.utils". Writes and returns as rt_filter_file_subject.
+ */
+RT_API size_t rt_filter_module_from_path(const char *path, const char *workdir, char *buf,
+                                         size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Experimental: the CTFS container (trace.ct) and the debugger's rules     */

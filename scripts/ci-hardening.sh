@@ -39,7 +39,7 @@ gcc_asan() {
 # test_json_reader). RT_TEST_QUICK=1 is
 # set for tests that shrink their workloads with it.
 VALGRIND_TESTS=(test_base64 test_json_writer test_tracer test_pack test_alloc_failure
-                test_json_reader test_v0 test_v1 test_limits)
+                test_json_reader test_v0 test_v1 test_limits test_sha256 test_toml test_filter)
 valgrind_suite() {
   cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
   cmake --build build-valgrind -j"$jobs"
@@ -60,7 +60,8 @@ valgrind_suite() {
     run "$t" "bin/$t" & pids+=($!)
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || fail=1; done
   done
-  for t in fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api; do
+  for t in fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api \
+           fuzz_toml fuzz_filter; do
     local dirs=()
     for d in "$PWD/tests/data/$t" "$PWD/tests/fuzz/corpus/$t"; do [ -d "$d" ] && dirs+=("$d"); done
     [ ${#dirs[@]} -gt 0 ] || continue
@@ -97,7 +98,7 @@ fuzz() {
   cmake -S . -B build-fuzz-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRT_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
   cmake --build build-fuzz-ci -j"$jobs" --target fuzz_json_reader fuzz_v0_reader fuzz_v1_reader \
-    fuzz_ct_reader fuzz_tracedir fuzz_api
+    fuzz_ct_reader fuzz_tracedir fuzz_api fuzz_toml fuzz_filter
   RT_FUZZ_OUT="$PWD/build-fuzz-ci/fuzz-run" tests/fuzz/run.sh build-fuzz-ci "${RT_FUZZ_SECONDS:-60}" "$jobs"
 }
 

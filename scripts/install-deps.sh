@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   gcc g++ clang make cmake pkg-config ca-certificates
-  libcjson-dev libzstd-dev libcmocka-dev
+  libcjson-dev libzstd-dev libpcre2-dev libcmocka-dev
   capnproto zstd python3
   lua5.4 liblua5.4-dev
   lua-dkjson lua-penlight lua-filesystem lua-argparse lua-say

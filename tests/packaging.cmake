@@ -48,7 +48,7 @@ add_test(NAME docs_build COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --
 string(JOIN " " _rt_doc_cflags -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_BINARY_DIR}/include
        ${_rt_san_flags})
 string(JOIN " " _rt_doc_libs $<TARGET_FILE:runtime_tracing_static> ${ZSTD_LDFLAGS}
-       ${CJSON_LDFLAGS} -lpthread -lm ${_rt_san_flags})
+       ${CJSON_LDFLAGS} ${PCRE2_LDFLAGS} -lpthread -lm ${_rt_san_flags})
 add_test(NAME doc_examples
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/test_doc_examples.sh ${CMAKE_SOURCE_DIR}
           ${CMAKE_C_COMPILER} "${_rt_doc_cflags}" "${_rt_doc_libs}" ${RT_FIXTURES_DIR})

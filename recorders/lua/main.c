@@ -26,12 +26,18 @@
 #define EXIT_RECORDER 125 /* the recorder failed (as env(1) does) */
 #define EXIT_USAGE 2
 
+#define MAX_FILTER_SPECS 32
+
 static struct {
     const char *outdir;
     rt_format format;
     rt_dialect dialect;
     bool streaming;
     bool verbose;
+    const char *filter_specs[MAX_FILTER_SPECS]; /* --trace-filter, in order */
+    size_t nfilter_specs;
+    bool no_default_filter;
+    rt_filter *filter;
     rt_tracer *t;
     ctl_recorder *r;
     lua_State *volatile L; /* the running state, kept reachable for exit handlers */
@@ -43,7 +49,7 @@ static struct {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: ct-lua [-o DIR] [-f ct|json|v0|v1] [--buffered] [--dialect 0.14|0.19] [-v]\n"
-               "              script.lua [args...]\n"
+               "              [--trace-filter SPEC]... [--no-default-filter] script.lua [args...]\n"
                "  -o DIR         trace directory (default: ct-traces/<script name>)\n"
                "  -f FORMAT      the events file: ct (default: trace.ct, for the CodeTracer\n"
                "                 debugger of 2026, always the 0.19 dialect); json (trace.json),\n"
@@ -54,6 +60,12 @@ static void usage(FILE *f)
                "  --dialect D    for json, v0 and v1: 0.14 (default; runtime_tracing 0.14.1,\n"
                "                 CodeTracer 25.x) or 0.19 (codetracer-trace-format 0.19, which\n"
                "                 the CodeTracer debugger of 2026 reads)\n"
+               "  --trace-filter SPEC  a trace filter (docs/filters.md): files or built-in\n"
+               "                 names joined by '::'; repeatable. The chain: the built-in\n"
+               "                 default (redacts values named like secrets), then\n"
+               "                 .codetracer/trace-filter.toml from the script's directory\n"
+               "                 upward, then CODETRACER_TRACE_FILTER, then these\n"
+               "  --no-default-filter  leave the built-in default out of the chain\n"
                "  -v             report what the recorder does on stderr\n");
 }
 
@@ -101,6 +113,64 @@ static char *default_outdir(const char *script)
     if (dir)
         snprintf(dir, n + 12, "ct-traces/%.*s", (int)n, base);
     return dir;
+}
+
+/* The nearest .codetracer/trace-filter.toml from the script's directory
+ * upward, or NULL. */
+static char *project_filter(const char *script, const char *cwd)
+{
+    char dir[PATH_MAX];
+    int n = script[0] == '/' ? snprintf(dir, sizeof dir, "%s", script)
+                             : snprintf(dir, sizeof dir, "%s/%s", cwd, script);
+    if (n < 0 || (size_t)n >= sizeof dir)
+        return NULL;
+    for (;;) {
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+        char path[PATH_MAX + 40];
+        snprintf(path, sizeof path, "%s/.codetracer/trace-filter.toml", dir);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return strdup(path);
+        if (slash == dir)
+            return NULL;
+    }
+}
+
+/* The filter chain, loaded before anything is written: the built-in
+ * default, the project's file, CODETRACER_TRACE_FILTER, --trace-filter. */
+static int load_filter(const char *script, const char *cwd)
+{
+    const char *specs[MAX_FILTER_SPECS + 3];
+    size_t n = 0;
+    if (!G.no_default_filter)
+        specs[n++] = RT_FILTER_BUILTIN_DEFAULT;
+    char *project = project_filter(script, cwd);
+    if (project)
+        specs[n++] = project;
+    const char *env = getenv("CODETRACER_TRACE_FILTER");
+    if (env && *env)
+        specs[n++] = env;
+    for (size_t i = 0; i < G.nfilter_specs; i++)
+        specs[n++] = G.filter_specs[i];
+    int rc = RT_OK;
+    if (n) {
+        char err[1024] = "";
+        rt_filter_options fo = {NULL, err, sizeof err};
+        rc = rt_filter_load(&G.filter, specs, n, &fo);
+        if (rc)
+            fprintf(stderr, "ct-lua: error: trace filter: %s\n", err[0] ? err : rt_strerror(rc));
+        else if (G.verbose)
+            for (size_t i = 0; i < rt_filter_file_count(G.filter); i++) {
+                const rt_filter_file *ff = rt_filter_file_at(G.filter, i);
+                fprintf(stderr, "ct-lua: trace filter %s (%s)\n", ff->name,
+                        ff->path ? ff->path : "built-in");
+            }
+    }
+    free(project);
+    return rc;
 }
 
 /* Fails early, before the script runs, when the library cannot write the
@@ -167,6 +237,8 @@ static int finalize(void)
                 G.streaming ? ", streaming" : "");
     ctl_recorder_free(G.r);
     rt_tracer_free(G.t);
+    rt_filter_free(G.filter);
+    G.filter = NULL;
     G.r = NULL;
     G.t = NULL;
     G.final_rc = G.start_rc ? G.start_rc : rc ? rc : wrc;
@@ -210,6 +282,16 @@ int main(int argc, char **argv)
             G.streaming = true;
         } else if (strcmp(a, "--buffered") == 0) {
             G.streaming = false;
+        } else if (strcmp(a, "--trace-filter") == 0 && i + 1 < argc) {
+            if (G.nfilter_specs == MAX_FILTER_SPECS) {
+                fprintf(stderr, "ct-lua: at most %d --trace-filter options\n", MAX_FILTER_SPECS);
+                return EXIT_USAGE;
+            }
+            G.filter_specs[G.nfilter_specs++] = argv[++i];
+        } else if (strncmp(a, "--trace-filter=", 15) == 0 && G.nfilter_specs < MAX_FILTER_SPECS) {
+            G.filter_specs[G.nfilter_specs++] = a + 15;
+        } else if (strcmp(a, "--no-default-filter") == 0) {
+            G.no_default_filter = true;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             G.verbose = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -234,6 +316,15 @@ int main(int argc, char **argv)
 
     if (G.format == RT_FORMAT_CT) /* a trace.ct holds the 0.19 dialect, whatever was asked */
         G.dialect = RT_DIALECT_0_19;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) {
+        fprintf(stderr, "ct-lua: error: cannot get the current directory: %s\n", strerror(errno));
+        return EXIT_RECORDER;
+    }
+    /* A filter that does not load stops everything before the script runs
+     * and before the trace directory exists. */
+    if (load_filter(script, cwd))
+        return EXIT_USAGE;
     if (probe_format(G.format, G.dialect))
         return EXIT_RECORDER;
     char *outdir_buf = NULL;
@@ -243,11 +334,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "ct-lua: error: cannot create %s: %s\n", G.outdir, strerror(errno));
         return EXIT_RECORDER;
     }
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd)) {
-        fprintf(stderr, "ct-lua: error: cannot get the current directory: %s\n", strerror(errno));
-        return EXIT_RECORDER;
-    }
 
     rt_tracer_options opts;
     rt_tracer_options_init(&opts);
@@ -255,6 +341,7 @@ int main(int argc, char **argv)
     opts.mode = G.streaming ? RT_MODE_STREAMING : RT_MODE_BUFFERED;
     opts.dialect = G.dialect;
     opts.on_warning = on_warning;
+    opts.filter = G.filter;
     int rc = rt_tracer_new(&G.t, script, (const char *const *)args, (size_t)nargs, &opts);
     if (rc) {
         fprintf(stderr, "ct-lua: error: %s\n", rt_strerror(rc));

@@ -39,6 +39,7 @@ typedef struct source {
     rt_path_id path_id;
     char *path;       /* absolute */
     const char *base; /* file name part of path */
+    char *module;     /* its require name, once its main chunk ran through require */
     struct source *next_all;
 } source;
 
@@ -50,6 +51,8 @@ typedef struct proto {
     bool vararg;
     bool upvalues;    /* has upvalues besides _ENV */
     bool main_called; /* the script's main chunk: its Call came from rt_start */
+    bool main;        /* a main chunk (the script's or a module's): globals at its steps */
+    bool skipped;     /* the trace filter skips it: no arguments, steps or values read */
     struct proto *next_all;
 } proto;
 
@@ -91,6 +94,7 @@ struct ctl_recorder {
     lua_State *cur_L;
     int anchor_ref;  /* registry: table of anchored strings */
     int threads_ref; /* registry: threads in the chain, kept alive */
+    int std_globals_ref; /* registry: the names in _G when the script started */
     lua_Integer nanchors;
     const char *env_name; /* the interned "_ENV" */
     uint64_t check_every, checked; /* CT_LUA_CHECK_CACHE */
@@ -328,6 +332,26 @@ static const char *function_name(ctl_recorder *r, lua_State *L, lua_Debug *ar, c
     return ctl_utf8_clean(&r->scratch, buf, strlen(buf), &len);
 }
 
+/* The module name of a main chunk that require runs (require calls it from
+ * C with the name and the file as its two arguments), or NULL. */
+static char *required_as(lua_State *L, lua_Debug *ar)
+{
+    lua_Debug caller;
+    if (!lua_getstack(L, 1, &caller) || !lua_getinfo(L, "S", &caller) || caller.what[0] != 'C')
+        return NULL;
+    char *name = NULL;
+    if (lua_getlocal(L, ar, -1)) {
+        bool first = lua_type(L, -1) == LUA_TSTRING;
+        if (first && lua_getlocal(L, ar, -2)) {
+            if (lua_type(L, -1) == LUA_TSTRING)
+                name = strdup(lua_tostring(L, -2));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    return name;
+}
+
 static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
 {
     ctl_key key = {(uintptr_t)ar->source, ar->linedefined, ar->lastlinedefined};
@@ -359,16 +383,22 @@ static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
         }
         lua_pop(L, 1);
     }
+    p->main = strcmp(ar->what, "main") == 0;
     if (s->traced) {
-        if (r->expect_main && strcmp(ar->what, "main") == 0) {
+        if (r->expect_main && p->main) {
             p->fid = 0; /* <toplevel>, called by rt_start */
             r->expect_main = false;
         } else {
+            if (p->main && !s->module)
+                s->module = required_as(L, ar);
             char buf[300];
             const char *name = function_name(r, L, ar, s, buf, sizeof buf);
             /* A main chunk starts at line 1, as <toplevel> does. */
             rt_line line = ar->linedefined > 0 ? ar->linedefined : 1;
             int rc = name ? rt_register_function(r->t, name, s->path, line, &p->fid) : RT_ENOMEM;
+            /* a trace filter's pkg: the require name of the module's chunk */
+            if (!rc && s->module)
+                rc = rt_set_function_module(r->t, p->fid, s->module);
             ctl_scratch_reset(&r->scratch);
             if (rc) {
                 fail(r, rc);
@@ -376,6 +406,8 @@ static proto *proto_for(ctl_recorder *r, lua_State *L, lua_Debug *ar)
             }
         }
     }
+    if (s->traced)
+        p->skipped = rt_function_skipped(r->t, p->fid);
     if (ctl_map_put(&r->protos, key, p)) {
         fail_nomem(r);
         return NULL;
@@ -718,6 +750,40 @@ static void record_variables(ctl_recorder *r, lua_State *L, lua_Debug *ar, const
     lua_pop(L, 1);
 }
 
+/* At a step of a main chunk: the globals the program made (the names of
+ * _G that were not there when the script started), as globals; read raw,
+ * no metamethod called. */
+static void record_globals(ctl_recorder *r, lua_State *L)
+{
+    if (!lua_checkstack(L, 5))
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->std_globals_ref);
+    int std = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    int g = lua_gettop(L);
+    lua_pushnil(L);
+    while (!r->err && lua_next(L, g)) {
+        lua_pushvalue(L, -2);
+        bool standard = lua_type(L, -1) != LUA_TSTRING || lua_rawget(L, std) != LUA_TNIL;
+        lua_pop(L, 1);
+        const char *name = lua_tostring(L, -2);
+        rt_variable_id vid;
+        if (!standard && var_id(r, L, name, &vid)) {
+            rt_value v;
+            int rc = ctl_encode(&r->enc, L, -1, &v);
+            if (!rc)
+                rc = rt_register_global_value(r->t, vid, v);
+            if (!rc) /* its last Value now: a local of that name is not repeated from before */
+                ctl_repeats_given(&r->repeats, L, -1, vid, NULL, &v);
+            if (rc)
+                fail(r, rc);
+            ctl_scratch_reset(&r->scratch);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
 static void record_call(ctl_recorder *r, lua_State *L, lua_Debug *ar, const proto *p)
 {
     size_t cap = (size_t)p->nparams + 1;
@@ -819,6 +885,19 @@ static void record_return(ctl_recorder *r, lua_State *L, lua_Debug *ar, rt_value
 
 /* ---- the hook ----------------------------------------------------------- */
 
+/* The variable ids of p's parameters, made as record_call makes them. */
+static void name_params(ctl_recorder *r, lua_State *L, lua_Debug *ar, const proto *p)
+{
+    for (int i = 1; i <= p->nparams && !r->err; i++) {
+        const char *name = lua_getlocal(L, ar, i);
+        if (!name)
+            break;
+        rt_variable_id vid;
+        var_id(r, L, name, &vid);
+        lua_pop(L, 1);
+    }
+}
+
 static void on_call(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar)
 {
     bool tail = ar->event == LUA_HOOKTAILCALL;
@@ -847,6 +926,17 @@ static void on_call(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar
         p->main_called = true;
         return;
     }
+    if (p->skipped) { /* only the tracer's call stack */
+        /* A traced caller names the arguments first, as for any call (the
+         * VariableName events a recording without the filter has). */
+        const frame *caller = th->n >= 2 ? &th->frames[th->n - 2] : NULL;
+        if (caller && caller->kind == FRAME_LUA && !caller->p->skipped)
+            name_params(r, L, ar, p);
+        int rc = rt_register_call(r->t, p->fid, NULL, 0);
+        if (rc)
+            fail(r, rc);
+        return;
+    }
     record_call(r, L, ar, p);
 }
 
@@ -856,8 +946,9 @@ static void on_return(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *
         return;
     frame f = th->frames[--th->n];
     if (f.kind == FRAME_LUA) {
-        rt_value v;
-        record_return(r, L, ar, &v);
+        rt_value v = rt_value_none(r->types.nil);
+        if (!f.p->skipped)
+            record_return(r, L, ar, &v);
         int rc = r->err ? r->err : rt_register_return(r->t, v);
         /* A tail call's value is also the value of the frames it replaced. */
         while (!rc && f.tail && th->n && th->frames[th->n - 1].ci == f.ci) {
@@ -881,12 +972,16 @@ static void on_line(ctl_recorder *r, thread_rec *th, lua_State *L, lua_Debug *ar
     if (f->kind != FRAME_LUA)
         return;
     const proto *p = f->p;
+    if (p->skipped)
+        return;
     int rc = rt_register_step_id(r->t, p->src->path_id, ar->currentline);
     if (rc) {
         fail(r, rc);
         return;
     }
     record_variables(r, L, ar, p);
+    if (p->main)
+        record_globals(r, L);
 }
 
 static void hook(lua_State *L, lua_Debug *ar)
@@ -976,6 +1071,18 @@ int ctl_recorder_start(ctl_recorder *r, lua_State *L, const char *script)
     r->anchor_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     r->threads_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    /* the globals there before the script: the standard ones, not recorded */
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+    r->std_globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushliteral(L, "__name");
     r->enc.name_key_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_createtable(L, CTL_STRING_SLOTS, 0);
@@ -1050,6 +1157,7 @@ void ctl_recorder_free(ctl_recorder *r)
         source *next = s->next_all;
         free(s->copy);
         free(s->path);
+        free(s->module);
         free(s);
         s = next;
     }

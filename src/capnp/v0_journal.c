@@ -58,11 +58,11 @@ int rt_v0_journal_read(const char *path, rt_v0_journal *j, const rt_allocator *a
         j->n0 = get_u64(fixed + 16);
         j->n1 = get_u64(fixed + 24);
         uint64_t hn = get_u64(fixed + 32);
-        if (hn > RT_V0_JOURNAL_MAX_HEAD)
-            rc = RT_EFORMAT;
-        else if (!(j->head = rt_malloc(a, RT_BINARY_HEADER_LEN + (size_t)hn)))
+        /* a head too long, or shorter than it says, is not a journal */
+        bool head_ok = hn <= RT_V0_JOURNAL_MAX_HEAD;
+        if (head_ok && !(j->head = rt_malloc(a, RT_BINARY_HEADER_LEN + (size_t)hn)))
             rc = RT_ENOMEM;
-        else if (!read_all(fd, j->head + RT_BINARY_HEADER_LEN, (size_t)hn))
+        else if (!head_ok || !read_all(fd, j->head + RT_BINARY_HEADER_LEN, (size_t)hn))
             rc = RT_EFORMAT;
         j->head_len = RT_BINARY_HEADER_LEN + (size_t)hn;
     }

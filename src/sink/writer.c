@@ -307,6 +307,7 @@ static inline void after_event(rt_writer *w)
         last_run(w)->events++;
 }
 
+/* A hold per Step; positions only where a run opens or closes (before_event). */
 static int write_cancelling(rt_writer *w, const rt_event *e)
 {
     if (e->kind == RT_EVENT_STEP)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,8 +50,65 @@ static int put_json_str(rt_buf *b, const char *s, size_t n)
     return RT_OK;
 }
 
+#define LIT(b, s) rt_buf_append(b, s, sizeof s - 1)
+
+static int put_uint(rt_buf *b, uint64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+    return rt_buf_append(b, num, (size_t)n);
+}
+
+/* {"argument":N,"local":N,"global":N,"return":N,"attribute":N} */
+static int put_counts(rt_buf *b, const uint64_t *counts)
+{
+    static const struct {
+        const char *key;
+        rt_filter_value_kind kind;
+    } order[] = {{"{\"argument\":", RT_FILTER_ARG},
+                 {",\"local\":", RT_FILTER_LOCAL},
+                 {",\"global\":", RT_FILTER_GLOBAL},
+                 {",\"return\":", RT_FILTER_RET},
+                 {",\"attribute\":", RT_FILTER_ATTR}};
+    int rc = RT_OK;
+    for (size_t i = 0; !rc && i < sizeof order / sizeof *order; i++) {
+        rc = rt_buf_append(b, order[i].key, strlen(order[i].key));
+        rc = rc ? rc : put_uint(b, counts[order[i].kind]);
+    }
+    return rc ? rc : rt_buf_putc(b, '}');
+}
+
+/* "trace_filter":{"filters":[{"name","version","sha256","path"}...],
+ * "stats":{"scopes_skipped","value_redactions","value_drops"}} */
+static int put_trace_filter(rt_buf *b, const rt_filter *f, const rt_filter_stats *stats)
+{
+    int rc = LIT(b, ",\"trace_filter\":{\"filters\":[");
+    for (size_t i = 0; !rc && i < rt_filter_file_count(f); i++) {
+        const rt_filter_file *ff = rt_filter_file_at(f, i);
+        rc = (i ? LIT(b, ",{\"name\":") : LIT(b, "{\"name\":"));
+        rc = rc ? rc : put_json_str(b, ff->name, strlen(ff->name));
+        rc = rc ? rc : LIT(b, ",\"version\":");
+        rc = rc ? rc : put_uint(b, (uint64_t)ff->version);
+        rc = rc ? rc : LIT(b, ",\"sha256\":");
+        rc = rc ? rc : put_json_str(b, ff->sha256, strlen(ff->sha256));
+        if (!rc && ff->path) {
+            rc = LIT(b, ",\"path\":");
+            rc = rc ? rc : put_json_str(b, ff->path, strlen(ff->path));
+        }
+        rc = rc ? rc : rt_buf_putc(b, '}');
+    }
+    rc = rc ? rc : LIT(b, "],\"stats\":{\"scopes_skipped\":");
+    rc = rc ? rc : put_uint(b, stats->scopes_skipped);
+    rc = rc ? rc : LIT(b, ",\"value_redactions\":");
+    rc = rc ? rc : put_counts(b, stats->redactions);
+    rc = rc ? rc : LIT(b, ",\"value_drops\":");
+    rc = rc ? rc : put_counts(b, stats->drops);
+    return rc ? rc : LIT(b, "}}");
+}
+
 int rt_tracedir_write_metadata(const char *path, const char *recording_id, const char *workdir,
                                const char *program, char *const *args, size_t nargs,
+                               const rt_filter *filter, const rt_filter_stats *stats,
                                const rt_allocator *alloc, rt_err *err)
 {
     rt_buf b;
@@ -72,7 +130,10 @@ int rt_tracedir_write_metadata(const char *path, const char *recording_id, const
             rc = rt_buf_putc(&b, ',');
         rc = rc ? rc : put_json_str(&b, args[i], strlen(args[i]));
     }
-    rc = rc ? rc : rt_buf_append(&b, "]}", 2);
+    rc = rc ? rc : rt_buf_putc(&b, ']');
+    if (!rc && filter)
+        rc = put_trace_filter(&b, filter, stats);
+    rc = rc ? rc : rt_buf_putc(&b, '}');
     if (rc)
         rc = rt_err_set(err, RT_ENOMEM, "out of memory writing %s", path);
     else
@@ -119,8 +180,81 @@ static void warn(void (*fn)(void *, const char *), void *ctx, size_t *skipped, c
         fn(ctx, msg);
 }
 
-/* Copies src to rel (relative, checked) under files_fd. */
-static int copy_one(int files_fd, const char *src, const char *rel, char *errbuf, size_t errlen)
+#define MASKED_SOURCE_MAX ((size_t)64 << 20)
+
+/* Every occurrence in data of a string of masked becomes that many '*'. */
+static void mask(unsigned char *data, size_t len, const rt_intern *masked)
+{
+    for (size_t i = 0; i <= masked->mask; i++) {
+        const rt_intern_slot *s = &masked->slots[i];
+        if (!s->key || s->len == 0)
+            continue;
+        unsigned char *p = data, *end = data + len;
+        while ((size_t)(end - p) >= s->len && (p = memmem(p, (size_t)(end - p), s->key, s->len))) {
+            memset(p, '*', s->len);
+            p += s->len;
+        }
+    }
+}
+
+/* The whole of in, masked, written to out (a source is small; a larger
+ * one is not copied rather than copied unmasked). */
+static int copy_masked(int in, int out, size_t size, const rt_intern *masked, char *errbuf,
+                       size_t errlen)
+{
+    if (size > MASKED_SOURCE_MAX) {
+        snprintf(errbuf, errlen, "over 64 MiB: too large to mask the values the filter hid");
+        return -1;
+    }
+    unsigned char *data = malloc(size ? size : 1);
+    if (!data) {
+        snprintf(errbuf, errlen, "out of memory");
+        return -1;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(in, data + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    mask(data, got, masked);
+    int result = 0;
+    for (size_t off = 0; off < got;) {
+        ssize_t w = write(out, data + off, got - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            result = -1;
+            break;
+        }
+        off += (size_t)w;
+    }
+    free(data);
+    if (result != 0)
+        snprintf(errbuf, errlen, "%s", strerror(errno ? errno : EIO));
+    return result;
+}
+
+static int copy_plain(int in, int out)
+{
+    char buf[65536];
+    ssize_t r;
+    while ((r = read(in, buf, sizeof buf)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 || write(out, buf, (size_t)r) != r)
+            return -1;
+    }
+    return 0;
+}
+
+/* Copies src to rel (relative, checked) under files_fd, masked when masked
+ * is given. */
+static int copy_one(int files_fd, const char *src, const char *rel, const rt_intern *masked,
+                    char *errbuf, size_t errlen)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
@@ -154,24 +288,23 @@ static int copy_one(int files_fd, const char *src, const char *rel, char *errbuf
         close(dirfd);
         dirfd = next;
     }
-    int result = -1;
-    if (out >= 0) {
-        char buf[65536];
-        ssize_t r;
-        result = 0;
-        while ((r = read(in, buf, sizeof buf)) != 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0 || write(out, buf, (size_t)r) != r) {
-                result = -1;
-                break;
-            }
+    int result;
+    if (out < 0) {
+        snprintf(errbuf, errlen, "%s", strerror(errno ? errno : EIO));
+        result = -1;
+    } else if (masked) {
+        result = copy_masked(in, out, (size_t)st.st_size, masked, errbuf, errlen);
+        if (close(out) != 0 && result == 0) {
+            snprintf(errbuf, errlen, "%s", strerror(errno));
+            result = -1;
         }
+    } else {
+        result = copy_plain(in, out);
         if (close(out) != 0)
             result = -1;
+        if (result != 0)
+            snprintf(errbuf, errlen, "%s", strerror(errno ? errno : EIO));
     }
-    if (result != 0)
-        snprintf(errbuf, errlen, "%s", strerror(errno ? errno : EIO));
     if (dirfd >= 0)
         close(dirfd);
     close(in);
@@ -192,9 +325,11 @@ static bool has_dotdot(const char *p)
     return false;
 }
 
-int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str *paths, size_t n,
-                             void (*warn_fn)(void *ctx, const char *msg), void *warn_ctx,
-                             size_t *skipped, const rt_allocator *alloc, rt_err *err)
+int rt_tracedir_copy_sources(const char *dir, const char *workdir, const char *from_files,
+                             const rt_str *paths, size_t n,
+                             const rt_intern *masked, void (*warn_fn)(void *ctx, const char *msg),
+                             void *warn_ctx, size_t *skipped, const rt_allocator *alloc,
+                             rt_err *err)
 {
     (void)alloc;
     *skipped = 0;
@@ -220,15 +355,16 @@ int rt_tracedir_copy_sources(const char *dir, const char *workdir, const rt_str 
             continue;
         }
         char src[PATH_MAX];
-        int len = p[0] == '/' ? snprintf(src, sizeof src, "%s", p)
-                              : snprintf(src, sizeof src, "%s/%s", workdir, p);
+        int len = from_files    ? snprintf(src, sizeof src, "%s/%s", from_files, rel)
+                  : p[0] == '/' ? snprintf(src, sizeof src, "%s", p)
+                                : snprintf(src, sizeof src, "%s/%s", workdir, p);
         if (len < 0 || (size_t)len >= sizeof src) {
             warn(warn_fn, warn_ctx, skipped, "source %s%s skipped: path too long", p, "");
             continue;
         }
         char why[256];
         errno = 0;
-        if (copy_one(files_fd, src, rel, why, sizeof why) != 0)
+        if (copy_one(files_fd, src, rel, masked, why, sizeof why) != 0)
             warn(warn_fn, warn_ctx, skipped, "source %s skipped: %s", p, why);
     }
     close(files_fd);

@@ -47,6 +47,13 @@ static inline int check_value(rt_tracer *t, const char *fn, const rt_value *v)
     return check_value_slow(t, fn, v);
 }
 
+/* Records an event that is not a definition: through the filter stage
+ * when the tracer has a filter. */
+static inline int record(rt_tracer *t, rt_event *e, bool shallow)
+{
+    return t->filt ? rt_filter_other(t, e, shallow) : rt_tracer_emit(t, e, shallow);
+}
+
 /* ---- paths -------------------------------------------------------------- */
 
 /* Emits a Path event. intern: the spelling is known to be new (ensure);
@@ -159,7 +166,9 @@ static int new_function(rt_tracer *t, const char *name, size_t len, uint64_t has
     uint64_t id = t->n_functions++;
     if (stored)
         rt_intern_commit(&t->functions, stored, len, hash, id);
-    rt_function_info info = {path_id, line};
+    rt_function_info info = {path_id, line, {stored, len}};
+    if (!stored) /* a name met before: its first copy */
+        info.name.ptr = rt_intern_lookup(&t->functions, name, len, hash)->key;
     rt_buf_append(&t->function_info, &info, sizeof info);
     *out = id;
     return RT_OK;
@@ -228,7 +237,7 @@ static int new_type(rt_tracer *t, const rt_type_record *type, uint64_t hash, rt_
     if (stored)
         rt_intern_commit(&t->types, stored, len, hash, id);
     *out = id;
-    return RT_OK;
+    return t->filt ? rt_tracer_filter_note_type(t, id, type) : RT_OK;
 }
 
 static int type_common(rt_tracer *t, const char *fn, const rt_type_record *type, bool intern,
@@ -310,6 +319,8 @@ static int new_variable(rt_tracer *t, rt_event_kind kind, const char *name, size
     const char *stored = NULL;
     if (!known && rt_intern_prepare(&t->variables, name, len, &stored))
         return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    if (rt_buf_reserve(&t->variable_names, sizeof(rt_str)))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
     rt_event e;
     e.kind = kind;
     e.u.name.ptr = stored ? stored : name;
@@ -319,6 +330,8 @@ static int new_variable(rt_tracer *t, rt_event_kind kind, const char *name, size
     uint64_t id = t->n_variables++;
     if (stored)
         rt_intern_commit(&t->variables, stored, len, hash, id);
+    rt_str key = {stored ? stored : rt_intern_lookup(&t->variables, name, len, hash)->key, len};
+    rt_buf_append(&t->variable_names, &key, sizeof key);
     *out = id;
     return RT_OK;
 }
@@ -376,7 +389,7 @@ int rt_start(rt_tracer *t, const char *path, rt_line line)
     e.u.call.function_id = fid;
     e.u.call.args = NULL;
     e.u.call.len = 0;
-    if ((rc = rt_tracer_emit(t, &e, true)))
+    if ((rc = t->filt ? rt_filter_call(t, fid, NULL, 0, false) : rt_tracer_emit(t, &e, true)))
         return rc;
     rt_type_id none;
     return rt_ensure_type_id(t, RT_TYPE_NONE, "None", &none);
@@ -384,6 +397,8 @@ int rt_start(rt_tracer *t, const char *path, rt_line line)
 
 static inline int emit_step(rt_tracer *t, rt_path_id path_id, rt_line line)
 {
+    if (rt_tracer_skipping(t))
+        return RT_OK;
     rt_event e;
     e.kind = RT_EVENT_STEP;
     e.u.step.path_id = path_id;
@@ -436,6 +451,8 @@ int rt_register_call(rt_tracer *t, rt_function_id function_id, const rt_full_val
     for (size_t i = 0; i < nargs; i++)
         if ((rc = check_value(t, "register_call", &args[i].value)))
             return rc;
+    if (t->filt)
+        return rt_filter_call(t, function_id, args, nargs, function_id != 0);
     rt_event e;
     if (function_id != 0) {
         for (size_t i = 0; i < nargs; i++) {
@@ -460,12 +477,16 @@ static int emit_value_event(rt_tracer *t, const char *fn, rt_event *e, const rt_
     int rc = check_value(t, fn, v);
     if (rc)
         return rc;
-    return rt_tracer_emit(t, e, false);
+    return record(t, e, false);
 }
 
 int rt_register_return(rt_tracer *t, rt_value value)
 {
     CHECK_T(t);
+    if (t->filt) {
+        int rc = check_value(t, "register_return", &value);
+        return rc ? rc : rt_filter_return(t, &value);
+    }
     rt_event e;
     e.kind = RT_EVENT_RETURN;
     e.u.return_value = value;
@@ -484,7 +505,7 @@ int rt_register_special_event_n(rt_tracer *t, rt_event_log_kind kind, rt_str met
     int rc = rt_event_check(&e, &t->err);
     if (rc)
         return rt_err_prefix(&t->err, "register_special_event");
-    return rt_tracer_emit(t, &e, false);
+    return record(t, &e, false);
 }
 
 int rt_register_special_event(rt_tracer *t, rt_event_log_kind kind, const char *content)
@@ -519,20 +540,35 @@ int rt_register_asm(rt_tracer *t, const char *const *lines, size_t len)
     if (!rc && (rc = rt_event_check(&e, &t->err)))
         rt_err_prefix(&t->err, "register_asm");
     if (!rc)
-        rc = rt_tracer_emit(t, &e, false);
+        rc = record(t, &e, false);
     if (strs != small)
         rt_free(t->alloc, strs, len * sizeof *strs);
     return rc;
 }
 
-int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+static int full_value(rt_tracer *t, const char *fn, rt_variable_id variable_id, rt_value value,
+                      rt_filter_value_kind kind)
 {
-    CHECK_T(t);
     rt_event e;
     e.kind = RT_EVENT_VALUE;
     e.u.value.variable_id = variable_id;
     e.u.value.value = value;
-    return emit_value_event(t, "register_full_value", &e, &value);
+    int rc = check_value(t, fn, &value);
+    if (rc)
+        return rc;
+    return t->filt ? rt_filter_value(t, &e, kind) : rt_tracer_emit(t, &e, false);
+}
+
+int rt_register_full_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+{
+    CHECK_T(t);
+    return full_value(t, "register_full_value", variable_id, value, RT_FILTER_LOCAL);
+}
+
+int rt_register_global_value(rt_tracer *t, rt_variable_id variable_id, rt_value value)
+{
+    CHECK_T(t);
+    return full_value(t, "register_global_value", variable_id, value, RT_FILTER_GLOBAL);
 }
 
 int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_value value)
@@ -550,7 +586,7 @@ int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_valu
     e.kind = RT_EVENT_VALUE;
     e.u.value.variable_id = id;
     e.u.value.value = value;
-    return rt_tracer_emit(t, &e, false);
+    return t->filt ? rt_filter_value(t, &e, RT_FILTER_LOCAL) : rt_tracer_emit(t, &e, false);
 }
 
 /* ---- repeats ------------------------------------------------------------ */
@@ -558,18 +594,18 @@ int rt_register_variable_with_full_value(rt_tracer *t, const char *name, rt_valu
 /* A repeat writes the bytes the writer (or the packed events) kept of the
  * variable's last Value event, so it is right only when that event was
  * made under the rules this one would be made under. This is the one place
- * that decides. Today nothing but the value shapes a Value's bytes: the
- * stamp is 0. A trace filter (TRACE-FILTER.md) that redacts or drops a
- * value, or fields inside it, per function scope and variable, gives here
- * a stamp of its decision for variable_id in the current scope (and may
- * answer a dropped variable itself): a repeat whose last Value was made
- * under another decision is refused (RT_REPEAT_MISS), and the recorder
- * registers the value, which the filter then sees. */
-static inline uint32_t repeat_stamp(const rt_tracer *t, rt_variable_id variable_id)
+ * that decides. Without a filter nothing but the value shapes a Value's
+ * bytes: the stamp is 0. A trace filter (TRACE-FILTER.md) decides per
+ * scope, kind and variable, and redacts strings it hid before: the stamp
+ * of a Value it let through unchanged says under what (rt_filter_stamp;
+ * one it changed or left out stamps RT_STAMP_NONE), and a repeat, decided
+ * as a local in the current scope, is refused (RT_REPEAT_MISS) when that
+ * differs: the recorder then registers the value, which the filter sees. */
+static inline uint64_t note_stamp(const rt_tracer *t)
 {
-    (void)t;
-    (void)variable_id;
-    return 0;
+    if (!t->filt)
+        return 0;
+    return t->filt->note_ok ? rt_filter_stamp(t, t->filt->note_kind) : RT_STAMP_NONE;
 }
 
 void rt_tracer_note_value(rt_tracer *t, rt_variable_id variable_id)
@@ -580,29 +616,33 @@ void rt_tracer_note_value(rt_tracer *t, rt_variable_id variable_id)
         size_t n = t->nvalue_stamps ? t->nvalue_stamps : 64;
         while (n <= variable_id)
             n *= 2;
-        uint32_t *s = rt_realloc(t->alloc, t->value_stamps, t->nvalue_stamps * sizeof *s,
+        uint64_t *s = rt_realloc(t->alloc, t->value_stamps, t->nvalue_stamps * sizeof *s,
                                  n * sizeof *s);
         if (!s)
             return; /* best effort: the repeats of this variable miss */
         for (size_t i = t->nvalue_stamps; i < n; i++)
-            s[i] = UINT32_MAX; /* no Value noted */
+            s[i] = RT_STAMP_NONE; /* no Value noted */
         t->value_stamps = s;
         t->nvalue_stamps = n;
     }
-    t->value_stamps[variable_id] = repeat_stamp(t, variable_id);
+    t->value_stamps[variable_id] = note_stamp(t);
 }
 
 /* RT_OK: the bytes kept of variable_id's last Value are this repeat's;
- * RT_REPEAT_MISS: the recorder must give the value. */
+ * RT_REPEAT_MISS: the recorder must give the value; SKIPPED: a skipped
+ * function's, left out as its registered values are. */
+enum { REPEAT_SKIPPED = 2 };
 static int repeat_decision(rt_tracer *t, rt_variable_id variable_id)
 {
+    if (rt_tracer_skipping(t)) /* (an id not defined misses, as it would traced) */
+        return variable_id < t->n_variables ? REPEAT_SKIPPED : RT_REPEAT_MISS;
     if (!t->repeats_in_use) {
         t->repeats_in_use = true; /* Values are noted from now on */
         return RT_REPEAT_MISS;
     }
-    uint32_t stamp = repeat_stamp(t, variable_id);
+    uint64_t stamp = t->filt ? rt_filter_stamp(t, RT_FILTER_LOCAL) : 0;
     if (variable_id >= t->nvalue_stamps || t->value_stamps[variable_id] != stamp ||
-        stamp == UINT32_MAX)
+        stamp == RT_STAMP_NONE)
         return RT_REPEAT_MISS;
     return RT_OK;
 }
@@ -610,8 +650,11 @@ static int repeat_decision(rt_tracer *t, rt_variable_id variable_id)
 int rt_register_repeat_value(rt_tracer *t, rt_variable_id variable_id)
 {
     CHECK_T(t);
+    int d = repeat_decision(t, variable_id);
+    if (d == REPEAT_SKIPPED)
+        return RT_OK;
     /* refused or not, the writer keeps the variable's bytes from now on */
-    return rt_tracer_emit_repeat(t, variable_id, repeat_decision(t, variable_id) != RT_OK);
+    return rt_tracer_emit_repeat(t, variable_id, d != RT_OK);
 }
 
 static int variable_place_event(rt_tracer *t, const char *fn, rt_event_kind kind, const char *name,
@@ -628,7 +671,7 @@ static int variable_place_event(rt_tracer *t, const char *fn, rt_event_kind kind
     e.kind = kind;
     e.u.bind.variable_id = id;
     e.u.bind.place = place;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 int rt_register_variable(rt_tracer *t, const char *name, rt_place place)
@@ -653,7 +696,7 @@ int rt_drop_variable(rt_tracer *t, const char *name)
     rt_event e;
     e.kind = RT_EVENT_DROP_VARIABLE;
     e.u.drop_variable = id;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 /* Interns every name into ids (caller-sized). */
@@ -685,7 +728,7 @@ int rt_drop_variables(rt_tracer *t, const char *const *names, size_t len)
         e.kind = RT_EVENT_DROP_VARIABLES;
         e.u.drop_variables.ids = ids;
         e.u.drop_variables.len = len;
-        rc = rt_tracer_emit(t, &e, false);
+        rc = record(t, &e, false);
     }
     if (ids != small)
         rt_free(t->alloc, ids, len * sizeof *ids);
@@ -726,7 +769,7 @@ int rt_assign_compound_item(rt_tracer *t, rt_place place, uint64_t index, rt_pla
     e.u.assign_item.place = place;
     e.u.assign_item.index = index;
     e.u.assign_item.item_place = item_place;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 int rt_simple_rvalue(rt_tracer *t, const char *name, rt_rvalue *out)
@@ -770,7 +813,7 @@ int rt_assign(rt_tracer *t, const char *name, rt_rvalue from, rt_pass_by pass_by
         return rt_err_prefix(&t->err, "assign");
     if ((rc = ensure_variable(t, name, &e.u.assignment.to)))
         return rc;
-    return rt_tracer_emit(t, &e, false);
+    return record(t, &e, false);
 }
 
 int rt_drop_last_step(rt_tracer *t)
@@ -778,7 +821,7 @@ int rt_drop_last_step(rt_tracer *t)
     CHECK_T(t);
     rt_event e;
     e.kind = RT_EVENT_DROP_LAST_STEP;
-    return rt_tracer_emit(t, &e, true);
+    return record(t, &e, true);
 }
 
 static int thread_event(rt_tracer *t, rt_event_kind kind, rt_thread_id thread)
@@ -836,15 +879,28 @@ int rt_add_event(rt_tracer *t, const rt_event *event)
     int rc = rt_event_check(event, &t->err);
     if (rc)
         return rt_err_prefix(&t->err, "add_event");
+    rt_event mapped;
+    if (t->filt) { /* the ids of the trace it comes from, as the tracer's */
+        rt_arena_reset(&t->filt->raw_arena);
+        if ((rc = rt_filter_remap(t, event, &mapped, &t->filt->raw_arena)))
+            return rc;
+        event = &mapped;
+    }
     switch (event->kind) {
     case RT_EVENT_PATH:
     case RT_EVENT_FUNCTION:
     case RT_EVENT_TYPE:
     case RT_EVENT_VARIABLE_NAME:
     case RT_EVENT_VARIABLE:
-        return add_definition(t, event);
+        /* in order with what the filter holds back (never inside a Call's group) */
+        if ((rc = rt_filter_release_held(t)))
+            return rc;
+        if ((rc = add_definition(t, event)))
+            return rc;
+        return t->filt && event->kind == RT_EVENT_TYPE ? rt_filter_note_raw_type(t, t->n_types - 1)
+                                                       : RT_OK;
     default:
-        return rt_tracer_emit(t, event, false);
+        return t->filt ? rt_filter_add_event(t, event) : rt_tracer_emit(t, event, false);
     }
 }
 

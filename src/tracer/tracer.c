@@ -128,6 +128,7 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
     rt_intern_init(&t->variables, t->alloc);
     rt_buf_init(&t->path_list, t->alloc);
     rt_buf_init(&t->function_info, t->alloc);
+    rt_buf_init(&t->variable_names, t->alloc);
     rt_buf_init(&t->scratch, t->alloc);
     rt_pack_init(&t->stored, t->alloc);
     rt_arena_init(&t->scratch_arrays, t->alloc, 4096);
@@ -150,6 +151,8 @@ int rt_tracer_new(rt_tracer **out, const char *program, const char *const *args,
     }
     if (!rc && !(t->workdir = current_dir(t->alloc)))
         rc = RT_ENOMEM;
+    if (!rc && o.filter)
+        rc = rt_tracer_filter_init(t, o.filter);
     if (rc) {
         rt_tracer_free(t);
         return rc;
@@ -194,8 +197,10 @@ void rt_tracer_free(rt_tracer *t)
     rt_intern_free(&t->variables);
     rt_buf_free(&t->path_list);
     rt_buf_free(&t->function_info);
+    rt_buf_free(&t->variable_names);
     rt_buf_free(&t->scratch);
     rt_free(t->alloc, t->value_stamps, t->nvalue_stamps * sizeof *t->value_stamps);
+    rt_tracer_filter_free(t);
     free_str(t, &t->program);
     for (size_t i = 0; i < t->nargs; i++)
         free_str(t, &t->args[i]);
@@ -205,6 +210,7 @@ void rt_tracer_free(rt_tracer *t)
     free_str(t, &t->events_path);
     free_str(t, &t->metadata_path);
     free_str(t, &t->paths_path);
+    free_str(t, &t->sources_dir);
     rt_allocator a = t->alloc_copy;
     rt_free(&a, t, sizeof *t);
 }
@@ -256,7 +262,8 @@ const char *rt_tracer_recording_id(rt_tracer *t)
 }
 
 /* trace_metadata.json in the tracer's dialect; beside a trace.ct (always
- * 0.19) with the recording id its meta.dat holds. */
+ * 0.19) with the recording id its meta.dat holds; with a filter, what it
+ * was and hid (trace_filter). */
 static int write_metadata(rt_tracer *t, const char *path, rt_format format)
 {
     const char *id = rt_dialect_get(t->opts.dialect)->metadata_recording_id ||
@@ -264,7 +271,8 @@ static int write_metadata(rt_tracer *t, const char *path, rt_format format)
                          ? rt_tracer_recording_id(t)
                          : NULL;
     return rt_tracedir_write_metadata(path, id, t->workdir, t->program, t->args, t->nargs,
-                                      t->alloc, &t->err);
+                                      t->filt ? t->filt->filter : NULL,
+                                      t->filt ? &t->filt->stats : NULL, t->alloc, &t->err);
 }
 
 const char *rt_tracer_workdir(const rt_tracer *t)
@@ -318,6 +326,18 @@ const rt_event *rt_tracer_event_at(const rt_tracer *ct, uint64_t i)
         t->unpacked++;
     }
     return &t->chunks[i >> RT_EVENT_CHUNK_BITS][i & (RT_EVENT_CHUNK - 1)];
+}
+
+int rt_tracer_set_sources_dir(rt_tracer *t, const char *files_dir)
+{
+    if (!t)
+        return RT_EINVAL;
+    char *copy = NULL;
+    if (files_dir && !(copy = rt_strndup(t->alloc, files_dir, strlen(files_dir))))
+        return rt_err_set(&t->err, RT_ENOMEM, "out of memory");
+    free_str(t, &t->sources_dir);
+    t->sources_dir = copy;
+    return RT_OK;
 }
 
 size_t rt_tracer_skipped_sources(const rt_tracer *t)
@@ -441,6 +461,13 @@ static inline int maybe_autoflush(rt_tracer *t)
 }
 
 int rt_tracer_emit(rt_tracer *t, const rt_event *e, bool shallow)
+{
+    if (t->filt && rt_filter_defers(t, e))
+        return rt_filter_emit(t, e, shallow);
+    return rt_tracer_emit_now(t, e, shallow);
+}
+
+int rt_tracer_emit_now(rt_tracer *t, const rt_event *e, bool shallow)
 {
     (void)shallow; /* packing copies everything anyway */
     if (t->repeats_in_use && e->kind == RT_EVENT_VALUE)
@@ -576,6 +603,9 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
 {
     if (!t)
         return RT_EINVAL;
+    int rc = rt_filter_release_held(t);
+    if (rc)
+        return rc;
     if (!path)
         return rt_err_set(&t->err, RT_EINVAL, "begin_writing_trace_events: NULL path");
     if (format == RT_FORMAT_DEFAULT)
@@ -584,7 +614,7 @@ int rt_begin_writing_trace_events(rt_tracer *t, const char *path, rt_format form
         return rt_err_set(&t->err, RT_EINVAL, "unknown format %d", (int)format);
     if (t->writer)
         return rt_err_set(&t->err, RT_ESTATE, "an events file is already being written");
-    int rc = set_path(t, &t->events_path, path);
+    rc = set_path(t, &t->events_path, path);
     if (rc)
         return rc;
     t->events_format = format;
@@ -606,6 +636,9 @@ int rt_finish_writing_trace_events(rt_tracer *t)
 {
     if (!t)
         return RT_EINVAL;
+    int held = rt_filter_release_held(t);
+    if (held)
+        return held;
     if (t->writer) {
         int rc = rt_writer_finish(t->writer);
         if (rc)
@@ -623,7 +656,12 @@ int rt_finish_writing_trace_events(rt_tracer *t)
 
 int rt_tracer_flush(rt_tracer *t)
 {
-    return t ? tracer_flush(t, true) : RT_EINVAL;
+    if (!t)
+        return RT_EINVAL;
+    int held = rt_filter_release_held(t);
+    if (held)
+        return held;
+    return tracer_flush(t, true);
 }
 
 int rt_begin_writing_trace_metadata(rt_tracer *t, const char *path)
@@ -687,7 +725,9 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
                           dir, strerror(e));
     }
     char path[PATH_MAX];
-    int rc;
+    int rc = rt_filter_release_held(t);
+    if (rc)
+        return rc;
     if (t->opts.mode == RT_MODE_STREAMING && (t->writer || t->events_path)) {
         /* The events already went (or go) to the file begun earlier. */
         if (t->writer && (rc = rt_finish_writing_trace_events(t)))
@@ -705,7 +745,8 @@ int rt_tracer_write_trace_dir(rt_tracer *t, const char *dir, rt_format format)
         (rc = rt_tracedir_write_paths(path, (const rt_str *)t->path_list.data,
                                       t->path_list.len / sizeof(rt_str), t->alloc, &t->err)))
         return rc;
-    return rt_tracedir_copy_sources(dir, t->workdir, (const rt_str *)t->path_list.data,
-                                    t->path_list.len / sizeof(rt_str), t->opts.on_warning,
-                                    t->opts.warning_ctx, &t->skipped_sources, t->alloc, &t->err);
+    return rt_tracedir_copy_sources(dir, t->workdir, t->sources_dir, (const rt_str *)t->path_list.data,
+                                    t->path_list.len / sizeof(rt_str), rt_filter_masked(t),
+                                    t->opts.on_warning, t->opts.warning_ctx, &t->skipped_sources,
+                                    t->alloc, &t->err);
 }

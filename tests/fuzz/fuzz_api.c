@@ -14,6 +14,7 @@
 #include "fuzz_common.h"
 #include "../cancel_model.h"
 #include "common/dialect.h"
+#include "filter/filter.h"
 #include "model/model.h"
 #include "sink/writer_internal.h"
 
@@ -352,7 +353,9 @@ static int one_call(rt_tracer *t, fuzz_in *in)
     }
     case 12: {
         rt_variable_id v = id(in);
-        return rt_register_full_value(t, v, gen_value(in, 0));
+        bool global = fuzz_u8(in) & 1;
+        return global ? rt_register_global_value(t, v, gen_value(in, 0))
+                      : rt_register_full_value(t, v, gen_value(in, 0));
     }
     case 13: {
         const char *name = cstr(in, 16);
@@ -696,6 +699,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         args[i] = cstr(&in, 12);
     rt_tracer_options o;
     rt_tracer_options_init(&o);
+    /* One input in two through a trace filter: names that look like
+     * secrets redacted, a function named skip* skipped, a field "drop"
+     * dropped. */
+    static rt_filter *filter;
+    if (!filter) {
+        static const char text[] =
+            "[meta]\nname = \"fuzz\"\nversion = 1\n[scope]\ndefault_exec = \"inherit\"\n"
+            "default_value_action = \"inherit\"\n[[scope.rules]]\nselector = 'obj:skip*'\n"
+            "exec = \"skip\"\n[[scope.rules]]\nselector = 'pkg:regex:.*'\nvalue_patterns = ["
+            "{ selector = 'attr:drop', action = \"drop\" }, { selector = 'arg:x', action = "
+            "\"drop\" }, { selector = 'local:y', action = \"drop\" }, { selector = 'ret:regex:.*r.*', "
+            "action = \"drop\" }]\n";
+        rt_filter_source src[2] = {{"builtin", NULL, NULL, 0}, {"fuzz.toml", "fuzz.toml", text,
+                                                                sizeof text - 1}};
+        src[0].text = rt_filter_builtin_text(RT_FILTER_BUILTIN_DEFAULT, &src[0].len);
+        if (rt_filter_load_sources(&filter, src, 2, NULL) != RT_OK)
+            abort();
+    }
+    if (fuzz_u8(&in) & 1)
+        o.filter = filter;
     rt_tracer *t = NULL;
     int rc = rt_tracer_new(&t, "fuzz", args, nargs, &o);
     if (rc != RT_OK) {

@@ -10,7 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build=$(cd "$1" && pwd); secs=$2; jobs=${3:-1}; shift 3 || shift $#
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api fuzz_toml fuzz_filter)
 out=${RT_FUZZ_OUT:-/tmp/rt-fuzz}
 mkdir -p "$out/artifacts"
 "$here/seed-corpus.sh" "$out/corpus" >/dev/null

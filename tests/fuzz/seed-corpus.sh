@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 fixtures="${RT_FIXTURES_DIR:-$root/../shared/fixtures}"
 out="${1:-/tmp/rt-fuzz-corpus}"
-mkdir -p "$out"/{fuzz_json_reader,fuzz_v0_reader,fuzz_v1_reader,fuzz_ct_reader,fuzz_tracedir,fuzz_api}
+mkdir -p "$out"/{fuzz_json_reader,fuzz_v0_reader,fuzz_v1_reader,fuzz_ct_reader,fuzz_tracedir,fuzz_api,fuzz_toml,fuzz_filter}
 
 copy() { # copy DEST FILES...: names made unique by their path
   local dest=$1; shift
@@ -29,7 +29,8 @@ copy "$out/fuzz_ct_reader" "${ct[@]}"
 # The API target reads its input as a program of calls: any bytes will do;
 # the small fixtures give varied ones.
 copy "$out/fuzz_api" "${small[@]}"
-for t in fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api; do
+# The TOML and filter targets start from their checked-in corpus alone.
+for t in fuzz_json_reader fuzz_v0_reader fuzz_v1_reader fuzz_ct_reader fuzz_tracedir fuzz_api fuzz_toml fuzz_filter; do
   if [ -d "$here/corpus/$t" ]; then
     cp "$here/corpus/$t"/* "$out/$t/" 2>/dev/null || true
   fi

@@ -27,6 +27,8 @@ int cmd_info(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
+int cmd_redact(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 /* "runtime-tracing: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,6 +15,9 @@ static const char usage_text[] =
     "  " CLI_NAME " repair FILE\n"
     "  " CLI_NAME " stats PATH [--top N] [--json]\n"
     "  " CLI_NAME " flamegraph PATH -o OUT.svg [--weight steps|events|bytes] [--folded]\n"
+    "  " CLI_NAME " filter check SPEC...\n"
+    "  " CLI_NAME " filter explain SPEC... --file PATH --function NAME [--value KIND:NAME]\n"
+    "  " CLI_NAME " redact [--trace-filter SPEC]... [--no-default-filter] IN OUT\n"
     "\n"
     "Work with CodeTracer traces: trace.json, trace.bin (v0 or v1, told apart by\n"
     "its header), trace.ct (the CTFS container) and trace directories. Every\n"
@@ -29,6 +32,8 @@ static const char usage_text[] =
     "  repair        make a truncated events file (a killed recording) complete\n"
     "  stats         where the events and bytes go: per function, file, variable\n"
     "  flamegraph    the call stacks as an SVG flame graph or folded stacks\n"
+    "  filter        check trace-filter files; explain what they decide for a function\n"
+    "  redact        apply trace filters to a recorded trace (skip code, hide values)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help; " CLI_NAME " COMMAND --help for a command's\n"
@@ -44,7 +49,8 @@ static const struct {
 } commands[] = {
     {"convert", cmd_convert},   {"cat", cmd_cat},   {"format-trace", cmd_format_trace},
     {"validate", cmd_validate}, {"info", cmd_info},     {"repair", cmd_repair},
-    {"stats", cmd_stats},       {"flamegraph", cmd_flamegraph},
+    {"stats", cmd_stats},       {"flamegraph", cmd_flamegraph}, {"filter", cmd_filter},
+    {"redact", cmd_redact},
 };
 
 int main(int argc, char **argv)

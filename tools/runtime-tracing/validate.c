@@ -320,8 +320,7 @@ static void check_event(checker *c, const rt_event *e)
         break;
     case RT_EVENT_EVENT:
     case RT_EVENT_ASM:
-        break;
-    case RT_EVENT_ASSIGN_COMPOUND_ITEM:
+    case RT_EVENT_ASSIGN_COMPOUND_ITEM: /* rt_load_check, below */
         break;
     case RT_EVENT_BIND_VARIABLE:
         check_var_id(c, name, e->u.bind.variable_id);
