@@ -50,7 +50,7 @@ static int put_json_str(rt_buf *b, const char *s, size_t n)
     return RT_OK;
 }
 
-#define LIT(b, s) rt_buf_append(b, s, sizeof s - 1)
+#define LIT(b, s) rt_buf_append((b), (s), sizeof(s) - 1)
 
 static int put_uint(rt_buf *b, uint64_t v)
 {

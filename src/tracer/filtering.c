@@ -514,6 +514,10 @@ static int derived_type(rt_tracer *t, uint32_t scope, rt_type_id id, rt_type_id 
     int rc = type_attrs(t, scope, id, &ai);
     if (rc)
         return rc;
+    if (!ai) { /* no field names: nothing dropped */
+        *out = id;
+        return RT_OK;
+    }
     if (ai->have_derived) {
         *out = ai->derived;
         return RT_OK;

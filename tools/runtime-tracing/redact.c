@@ -180,6 +180,8 @@ int cmd_redact(int argc, char **argv)
     }
     if (rc)
         return rc;
+    if (!a.in || !a.out) /* (parse sets both; said for the analyzer) */
+        return CLI_INVALID;
     bool dir = cli_is_dir(a.in);
     char *in = cli_events_path(a.in);
     if (!in)
