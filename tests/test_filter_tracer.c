@@ -34,18 +34,7 @@ static const char filter_text[] =
 
 static rt_filter *load_test_filter(const char *dir)
 {
-    const char *path = tu_join(dir, "f.toml");
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(filter_text, f);
-    fclose(f);
-    char err[512] = "";
-    rt_filter_options fo = {NULL, err, sizeof err};
-    rt_filter *flt = NULL;
-    const char *specs[] = {path};
-    if (rt_filter_load(&flt, specs, 1, &fo) != RT_OK)
-        fail_msg("filter: %s", err);
-    return flt;
+    return tu_load_filter_text(dir, filter_text);
 }
 
 typedef struct types {

@@ -302,17 +302,7 @@ static void test_filtered(void **state)
     (void)state;
     init_texts();
     const char *dir = tu_tmpdir();
-    const char *path = tu_join(dir, "f.toml");
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(filter_text, fp);
-    fclose(fp);
-    char err[512] = "";
-    rt_filter_options fo = {NULL, err, sizeof err};
-    rt_filter *flt = NULL;
-    const char *specs[] = {path};
-    if (rt_filter_load(&flt, specs, 1, &fo) != RT_OK)
-        fail_msg("filter: %s", err);
+    rt_filter *flt = tu_load_filter_text(dir, filter_text);
     filter = flt;
     const rt_format formats[] = {RT_FORMAT_JSON, RT_FORMAT_V0, RT_FORMAT_V1, RT_FORMAT_CT};
     for (size_t fi = 0; fi < 4; fi++)

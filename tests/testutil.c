@@ -267,3 +267,19 @@ size_t tu_sample_events(rt_event *ev)
     return n;
 }
 
+
+rt_filter *tu_load_filter_text(const char *dir, const char *text)
+{
+    const char *path = tu_join(dir, "f.toml");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    char err[512] = "";
+    rt_filter_options fo = {NULL, err, sizeof err};
+    rt_filter *flt = NULL;
+    const char *specs[] = {path};
+    if (rt_filter_load(&flt, specs, 1, &fo) != RT_OK)
+        fail_msg("filter: %s", err);
+    return flt;
+}

@@ -28,6 +28,9 @@ void tu_rmtree(const char *path);
 /* Fails the test with the first differing offset unless the two files hold
  * the same bytes. */
 void tu_assert_same_file(const char *actual, const char *expected);
+/* A filter loaded from text, written as dir/f.toml; fails the test when it
+ * does not load. Free with rt_filter_free. */
+rt_filter *tu_load_filter_text(const char *dir, const char *text);
 /* Same, against a buffer. */
 void tu_assert_file_equals(const char *actual, const void *expected, size_t len);
 /* Fills ev (room for 64) with one event of every kind, values of every kind
