@@ -160,17 +160,22 @@ static void script(recording *recs, size_t nrecs, unsigned seed, unsigned steps)
         h[v] = (held){(int)(v % 6), v};
     for (unsigned s = 0; s < steps; s++) {
         unsigned what = next(&r, 100);
-        if (what < 4) { /* a call: its arguments give v0 and v1 values */
+        if (what < 4) {
+            /* a call: its arguments give v0 and v1 or v2 values (callee
+             * redacts the argument v1 and the local v2: v0's value can be
+             * repeated in callee, v2's cannot) */
             rt_function_id callee = what == 3 ? skipped : fid;
+            unsigned second = 1 + next(&r, 2);
             for (unsigned a = 0; a < 2; a++) {
+                unsigned v = a ? second : 0;
                 if (next(&r, 2))
-                    h[a] = (held){(int)next(&r, 4), next(&r, 1000)};
-                given[a] = true;
+                    h[v] = (held){(int)next(&r, 4), next(&r, 1000)};
+                given[v] = true;
             }
             for (size_t k = 0; k < nrecs; k++) {
                 rt_value it0[4], it1[4];
                 rt_full_value args[2] = {{vids[0], build(&ty[k], &h[0], it0)},
-                                         {vids[1], build(&ty[k], &h[1], it1)}};
+                                         {vids[second], build(&ty[k], &h[second], it1)}};
                 ok(recs[k].t, rt_register_call(recs[k].t, callee, args, 2));
             }
             continue;

@@ -22,6 +22,30 @@
 #define CBOR_F64 0xFB
 #define CBOR_HEAD_MAX 9 /* bytes of the longest head */
 
+/* Big-endian stores spelled out: gcc merges them into one bswap and store
+ * (a loop it left as a loop, the hottest lines of an integer Value). */
+static inline unsigned char *cbor_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+    return p + 4;
+}
+
+static inline unsigned char *cbor_be64(unsigned char *p, uint64_t v)
+{
+    p[0] = (unsigned char)(v >> 56);
+    p[1] = (unsigned char)(v >> 48);
+    p[2] = (unsigned char)(v >> 40);
+    p[3] = (unsigned char)(v >> 32);
+    p[4] = (unsigned char)(v >> 24);
+    p[5] = (unsigned char)(v >> 16);
+    p[6] = (unsigned char)(v >> 8);
+    p[7] = (unsigned char)v;
+    return p + 8;
+}
+
 static inline unsigned char *cbor_head(unsigned char *p, unsigned major, uint64_t v)
 {
     unsigned char m = (unsigned char)(major << 5);
@@ -36,12 +60,10 @@ static inline unsigned char *cbor_head(unsigned char *p, unsigned major, uint64_
         *p++ = (unsigned char)v;
     } else if (v <= 0xFFFFFFFFu) {
         *p++ = m | 26;
-        for (int s = 24; s >= 0; s -= 8)
-            *p++ = (unsigned char)(v >> s);
+        p = cbor_be32(p, (uint32_t)v);
     } else {
         *p++ = m | 27;
-        for (int s = 56; s >= 0; s -= 8)
-            *p++ = (unsigned char)(v >> s);
+        p = cbor_be64(p, v);
     }
     return p;
 }
@@ -62,9 +84,7 @@ static inline unsigned char *cbor_f64(unsigned char *p, double d)
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
     *p++ = CBOR_F64;
-    for (int s = 56; s >= 0; s -= 8)
-        *p++ = (unsigned char)(bits >> s);
-    return p;
+    return cbor_be64(p, bits);
 }
 
 static inline unsigned char *cbor_bool(unsigned char *p, bool b)

@@ -254,7 +254,8 @@ static int put_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 
 int rt_cbor_encode_value(rt_buf *b, const rt_value *v, const rt_dialect_desc *d)
 {
-    return put_value(b, v, d);
+    /* the most frequent value, without put_value's frame */
+    return v->kind == RT_VALUE_INT ? put_int(b, v) : put_value(b, v, d);
 }
 
 unsigned char *rt_cbor_value_head(unsigned char *p, uint64_t variable_id)

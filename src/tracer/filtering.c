@@ -743,11 +743,33 @@ static inline void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, 
     set_hot(tf);
 }
 
+/* The Value events written before a Call give the callee's parameters
+ * their values: a repeat there, decided as a local of the callee's scope,
+ * may copy one when the filter lets that value through as such a local
+ * unchanged (else, or for a name given twice, the last one decides). */
+static void note_args_as_locals(rt_tracer *t, uint32_t scope, const rt_full_value *args,
+                                size_t n)
+{
+    rt_tracer_filter *tf = t->filt;
+    for (size_t i = 0; i < n; i++) {
+        rt_filter_action a;
+        if (!tf->masked.count && !variable_action(t, scope, RT_FILTER_LOCAL, args[i].variable_id, &a) &&
+            a == RT_FILTER_ALLOW && !attrs_matter(t, scope, &args[i].value)) {
+            tf->note_ok = true;
+            tf->note_kind = RT_FILTER_LOCAL;
+            rt_tracer_note_value(t, args[i].variable_id);
+            tf->note_ok = false;
+        } else {
+            rt_tracer_forget_value(t, args[i].variable_id);
+        }
+    }
+}
+
 int rt_filter_call(rt_tracer *t, rt_function_id fid, const rt_full_value *args, size_t nargs,
                    bool step)
 {
     rt_tracer_filter *tf = t->filt;
-    /* written or not, an argument's Value is no repeat's (emit_kept) */
+    /* an argument's Value is no repeat's, but see note_args_as_locals */
     for (size_t i = 0; i < nargs; i++)
         rt_tracer_forget_value(t, args[i].variable_id);
     uint32_t scope;
@@ -800,6 +822,8 @@ int rt_filter_call(rt_tracer *t, rt_function_id fid, const rt_full_value *args, 
     if ((rc = rt_tracer_emit(t, &e, false)))
         return rc;
     push_frame(t, scope, fid, &rc);
+    if (!rc && step && !copy && t->repeats_in_use)
+        note_args_as_locals(t, scope, kept, n);
     return rc;
 }
 
