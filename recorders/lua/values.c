@@ -562,17 +562,14 @@ static int encode_scalar(ctl_encoder *e, lua_State *L, int idx, int type, rt_val
         set_scalar(out, RT_VALUE_BOOL, e->types->boolean);
         out->flag = lua_toboolean(L, idx);
         return RT_OK;
-    case LUA_TNUMBER: {
-        int isint;
-        lua_Integer i = lua_tointegerx(L, idx, &isint);
-        /* lua_tointegerx also converts an integral float: ask for the subtype. */
-        if (isint && lua_isinteger(L, idx)) {
+    case LUA_TNUMBER:
+        /* the subtype first: lua_tointegerx also converts an integral float */
+        if (lua_isinteger(L, idx)) {
             set_scalar(out, RT_VALUE_INT, e->types->integer);
-            out->u.i = (int64_t)i;
+            out->u.i = (int64_t)lua_tointegerx(L, idx, NULL);
             return RT_OK;
         }
         return encode_float(e, (double)lua_tonumber(L, idx), out);
-    }
     case LUA_TSTRING:
         return encode_string(e, L, idx, out);
     default:
