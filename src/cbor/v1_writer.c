@@ -14,6 +14,7 @@
 #include "cbor/cbor_event.h"
 #include "common/binary_header.h"
 #include "common/encoder.h"
+#include "common/pending.h"
 #include "common/repeat_cache.h"
 #include "zstd/seekable.h"
 
@@ -25,31 +26,21 @@ typedef struct v1_encoder {
     rt_err *err;
     const rt_allocator *alloc;
     const rt_dialect_desc *dialect;
-    rt_buf pending;     /* CBOR not yet given to the compressor */
-    uint64_t consumed;  /* CBOR bytes given to the compressor */
-    uint64_t keep_from; /* a held tail (encoder.h) stays in pending */
+    rt_pending pending; /* CBOR not yet given to the compressor */
     rt_zwriter zw;
     rt_repeat_cache repeats; /* the CBOR of kept variables' last values */
     int status; /* sticky failure of the compressor */
 } v1_encoder;
 
-/* Bytes of pending before the held tail. */
-static size_t releasable(const v1_encoder *w)
-{
-    uint64_t held = w->keep_from - w->consumed;
-    return held < w->pending.len ? (size_t)held : w->pending.len;
-}
-
 /* Hands the pending CBOR before the held tail to the compressor. */
 static int compress_pending(v1_encoder *w)
 {
-    size_t n = releasable(w);
-    int rc = rt_zwriter_write(&w->zw, w->pending.data, n);
+    uint32_t nevents;
+    size_t n = rt_pending_releasable(&w->pending, &nevents);
+    int rc = rt_zwriter_write(&w->zw, w->pending.buf.data, n);
     if (rc)
         return w->status = rc;
-    memmove(w->pending.data, w->pending.data + n, w->pending.len - n);
-    w->pending.len -= n;
-    w->consumed += n;
+    rt_pending_consume(&w->pending, n, nevents);
     return rt_output_maybe_drain(w->out);
 }
 
@@ -79,7 +70,10 @@ static int encode_value_event(v1_encoder *w, rt_buf *b, const rt_event *e)
 /* After an event: a chunk before the held tail goes on. */
 static int written(v1_encoder *w)
 {
-    return w->pending.len >= RT_V1_CHUNK && releasable(w) ? compress_pending(w) : RT_OK;
+    uint32_t nevents;
+    return w->pending.buf.len >= RT_V1_CHUNK && rt_pending_releasable(&w->pending, &nevents)
+               ? compress_pending(w)
+               : RT_OK;
 }
 
 static int v1_write(rt_encoder *enc, const rt_event *e)
@@ -89,7 +83,7 @@ static int v1_write(rt_encoder *enc, const rt_event *e)
         return w->status;
     if (w->out->status)
         return w->out->status;
-    rt_buf *b = &w->pending;
+    rt_buf *b = &w->pending.buf;
     size_t mark = b->len;
     int rc = e->kind == RT_EVENT_VALUE ? encode_value_event(w, b, e)
                                        : rt_cbor_encode_event(b, e, w->dialect);
@@ -110,7 +104,7 @@ static int v1_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
     if (!s)
         return RT_REPEAT_MISS;
-    rt_buf *b = &w->pending;
+    rt_buf *b = &w->pending.buf;
     if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "v1 writer: out of memory");
     unsigned char *p = rt_cbor_value_head(b->data + b->len, variable_id);
@@ -157,28 +151,24 @@ static void v1_destroy(rt_encoder *enc)
     v1_encoder *w = (v1_encoder *)enc;
     rt_zwriter_free(&w->zw);
     rt_repeat_free(&w->repeats);
-    rt_buf_free(&w->pending);
+    rt_buf_free(&w->pending.buf);
     rt_free(w->alloc, w, sizeof *w);
 }
 
 static uint64_t v1_position(const rt_encoder *enc)
 {
-    const v1_encoder *w = (const v1_encoder *)enc;
-    return w->consumed + w->pending.len;
+    return rt_pending_position(&((const v1_encoder *)enc)->pending);
 }
 
 static void v1_hold(rt_encoder *enc, uint64_t from)
 {
-    ((v1_encoder *)enc)->keep_from = from;
+    rt_pending_hold(&((v1_encoder *)enc)->pending, from);
 }
 
 static void v1_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
 {
-    (void)nevents;
-    v1_encoder *w = (v1_encoder *)enc;
-    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
-    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
-    w->pending.len -= n;
+    (void)nevents; /* v1 does not count its pending events */
+    rt_pending_cut(&((v1_encoder *)enc)->pending, from, to, 0);
 }
 
 static const rt_encoder_ops v1_ops = {v1_write,    v1_flush, v1_finish, v1_destroy,
@@ -197,9 +187,8 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->err = env->err;
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(env->opts->dialect);
-    w->keep_from = RT_HOLD_NONE;
     rt_repeat_init(&w->repeats, env->alloc);
-    rt_buf_init(&w->pending, env->alloc);
+    rt_pending_init(&w->pending, env->alloc);
     int rc = rt_zwriter_init(&w->zw, w->out, level, frame_size, env->opts->compress_thread,
                              env->alloc, env->err);
     if (rc) {
@@ -207,7 +196,7 @@ int rt_v1_encoder_new(const rt_encoder_env *env, rt_encoder **out)
         return rc;
     }
     /* A chunk and the event that crosses its end, without regrowing. */
-    if (rt_buf_reserve(&w->pending, 2 * RT_V1_CHUNK)) {
+    if (rt_buf_reserve(&w->pending.buf, 2 * RT_V1_CHUNK)) {
         v1_destroy(&w->base);
         return rt_err_set(env->err, RT_ENOMEM, "v1 writer: out of memory");
     }

@@ -27,6 +27,7 @@
 #include "common/arena.h"
 #include "common/dialect.h"
 #include "common/encoder.h"
+#include "common/pending.h"
 #include "common/repeat_cache.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
@@ -51,16 +52,12 @@ typedef struct ct_encoder {
     int status; /* sticky failure */
     ctfs_wfile file;
     ctfs_wmember meta, log, fmt;
-    rt_buf pending;           /* events not handed to the chunk's frame yet */
+    rt_pending pending;       /* events not handed to the chunk's frame yet */
     rt_zstream zs;            /* the open chunk's frame */
     size_t chunk_bytes;       /* end a chunk at this many bytes of events */
     uint64_t chunk_in;        /* bytes of events in the open chunk */
     uint32_t chunk_events;    /* ... and events */
     rt_buf frame;             /* the open chunk's compressed bytes */
-    uint32_t pending_events;
-    uint64_t consumed;        /* event bytes given to chunks */
-    uint64_t keep_from;       /* a held tail (encoder.h) stays pending... */
-    uint32_t keep_events;     /* ... after this many pending events */
     uint64_t events;          /* events handed to chunks or pending */
     uint64_t chunk_first;     /* index of the first event of the next chunk written */
     rt_repeat_cache repeats;  /* the CBOR of kept variables' last values */
@@ -142,18 +139,6 @@ static int meta_bytes(ct_encoder *w, rt_buf *b)
     return ctfs_meta_encode(b, &m) ? fail_mem(w) : RT_OK;
 }
 
-/* Bytes and events of pending before the held tail. */
-static size_t releasable(const ct_encoder *w, uint32_t *events)
-{
-    uint64_t held = w->keep_from - w->consumed;
-    if (held < w->pending.len) {
-        *events = w->keep_events;
-        return (size_t)held;
-    }
-    *events = w->pending_events;
-    return w->pending.len;
-}
-
 /* Compressed bytes of the open chunk, back from zstream; at its frame's
  * end the chunk, framed with its header, is appended to events.log and
  * committed. */
@@ -201,21 +186,17 @@ static int end_chunk(ct_encoder *w)
 static int release(ct_encoder *w)
 {
     uint32_t nevents;
-    size_t len = releasable(w, &nevents);
+    size_t len = rt_pending_releasable(&w->pending, &nevents);
     if (!nevents)
         return RT_OK;
     if (w->chunk_events > UINT32_MAX - nevents && end_chunk(w))
         return w->status;
-    int rc = rt_zstream_write(&w->zs, w->pending.data, len);
+    int rc = rt_zstream_write(&w->zs, w->pending.buf.data, len);
     if (rc)
         return w->status = rc;
     w->chunk_in += len;
     w->chunk_events += nevents;
-    w->pending_events -= nevents;
-    w->keep_events = 0;
-    memmove(w->pending.data, w->pending.data + len, w->pending.len - len);
-    w->pending.len -= len;
-    w->consumed += len;
+    rt_pending_consume(&w->pending, len, nevents);
     return w->chunk_in >= w->chunk_bytes ? end_chunk(w) : RT_OK;
 }
 
@@ -263,12 +244,12 @@ static int encode_value_event(ct_encoder *w, rt_buf *b, const rt_event *e)
 
 /* After an event: what pending holds before the held tail goes on, by
  * RT_CT_RELEASE bytes. */
-static int written(ct_encoder *w, const rt_buf *pending)
+static int written(ct_encoder *w)
 {
-    w->pending_events++;
+    rt_pending *p = &w->pending;
+    p->events++;
     w->events++;
-    if ((pending->len >= RT_CT_RELEASE || w->pending_events == UINT32_MAX) &&
-        w->pending_events > w->keep_events)
+    if ((p->buf.len >= RT_CT_RELEASE || p->events == UINT32_MAX) && p->events > p->keep_events)
         return release(w);
     return RT_OK;
 }
@@ -278,7 +259,7 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
     ct_encoder *w = (ct_encoder *)enc;
     if (w->status)
         return w->status;
-    rt_buf *pending = &w->pending;
+    rt_buf *pending = &w->pending.buf;
     size_t mark = pending->len;
     int rc;
     if (e->kind == RT_EVENT_STEP && !w->cbor && pending->cap - mark >= RT_SB_STEP_LEN) {
@@ -301,7 +282,7 @@ static int ct_write(rt_encoder *enc, const rt_event *e)
         pending->len = mark;
         return rc;
     }
-    return written(w, pending);
+    return written(w);
 }
 
 static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only)
@@ -312,13 +293,13 @@ static int ct_repeat_value(rt_encoder *enc, uint64_t variable_id, bool keep_only
     const rt_repeat_slot *s = rt_repeat_find(&w->repeats, variable_id, keep_only);
     if (!s)
         return RT_REPEAT_MISS;
-    rt_buf *pending = &w->pending;
+    rt_buf *pending = &w->pending.buf;
     if (rt_buf_reserve(pending, RT_CBOR_VALUE_HEAD_MAX + s->len))
         return rt_err_set(w->err, RT_ENOMEM, "ct writer: out of memory");
     unsigned char *p = value_head(w, pending->data + pending->len, variable_id, s->len);
     rt_copy(p, s->bytes, s->len);
     pending->len = (size_t)(p + s->len - pending->data);
-    return written(w, pending);
+    return written(w);
 }
 
 /* The events before the held tail as a chunk; wait: committed (else what
@@ -356,7 +337,7 @@ static void ct_destroy(rt_encoder *enc)
 {
     ct_encoder *w = (ct_encoder *)enc;
     rt_zstream_free(&w->zs);
-    rt_buf_free(&w->pending);
+    rt_buf_free(&w->pending.buf);
     rt_buf_free(&w->frame);
     rt_repeat_free(&w->repeats);
     rt_free(w->alloc, w->args, w->nargs * sizeof *w->args);
@@ -368,25 +349,20 @@ static void ct_destroy(rt_encoder *enc)
 static uint64_t ct_position(const rt_encoder *enc)
 {
     const ct_encoder *w = (const ct_encoder *)enc;
-    return w->consumed + w->pending.len;
+    return rt_pending_position(&w->pending);
 }
 
 /* from is the current position (the writer holds from the event it is
  * about to write). */
 static void ct_hold(rt_encoder *enc, uint64_t from)
 {
-    ct_encoder *w = (ct_encoder *)enc;
-    w->keep_from = from;
-    w->keep_events = w->pending_events;
+    rt_pending_hold(&((ct_encoder *)enc)->pending, from);
 }
 
 static void ct_cut(rt_encoder *enc, uint64_t from, uint64_t to, uint64_t nevents)
 {
     ct_encoder *w = (ct_encoder *)enc;
-    size_t at = (size_t)(from - w->consumed), n = (size_t)(to - from);
-    memmove(w->pending.data + at, w->pending.data + at + n, w->pending.len - at - n);
-    w->pending.len -= n;
-    w->pending_events -= (uint32_t)nevents;
+    rt_pending_cut(&w->pending, from, to, (uint32_t)nevents);
     w->events -= nevents;
 }
 
@@ -475,14 +451,13 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     w->alloc = env->alloc;
     w->dialect = rt_dialect_get(RT_DIALECT_0_19); /* what a .ct always holds */
     w->cbor = o->ct_cbor;
-    w->keep_from = RT_HOLD_NONE;
     w->chunk_bytes = o->frame_size ? o->frame_size : RT_CT_CHUNK_BYTES;
     if (w->chunk_bytes > RT_CT_MAX_CHUNK_BYTES)
         w->chunk_bytes = RT_CT_MAX_CHUNK_BYTES;
     rt_arena_init(&w->strings, env->alloc, 4096);
     rt_repeat_init(&w->repeats, env->alloc);
     int rc = copy_metadata(w, o);
-    rt_buf_init(&w->pending, env->alloc);
+    rt_pending_init(&w->pending, env->alloc);
     rt_buf_init(&w->frame, env->alloc);
     /* the window covers a chunk: a chunk's frame is cut at chunk_bytes and
      * less than RT_CT_RELEASE and an event more */
@@ -496,7 +471,7 @@ int rt_ct_encoder_new(const rt_encoder_env *env, rt_encoder **out)
     if (!rc)
         rc = rt_zstream_init(&w->zs, level, wlog, o->compress_thread, write_chunk, w, "ct writer",
                              env->alloc, env->err);
-    if (!rc && rt_buf_reserve(&w->pending, 2 * RT_CT_RELEASE))
+    if (!rc && rt_buf_reserve(&w->pending.buf, 2 * RT_CT_RELEASE))
         rc = fail_mem(w);
     if (!rc)
         rc = write_skeleton(w);
