@@ -85,21 +85,11 @@ static inline rt_intern_hint *rt_intern_hint_slot(rt_intern_hints *h, const char
     return &h->slot[(u ^ (u >> 6) ^ (u >> 12)) & (RT_INTERN_HINTS - 1)];
 }
 
-/* strcmp's answer for the short names a hint holds, without its call (the
- * PLT call and vector setup cost more than the bytes). */
-static inline bool rt_intern_same_text(const char *a, const char *b)
-{
-    for (; *a == *b; a++, b++)
-        if (!*a)
-            return true;
-    return false;
-}
-
 /* True and *id when s was seen at this address and still reads the same. */
 static inline bool rt_intern_hint_find(rt_intern_hints *h, const char *s, uint64_t *id)
 {
     const rt_intern_hint *e = rt_intern_hint_slot(h, s);
-    if (e->ptr == s && rt_intern_same_text(e->key, s)) {
+    if (e->ptr == s && strcmp(e->key, s) == 0) {
         *id = e->id;
         return true;
     }
