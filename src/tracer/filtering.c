@@ -371,21 +371,38 @@ static COLD int decide_variable(rt_tracer *t, uint32_t scope, rt_filter_value_ki
     return RT_OK;
 }
 
-/* The action for variable id of kind (local, arg, global) in scope. */
-static inline int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
-                                  rt_variable_id id, rt_filter_action *out)
+/* The table of decisions for variables of kind in sc. */
+static inline rt_buf *kind_decisions(scope_cache *sc, rt_filter_value_kind kind)
+{
+    return &sc->vars[kind == RT_FILTER_LOCAL ? 0 : kind == RT_FILTER_ARG ? 1 : 2];
+}
+
+/* True and *out when the action for variable id of kind in scope is known
+ * without deciding it now. */
+static inline bool known_action(const rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                                rt_variable_id id, rt_filter_action *out)
 {
     scope_cache *sc = (scope_cache *)(void *)t->filt->scopes.data + scope;
     if (!(sc->kinds >> kind & 1)) {
         *out = sc->value_default;
-        return RT_OK;
+        return true;
     }
-    rt_buf *b = &sc->vars[kind == RT_FILTER_LOCAL ? 0 : kind == RT_FILTER_ARG ? 1 : 2];
+    const rt_buf *b = kind_decisions(sc, kind);
     if (id < b->len && b->data[id]) {
         *out = (rt_filter_action)(b->data[id] - 1);
-        return RT_OK;
+        return true;
     }
-    return decide_variable(t, scope, kind, b, id, out);
+    return false;
+}
+
+/* The action for variable id of kind (local, arg, global) in scope. */
+static inline int variable_action(rt_tracer *t, uint32_t scope, rt_filter_value_kind kind,
+                                  rt_variable_id id, rt_filter_action *out)
+{
+    if (known_action(t, scope, kind, id, out))
+        return RT_OK;
+    scope_cache *sc = (scope_cache *)(void *)t->filt->scopes.data + scope;
+    return decide_variable(t, scope, kind, kind_decisions(sc, kind), id, out);
 }
 
 /* ---- redaction ----------------------------------------------------------- */
@@ -746,14 +763,17 @@ static inline void push_frame(rt_tracer *t, uint32_t scope, rt_function_id fid, 
 /* The Value events written before a Call give the callee's parameters
  * their values: a repeat there, decided as a local of the callee's scope,
  * may copy one when the filter lets that value through as such a local
- * unchanged (else, or for a name given twice, the last one decides). */
+ * unchanged (else, or for a name given twice, the last one decides). Only
+ * a decision made already counts (the callee's first step makes it), so
+ * that nothing is decided, or fails, here. */
 static void note_args_as_locals(rt_tracer *t, uint32_t scope, const rt_full_value *args,
                                 size_t n)
 {
     rt_tracer_filter *tf = t->filt;
     for (size_t i = 0; i < n; i++) {
         rt_filter_action a;
-        if (!tf->masked.count && !variable_action(t, scope, RT_FILTER_LOCAL, args[i].variable_id, &a) &&
+        if (!tf->masked.count &&
+            known_action(t, scope, RT_FILTER_LOCAL, args[i].variable_id, &a) &&
             a == RT_FILTER_ALLOW && !attrs_matter(t, scope, &args[i].value)) {
             tf->note_ok = true;
             tf->note_kind = RT_FILTER_LOCAL;
