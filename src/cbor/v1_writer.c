@@ -49,21 +49,14 @@ static int compress_pending(v1_encoder *w)
 static int encode_value_event(v1_encoder *w, rt_buf *b, const rt_event *e)
 {
     uint64_t id = e->u.value.variable_id;
-    bool keep = rt_repeat_kept(&w->repeats, id);
-    if (rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX)) {
-        if (keep)
-            w->repeats.slots[id].valid = false;
-        return RT_ENOMEM;
+    int rc = RT_ENOMEM;
+    size_t at = 0;
+    if (!rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX)) {
+        b->len = (size_t)(rt_cbor_value_head(b->data + b->len, id) - b->data);
+        at = b->len;
+        rc = rt_cbor_encode_value(b, &e->u.value.value, w->dialect);
     }
-    b->len = (size_t)(rt_cbor_value_head(b->data + b->len, id) - b->data);
-    size_t at = b->len;
-    int rc = rt_cbor_encode_value(b, &e->u.value.value, w->dialect);
-    if (keep) {
-        if (rc)
-            w->repeats.slots[id].valid = false;
-        else
-            rt_repeat_store(&w->repeats, id, b->data + at, b->len - at);
-    }
+    rt_repeat_encoded(&w->repeats, id, rc, b, at);
     return rc;
 }
 

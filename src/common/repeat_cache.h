@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "common/alloc.h"
+#include "common/buf.h"
 
 /* Larger values are not kept (their repeats miss and are encoded anew). */
 #define RT_REPEAT_MAX_BYTES ((size_t)64 * 1024)
@@ -42,6 +43,20 @@ static inline bool rt_repeat_kept(const rt_repeat_cache *c, uint64_t variable_id
 
 /* A kept variable was given a value encoded as bytes[0..len). */
 void rt_repeat_store(rt_repeat_cache *c, uint64_t variable_id, const void *bytes, size_t len);
+
+/* After encoding a Value of variable_id at b->data[at..b->len) with result
+ * rc: when the variable is kept, its bytes are stored, or (rc failed)
+ * none are valid any more. */
+static inline void rt_repeat_encoded(rt_repeat_cache *c, uint64_t variable_id, int rc,
+                                     const rt_buf *b, size_t at)
+{
+    if (!rt_repeat_kept(c, variable_id))
+        return;
+    if (rc)
+        c->slots[variable_id].valid = false;
+    else
+        rt_repeat_store(c, variable_id, b->data + at, b->len - at);
+}
 
 /* rt_repeat_find when the bytes are not there: keeps the variable. */
 const rt_repeat_slot *rt_repeat_miss(rt_repeat_cache *c, uint64_t variable_id);

@@ -219,7 +219,6 @@ static unsigned char *value_head(ct_encoder *w, unsigned char *p, uint64_t id, s
 static int encode_value_event(ct_encoder *w, rt_buf *b, const rt_event *e)
 {
     uint64_t id = e->u.value.variable_id;
-    bool keep = rt_repeat_kept(&w->repeats, id);
     int rc = RT_ENOMEM;
     size_t mark = b->len, at = 0;
     if (!rt_buf_reserve(b, RT_CBOR_VALUE_HEAD_MAX)) {
@@ -233,12 +232,7 @@ static int encode_value_event(ct_encoder *w, rt_buf *b, const rt_event *e)
         else
             ctfs_put_u32(b->data + at - 4, (uint32_t)(b->len - at));
     }
-    if (keep) {
-        if (rc)
-            w->repeats.slots[id].valid = false;
-        else
-            rt_repeat_store(&w->repeats, id, b->data + at, b->len - at);
-    }
+    rt_repeat_encoded(&w->repeats, id, rc, b, at);
     return rc;
 }
 
