@@ -640,41 +640,36 @@ static thread_rec *switch_thread(ctl_recorder *r, lua_State *L, lua_Debug *ar)
 
 /* ---- values ------------------------------------------------------------- */
 
-/* CT_LUA_CHECK_CACHE: the value v of the top of the stack, encoded through
- * the caches, must be what an encoding without them gives. */
-static int check_cached(ctl_recorder *r, lua_State *L, const char *name, const rt_value *v)
+/* CT_LUA_CHECK_CACHE: the value on top of the stack, encoded anew without
+ * caches, must be v (NULL: nothing to compare); what says which v it is
+ * ("cached", "repeated"), against what it is checked. */
+static int check_naive(ctl_recorder *r, lua_State *L, const char *name, const rt_value *v,
+                       const char *what, const char *against)
 {
     rt_value naive;
     int rc = ctl_encode_naive(&r->enc, L, -1, &naive);
-    if (rc || ctl_value_equal(v, &naive))
+    if (rc || !v || ctl_value_equal(v, &naive))
         return rc;
     if (!r->err) {
         r->err = RT_EINVAL;
         snprintf(r->errmsg, sizeof r->errmsg,
-                 "CT_LUA_CHECK_CACHE: the cached value of '%.100s' (event %llu) differs from "
-                 "the uncached one",
-                 name, (unsigned long long)rt_tracer_event_count(r->t));
+                 "CT_LUA_CHECK_CACHE: the %s value of '%.100s' (event %llu) differs from %s", what,
+                 name, (unsigned long long)rt_tracer_event_count(r->t), against);
     }
     return RT_EINVAL;
 }
 
-/* CT_LUA_CHECK_CACHE for a repeat: the value on top of the stack, encoded
- * anew without caches, must be the one the variable was given last. */
+/* The value v of the top of the stack, encoded through the caches. */
+static int check_cached(ctl_recorder *r, lua_State *L, const char *name, const rt_value *v)
+{
+    return check_naive(r, L, name, v, "cached", "the uncached one");
+}
+
+/* A repeat: the value the variable was given last. */
 static int check_repeat(ctl_recorder *r, lua_State *L, const char *name, rt_variable_id vid)
 {
-    const rt_value *last = ctl_repeats_last_value(&r->repeats, vid);
-    rt_value naive;
-    int rc = ctl_encode_naive(&r->enc, L, -1, &naive);
-    if (rc || !last || ctl_value_equal(last, &naive))
-        return rc;
-    if (!r->err) {
-        r->err = RT_EINVAL;
-        snprintf(r->errmsg, sizeof r->errmsg,
-                 "CT_LUA_CHECK_CACHE: the repeated value of '%.100s' (event %llu) differs from "
-                 "the value encoded anew",
-                 name, (unsigned long long)rt_tracer_event_count(r->t));
-    }
-    return RT_EINVAL;
+    return check_naive(r, L, name, ctl_repeats_last_value(&r->repeats, vid), "repeated",
+                       "the value encoded anew");
 }
 
 /* Registers the value on top of the stack as variable name, and pops it:
